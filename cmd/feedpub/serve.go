@@ -1,0 +1,377 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedpub/feedpub/config"
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/httpfeed"
+	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/publish"
+)
+
+// HTTP server limits. Feed readers send small requests and read whole
+// bodies quickly; anything slower is a stuck or hostile client.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 16 << 10
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
+		`Builds the feeds once, then again on the configuration's schedule, and serves
+them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json, an index
+page at /, /healthz and /metrics. Conditional GET (ETag, Last-Modified) and
+gzip are answered from data prepared once per build.
+
+A build that fails is logged and the last good feeds stay in service. SIGHUP
+reloads the configuration (an invalid one is refused and the old one kept);
+SIGINT or SIGTERM stop accepting connections and let requests and a running
+build finish within the grace period.
+`, stderr)
+	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
+	listen := fs.String("listen", "", "`address` to listen on, overriding the configuration's listen")
+	grace := fs.Duration("grace", 20*time.Second, "how long shutdown waits for requests and a running build")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("serve takes no arguments, got %q", fs.Args())}
+	}
+	logger, err := common.logger(stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath, true)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger}
+	s.cfg.Store(cfg)
+	s.handler = httpfeed.New(httpfeed.Options{
+		Logger:     logger,
+		MaxAge:     s.untilNextBuild,
+		StaleAfter: s.staleAfter(cfg),
+		SiteTitle:  cfg.Title,
+	})
+	return s.run(ctx, stdout, *grace)
+}
+
+// server is a running 'feedpub serve': the HTTP server, the build
+// schedule and the configuration they share.
+type server struct {
+	configPath string
+	listenFlag string
+	logger     *slog.Logger
+	handler    *httpfeed.Handler
+
+	cfg      atomic.Pointer[config.Config]
+	schedule atomic.Pointer[cron.Schedule]
+
+	// buildMu keeps builds one at a time: the schedule skips overlapping
+	// runs, and a reload's build waits for a running one.
+	buildMu sync.Mutex
+	// served is set once a snapshot is in service.
+	served atomic.Bool
+}
+
+func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
+	cfg := s.cfg.Load()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.printURLs(stdout, cfg, ln.Addr().String())
+
+	// Builds outlive a shutdown signal by up to the grace period, so that
+	// one under way can finish and publish.
+	buildCtx, cancelBuilds := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBuilds()
+
+	if err := s.build(buildCtx, "start"); err != nil {
+		s.serveLastPublished()
+	}
+
+	c := cron.New(
+		cron.WithParser(scheduleParser{}),
+		cron.WithLogger(cronLogger{s.logger}),
+		cron.WithChain(cron.Recover(cronLogger{s.logger}), cron.SkipIfStillRunning(cronLogger{s.logger})),
+	)
+	entry, err := s.scheduleBuilds(c, buildCtx, cfg, 0)
+	if err != nil {
+		return usageError{err}
+	}
+	c.Start()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	for {
+		select {
+		case <-hup:
+			entry = s.reload(c, buildCtx, entry)
+		case err := <-serveErr:
+			<-c.Stop().Done()
+			return fmt.Errorf("http server: %w", err)
+		case <-ctx.Done():
+			s.logger.Info("shutting down", "grace", grace)
+			deadline, cancel := context.WithTimeout(context.Background(), grace)
+			defer cancel()
+			stopped := c.Stop()
+			err := srv.Shutdown(deadline)
+			select {
+			case <-stopped.Done():
+			case <-deadline.Done():
+				cancelBuilds()
+				s.logger.Warn("grace period over; the running build was cancelled")
+			}
+			if err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			s.logger.Info("stopped")
+			return nil
+		}
+	}
+}
+
+// scheduleBuilds replaces the scheduled build entry old (0: none) with one
+// on cfg's schedule.
+func (s *server) scheduleBuilds(c *cron.Cron, ctx context.Context, cfg *config.Config, old cron.EntryID) (cron.EntryID, error) {
+	sched, err := config.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return old, fmt.Errorf("schedule %q: %w", cfg.Schedule, err)
+	}
+	if old != 0 {
+		c.Remove(old)
+	}
+	s.schedule.Store(&sched)
+	id := c.Schedule(sched, cron.FuncJob(func() { s.build(ctx, "schedule") }))
+	s.logger.Info("builds scheduled", "schedule", cfg.Schedule, "next", sched.Next(time.Now()).Format(time.RFC3339))
+	return id, nil
+}
+
+// reload loads the configuration file again. An invalid file is refused
+// and the running configuration kept.
+func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) cron.EntryID {
+	old := s.cfg.Load()
+	cfg, err := loadConfig(s.configPath, true)
+	if err != nil {
+		s.logger.Error("configuration reload refused; keeping the running configuration", "config", s.configPath, "error", err)
+		return entry
+	}
+	if s.listenFlag != "" {
+		cfg.Listen = s.listenFlag
+	}
+	if cfg.Listen != old.Listen {
+		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
+		cfg.Listen = old.Listen
+	}
+	s.cfg.Store(cfg)
+	entry, err = s.scheduleBuilds(c, ctx, cfg, entry)
+	if err != nil {
+		s.logger.Error("configuration reload: schedule refused", "error", err)
+	}
+	s.logger.Info("configuration reloaded", "config", s.configPath)
+	go s.build(ctx, "reload")
+	return entry
+}
+
+// build runs one build and puts its documents in service. A failure is
+// logged and leaves the served snapshot as it was.
+func (s *server) build(ctx context.Context, reason string) error {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	cfg := s.cfg.Load()
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.BuildTimeout))
+	defer cancel()
+	start := time.Now()
+	err := s.buildOnce(ctx, cfg)
+	took := time.Since(start)
+	if err != nil {
+		s.handler.ObserveBuild(took, nil, err)
+		s.logger.Error("build failed; the previous feeds stay in service", "reason", reason, "error", err, "took", took.Round(time.Millisecond))
+	}
+	return err
+}
+
+func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
+	start := time.Now()
+	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
+	if err != nil {
+		return fmt.Errorf("open ledger: %w", err)
+	}
+	defer led.Close()
+	b, err := newBuilder(cfg, led, s.logger)
+	if err != nil {
+		return err
+	}
+	res, err := b.Build(ctx)
+	if err != nil {
+		return err
+	}
+	items := map[string]int{}
+	changed := false
+	for _, f := range res.Feeds {
+		items[f.Name] = f.Items
+		changed = changed || f.Changed()
+	}
+	if changed || !s.served.Load() {
+		if err := s.swap(toHTTPDocs(res.Documents()), time.Now()); err != nil {
+			return err
+		}
+	}
+	took := time.Since(start)
+	s.handler.ObserveBuild(took, items, nil)
+	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
+	return nil
+}
+
+func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
+	snap, err := httpfeed.NewSnapshot(docs, built)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	s.handler.Swap(snap)
+	s.served.Store(true)
+	return nil
+}
+
+func toHTTPDocs(docs []publish.Document) []httpfeed.Document {
+	out := make([]httpfeed.Document, len(docs))
+	for i, d := range docs {
+		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: d.Body, Modified: d.Modified, SelfURL: d.SelfURL}
+	}
+	return out
+}
+
+// serveLastPublished puts the files of the last good build in service when
+// the first build of this process fails, so a restart with a broken source
+// still serves what readers had. Files that no longer validate are left out.
+func (s *server) serveLastPublished() {
+	cfg := s.cfg.Load()
+	var docs []httpfeed.Document
+	for _, f := range cfg.Feeds {
+		for _, format := range feed.Formats {
+			path := filepath.Join(cfg.Output, f.Name+"."+string(format))
+			data, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			report := feed.ValidateFormat(format, data)
+			if report.Err() != nil || len(report.Items) == 0 {
+				s.logger.Warn("published file does not validate; not served", "file", path)
+				continue
+			}
+			var modified time.Time
+			for _, it := range report.Items {
+				modified = latest(modified, it.Published, it.Updated)
+			}
+			docs = append(docs, httpfeed.Document{
+				Feed: f.Name, Title: firstNonEmpty(f.Title, cfg.Title), Format: format, Body: data,
+				Modified: modified, SelfURL: cfg.FeedURL(f.Name, string(format)),
+			})
+		}
+	}
+	if len(docs) == 0 {
+		s.logger.Warn("no published feeds to serve until a build succeeds")
+		return
+	}
+	var built time.Time
+	for _, d := range docs {
+		built = latest(built, d.Modified)
+	}
+	if err := s.swap(docs, built); err != nil {
+		s.logger.Error("serving the published files failed", "error", err)
+		return
+	}
+	s.logger.Info("serving the last published feeds until a build succeeds", "documents", len(docs))
+}
+
+func latest(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
+}
+
+// untilNextBuild tells caches how long a feed stays as it is.
+func (s *server) untilNextBuild(now time.Time) time.Duration {
+	sched := s.schedule.Load()
+	if sched == nil {
+		return 0
+	}
+	return (*sched).Next(now).Sub(now)
+}
+
+// staleAfter is the age of the last success past which /healthz reports
+// the server stale: stale_periods schedule periods.
+func (s *server) staleAfter(cfg *config.Config) time.Duration {
+	sched, err := config.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return 0
+	}
+	next := sched.Next(time.Now())
+	period := sched.Next(next).Sub(next)
+	return time.Duration(cfg.StalePeriods)*max(period, time.Second) + time.Duration(cfg.BuildTimeout)
+}
+
+func (s *server) printURLs(w io.Writer, cfg *config.Config, addr string) {
+	local := "http://" + addr + "/"
+	fmt.Fprintf(w, "feedpub %s serving on %s\n", version(), local)
+	for _, f := range cfg.Feeds {
+		for _, format := range feed.Formats {
+			fmt.Fprintf(w, "  %s%s.%s\n", local, f.Name, format)
+		}
+	}
+	if cfg.BaseURL != local {
+		fmt.Fprintf(w, "feeds name their address as %s (base_url)\n", cfg.BaseURL)
+	}
+}
+
+// scheduleParser lets cron take the schedules the configuration accepts.
+type scheduleParser struct{}
+
+func (scheduleParser) Parse(spec string) (cron.Schedule, error) { return config.ParseSchedule(spec) }
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/feedpub/feedpub/feed"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// served is a 'feedpub serve' running in-process on a free port.
+type served struct {
+	t      *testing.T
+	dir    string
+	base   string
+	stderr *syncBuffer
+	done   chan error
+	stop   context.CancelFunc
+}
+
+func startServe(t *testing.T, schedule string, files map[string]string) *served {
+	t.Helper()
+	dir := t.TempDir()
+	files["feedpub.yaml"] = minimalConfig + "schedule: \"" + schedule + "\"\n"
+	writeFiles(t, dir, files)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &served{t: t, dir: dir, stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
+	stdout := &syncBuffer{}
+	go func() {
+		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0", "-grace", "5s"}, stdout, s.stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop within 10s")
+		}
+	})
+	addr := regexp.MustCompile(`serving on (http://\S+/)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := addr.FindStringSubmatch(stdout.String()); m != nil {
+			s.base = m[1]
+			return s
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve exited: %v\n%s", err, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve printed no address:\n%s\n%s", stdout.String(), s.stderr.String())
+	return nil
+}
+
+func (s *served) get(path string, header map[string]string) (*http.Response, []byte) {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.base+strings.TrimPrefix(path, "/"), nil)
+	// Ask for the identity body, so the ETag is the one of the bytes read.
+	req.Header.Set("Accept-Encoding", "identity")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp, body
+}
+
+// waitFor polls until cond holds or the time is up.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func TestServeFeeds(t *testing.T) {
+	s := startServe(t, "@every 1s", map[string]string{"articles/a.txt": "First story here. More.\n\n\nA Headline\n"})
+	waitFor(t, "the first build", 10*time.Second, func() bool {
+		resp, _ := s.get("/healthz", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	for _, f := range feed.Formats {
+		resp, body := s.get("/news."+string(f), nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET news.%s: %s", f, resp.Status)
+		}
+		if got := resp.Header.Get("Content-Type"); got != f.ContentType() {
+			t.Errorf("news.%s Content-Type %q", f, got)
+		}
+		report := feed.ValidateFormat(f, body)
+		if err := report.Err(); err != nil || len(report.Items) != 2 {
+			t.Errorf("news.%s: %d items, %v", f, len(report.Items), err)
+		}
+		etag := resp.Header.Get("ETag")
+		if !strings.Contains(etag, etagOf(body)[:16]) {
+			t.Errorf("news.%s ETag %s does not come from its body", f, etag)
+		}
+		again, body := s.get("/news."+string(f), map[string]string{"If-None-Match": etag})
+		if again.StatusCode != http.StatusNotModified || len(body) != 0 {
+			t.Errorf("If-None-Match: %s with %d bytes, want 304 and no body", again.Status, len(body))
+		}
+		future := time.Now().Add(24 * time.Hour).UTC().Format(http.TimeFormat)
+		again, _ = s.get("/news."+string(f), map[string]string{"If-Modified-Since": future})
+		if again.StatusCode != http.StatusNotModified {
+			t.Errorf("invented later If-Modified-Since: %s, want 304", again.Status)
+		}
+	}
+
+	// An edit shows within a few seconds, with a new ETag.
+	resp, _ := s.get("/news.atom", nil)
+	before := resp.Header.Get("ETag")
+	writeFiles(t, s.dir, map[string]string{"articles/b.txt": "Second story arrives. Yes.\n"})
+	waitFor(t, "the edit to be served", 10*time.Second, func() bool {
+		resp, body := s.get("/news.atom", nil)
+		return resp.Header.Get("ETag") != before && bytes.Contains(body, []byte("Second story arrives"))
+	})
+
+	// A failing build keeps the feeds in service.
+	resp, good := s.get("/news.rss", nil)
+	etag := resp.Header.Get("ETag")
+	if err := os.RemoveAll(filepath.Join(s.dir, "articles")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a failed build to be logged", 10*time.Second, func() bool {
+		return strings.Contains(s.stderr.String(), "build failed")
+	})
+	resp, body := s.get("/news.rss", nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != etag || !bytes.Equal(body, good) {
+		t.Errorf("after a failed build: %s, ETag %s (was %s)", resp.Status, resp.Header.Get("ETag"), etag)
+	}
+	resp, body = s.get("/healthz", nil)
+	var health struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(body, &health); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz right after one failure: %s %s", resp.Status, body)
+	}
+}
+
+func TestServeReloadAndShutdown(t *testing.T) {
+	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": "First story here. More.\n"})
+	waitFor(t, "the first build", 10*time.Second, func() bool {
+		resp, _ := s.get("/news.rss", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+
+	// An invalid configuration is refused on SIGHUP; the feeds stay.
+	cfgPath := filepath.Join(s.dir, "feedpub.yaml")
+	good, _ := os.ReadFile(cfgPath)
+	writeFiles(t, s.dir, map[string]string{"feedpub.yaml": string(good) + "bogus: key\n"})
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reload to be refused", 5*time.Second, func() bool {
+		return strings.Contains(s.stderr.String(), "configuration reload refused")
+	})
+	if resp, _ := s.get("/news.rss", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("after a refused reload: %s", resp.Status)
+	}
+
+	// A valid one is taken, and rebuilds at once with the new title.
+	writeFiles(t, s.dir, map[string]string{"feedpub.yaml": strings.Replace(string(good), "Example News", "Renamed News", 1)})
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reloaded title", 10*time.Second, func() bool {
+		_, body := s.get("/news.json", nil)
+		return bytes.Contains(body, []byte("Renamed News"))
+	})
+
+	s.stop()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("serve returned %v on shutdown, want nil (exit 0)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	s.done <- nil // for the cleanup
+}

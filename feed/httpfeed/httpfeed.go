@@ -1,0 +1,549 @@
+// Package httpfeed serves published feeds over HTTP from an in-memory
+// snapshot of the last good build.
+//
+// A build renders every document, hands them to NewSnapshot, which
+// compresses them and prepares their validators and headers once, and then
+// calls Handler.Swap. Requests read whichever snapshot is current through an
+// atomic pointer: they never touch the file system, never wait for a build,
+// and never see a half-published one. The Handler is an ordinary
+// http.Handler, so other programs can mount it in their own servers.
+//
+// Routes:
+//
+//	/{feed}.rss, /{feed}.atom, /{feed}.json   the documents of the snapshot
+//	/                                         an index page with autodiscovery links
+//	/healthz                                  JSON health, 503 while starting or stale
+//	/metrics                                  Prometheus metrics
+//
+// Feed documents are looked up by their exact request path, so no request
+// can reach anything the snapshot does not list. Only GET and HEAD are
+// allowed.
+package httpfeed
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Limits of the max-age sent to caches. Below the floor, a build that is
+// due any moment would make clients revalidate on every poll; above the
+// ceiling, a delayed or manual build would stay invisible for too long.
+const (
+	minMaxAge     = 10 * time.Second
+	maxMaxAge     = time.Hour
+	defaultMaxAge = 5 * time.Minute
+)
+
+// retryAfterStarting is the Retry-After, in seconds, of feed requests made
+// before the first snapshot is in place.
+const retryAfterStarting = "10"
+
+// Options configure a Handler. The zero value works: it logs nothing, keeps
+// metrics in a private registry and tells caches to keep feeds for five
+// minutes.
+type Options struct {
+	// Logger receives swaps and metric registration problems; nil discards.
+	Logger *slog.Logger
+	// Registerer receives the handler's metrics. Nil creates a private
+	// registry, with Go runtime and process metrics added, served at
+	// /metrics.
+	Registerer prometheus.Registerer
+	// Gatherer is what /metrics serves. Nil means the Registerer when it is
+	// also a Gatherer (a *prometheus.Registry is), and the private registry
+	// when Registerer is nil; if neither gives one, /metrics is 404.
+	Gatherer prometheus.Gatherer
+	// MaxAge tells the time until the next scheduled build, which is how
+	// long caches may keep a feed. It is clamped to [10s, 1h]; nil means
+	// five minutes.
+	MaxAge func(now time.Time) time.Duration
+	// HubURL is the WebSub hub announced with Link rel="hub" on every feed;
+	// empty announces none. It must be an absolute http or https URL.
+	HubURL string
+	// StaleAfter turns /healthz to 503 "stale" when the last successful
+	// build is older than this; zero never does.
+	StaleAfter time.Duration
+	// SiteTitle heads the index page; empty means "Feeds".
+	SiteTitle string
+	// Now is the clock, replaceable in tests; nil means time.Now.
+	Now func() time.Time
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// Handler serves the current Snapshot. It is safe for concurrent use; Swap,
+// ObserveBuild and ServeHTTP may be called from any goroutine.
+type Handler struct {
+	log        *slog.Logger
+	now        func() time.Time
+	maxAge     func(time.Time) time.Duration
+	hubLink    string
+	staleAfter time.Duration
+	siteTitle  string
+
+	state atomic.Pointer[state]
+	cc    atomic.Pointer[cacheControl]
+
+	m           *metrics
+	metricsPage http.Handler
+	notFound    prometheus.Counter
+
+	// mu guards the build outcomes /healthz reports; requests for feeds
+	// never take it.
+	mu          sync.Mutex
+	lastSuccess time.Time
+	lastFailure time.Time
+	lastError   string
+}
+
+// state is what one Swap installs: the snapshot and everything derived
+// from it for this handler (header values with the hub link, metric handles,
+// the rendered index page).
+type state struct {
+	snap *Snapshot
+	// routes parallels snap.docs, so the index found in snap.byPath
+	// selects the route.
+	routes []route
+	index  route
+}
+
+// route is one servable resource with everything a response needs, so that
+// serving it only assigns prepared values.
+type route struct {
+	rep *representation
+	// header holds the fields every 200 response carries besides those of
+	// the variant and Cache-Control; header304 those a 304 repeats.
+	header    []field
+	header304 []field
+	// Metric handles resolved at Swap, so requests do no label lookups.
+	feed, format string
+	ok           prometheus.Counter
+	notModified  prometheus.Counter
+	bytes        prometheus.Counter
+}
+
+// field is a response header field with its canonical key.
+type field struct {
+	key   string
+	value []string
+}
+
+// cacheControl caches the Cache-Control value of the current max-age, which
+// changes at most once a second.
+type cacheControl struct {
+	seconds int64
+	value   []string
+}
+
+// Shared header values. Like those of the snapshot, they are never modified.
+var (
+	valueNosniff     = []string{"nosniff"}
+	valueVary        = []string{"Accept-Encoding"}
+	valueTextPlain   = []string{"text/plain; charset=utf-8"}
+	valueHTML        = []string{"text/html; charset=utf-8"}
+	valueAllow       = []string{"GET, HEAD"}
+	valueNoStore     = []string{"no-store"}
+	valueRetryAfter  = []string{retryAfterStarting}
+	valueNoReferrer  = []string{"no-referrer"}
+	valueIndexCSP    = []string{"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
+	bodyNotFound     = []byte("404 page not found\n")
+	bodyMethod       = []byte("405 method not allowed\n")
+	bodyStarting     = []byte("503 no feeds published yet, retry later\n")
+	valueNotFoundLen = []string{strconv.Itoa(len(bodyNotFound))}
+	valueMethodLen   = []string{strconv.Itoa(len(bodyMethod))}
+	valueStartingLen = []string{strconv.Itoa(len(bodyStarting))}
+	valueJSON        = []string{"application/json"}
+)
+
+// New returns a Handler that serves nothing but /healthz and /metrics until
+// the first Swap.
+func New(opts Options) *Handler {
+	h := &Handler{
+		log:        opts.Logger,
+		now:        opts.Now,
+		maxAge:     opts.MaxAge,
+		staleAfter: opts.StaleAfter,
+		siteTitle:  opts.SiteTitle,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.siteTitle == "" {
+		h.siteTitle = "Feeds"
+	}
+	if opts.HubURL != "" {
+		if err := validateHeaderURL(opts.HubURL); err != nil {
+			h.log.Error("hub url ignored", "hub_url", opts.HubURL, "error", err)
+		} else {
+			h.hubLink = "<" + opts.HubURL + `>; rel="hub"`
+		}
+	}
+
+	reg, gat := opts.Registerer, opts.Gatherer
+	if reg == nil {
+		private := privateRegistry()
+		reg = private
+		if gat == nil {
+			gat = private
+		} else {
+			gat = prometheus.Gatherers{gat, private}
+		}
+	} else if gat == nil {
+		gat, _ = reg.(prometheus.Gatherer)
+	}
+	h.m = newMetrics(reg, h.log)
+	if gat != nil {
+		h.metricsPage = promhttp.HandlerFor(gat, promhttp.HandlerOpts{
+			ErrorLog: slog.NewLogLogger(h.log.Handler(), slog.LevelError),
+		})
+	}
+	h.notFound = h.m.requests.WithLabelValues("", routeOther, "404")
+	return h
+}
+
+// Swap makes s the snapshot every following request is served from.
+// Requests in flight finish with the snapshot they started with. Swapping a
+// snapshot also counts as a successful build at s.Built() for /healthz. A nil
+// s is ignored: there is no going back to serving nothing.
+func (h *Handler) Swap(s *Snapshot) {
+	if s == nil {
+		return
+	}
+	st := &state{snap: s, routes: make([]route, len(s.docs))}
+	for i, d := range s.docs {
+		st.routes[i] = h.newRoute(&d.rep, d.Feed, string(d.Format), []field{
+			{"Content-Type", []string{d.Format.ContentType()}},
+			{"Link", []string{h.links(d.SelfURL)}},
+		})
+	}
+	page, err := renderIndex(s, h.siteTitle)
+	if err != nil {
+		// The template is fixed and its data plain strings, so this is a
+		// bug; the feeds themselves are still worth serving.
+		h.log.Error("index page", "error", err)
+		page = []byte("index page unavailable\n")
+	}
+	rep, err := newRepresentation(page, s.built)
+	if err != nil {
+		h.log.Error("index page", "error", err)
+		rep, _ = newRepresentation(page, time.Time{})
+	}
+	st.index = h.newRoute(&rep, "", routeIndex, []field{
+		{"Content-Type", valueHTML},
+		{"Content-Security-Policy", valueIndexCSP},
+		{"Referrer-Policy", valueNoReferrer},
+	})
+	h.state.Store(st)
+	h.markSuccess(s.built)
+	h.log.Info("snapshot swapped", "documents", len(s.docs), "feeds", s.feeds, "built", s.built)
+}
+
+// links is the Link header value of a document served at self.
+func (h *Handler) links(self string) string {
+	l := "<" + self + `>; rel="self"`
+	if h.hubLink != "" {
+		l += ", " + h.hubLink
+	}
+	return l
+}
+
+// newRoute prepares the headers and metric handles of rep; extra are the
+// fields specific to the kind of resource.
+func (h *Handler) newRoute(rep *representation, feedName, format string, extra []field) route {
+	rt := route{
+		rep:         rep,
+		feed:        feedName,
+		format:      format,
+		ok:          h.m.requests.WithLabelValues(feedName, format, "200"),
+		notModified: h.m.requests.WithLabelValues(feedName, format, "304"),
+		bytes:       h.m.bytes.WithLabelValues(feedName, format),
+	}
+	rt.header = append(rt.header, extra...)
+	rt.header = append(rt.header,
+		field{"Vary", valueVary},
+		field{"X-Content-Type-Options", valueNosniff},
+	)
+	rt.header304 = append(rt.header304, field{"Vary", valueVary})
+	if rep.lastModified != "" {
+		lm := field{"Last-Modified", []string{rep.lastModified}}
+		rt.header = append(rt.header, lm)
+		rt.header304 = append(rt.header304, lm)
+	}
+	return rt
+}
+
+// ObserveBuild records the outcome of a build in the metrics and, for a
+// failure, in /healthz: err == nil is a success, took the build's duration,
+// and items the number of items of each feed it published (ignored on
+// failure, so the gauges keep describing what is being served). Swapping
+// the build's snapshot is separate: a build whose output did not change may
+// report success without a Swap.
+func (h *Handler) ObserveBuild(took time.Duration, items map[string]int, err error) {
+	h.m.buildDuration.Observe(took.Seconds())
+	now := h.now()
+	if err != nil {
+		h.m.buildFailure.Inc()
+		h.mu.Lock()
+		h.lastFailure, h.lastError = now, err.Error()
+		h.mu.Unlock()
+		return
+	}
+	h.m.buildSuccess.Inc()
+	h.m.feedItems.Reset()
+	for name, n := range items {
+		h.m.feedItems.WithLabelValues(name).Set(float64(n))
+	}
+	h.markSuccess(now)
+}
+
+// markSuccess moves the last successful build time forward to t; it never
+// moves it back, so a late Swap of an older snapshot does not make the
+// service look staler than it is.
+func (h *Handler) markSuccess(t time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t.After(h.lastSuccess) {
+		h.lastSuccess = t
+		h.m.lastSuccess.Set(float64(t.UnixNano()) / 1e9)
+	}
+}
+
+// ServeHTTP routes the request. Feed documents are found by exact path in
+// the current snapshot; everything else the snapshot does not list is 404.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The escaped form keeps "/news%2Erss" or "/a%2Fb.rss" from being
+	// decoded into a path that exists: only the canonical spelling is served.
+	path := r.URL.Path
+	if r.URL.RawPath != "" {
+		path = r.URL.RawPath
+	}
+	st := h.state.Load()
+	if st != nil {
+		if i, ok := st.snap.byPath[path]; ok {
+			h.serveRoute(w, r, &st.routes[i])
+			return
+		}
+	}
+	switch path {
+	case "/":
+		if st == nil {
+			h.serveStarting(w, r, routeIndex)
+			return
+		}
+		h.serveRoute(w, r, &st.index)
+	case "/healthz":
+		if !h.allowMethod(w, r, "", routeHealth) {
+			return
+		}
+		h.serveHealth(w, r, st)
+	case "/metrics":
+		if h.metricsPage == nil {
+			h.serveNotFound(w, r)
+			return
+		}
+		if !h.allowMethod(w, r, "", routeMetrics) {
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.metricsPage.ServeHTTP(sw, r)
+		h.m.requests.WithLabelValues("", routeMetrics, strconv.Itoa(sw.status)).Inc()
+	default:
+		if st == nil && feedPath(path) {
+			h.serveStarting(w, r, routeOther)
+			return
+		}
+		h.serveNotFound(w, r)
+	}
+}
+
+// serveRoute is the hot path: pick the variant, answer 304 or send the
+// prepared headers and the whole body in one Write.
+func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
+	if !h.allowMethod(w, r, rt.feed, rt.format) {
+		return
+	}
+	v := rt.rep.pick(acceptedCodings(r.Header["Accept-Encoding"]))
+	hdr := w.Header()
+	hdr["Etag"] = v.etagHeader
+	hdr["Cache-Control"] = h.cacheControl()
+	if notModified(r.Header, rt.rep, v) {
+		for _, f := range rt.header304 {
+			hdr[f.key] = f.value
+		}
+		w.WriteHeader(http.StatusNotModified)
+		rt.notModified.Inc()
+		return
+	}
+	for _, f := range rt.header {
+		hdr[f.key] = f.value
+	}
+	hdr["Content-Length"] = v.lengthHeader
+	if v.encodingHeader != nil {
+		hdr["Content-Encoding"] = v.encodingHeader
+	}
+	w.WriteHeader(http.StatusOK)
+	rt.ok.Inc()
+	if r.Method == http.MethodHead {
+		return
+	}
+	// A failed write means the client went away; there is no one left to
+	// tell.
+	_, _ = w.Write(v.body)
+	rt.bytes.Add(float64(len(v.body)))
+}
+
+// cacheControl returns the Cache-Control value for now, building a new one
+// only when the clamped max-age has changed since the last request.
+func (h *Handler) cacheControl() []string {
+	d := defaultMaxAge
+	if h.maxAge != nil {
+		d = min(max(h.maxAge(h.now()), minMaxAge), maxMaxAge)
+	}
+	secs := int64(d / time.Second)
+	if c := h.cc.Load(); c != nil && c.seconds == secs {
+		return c.value
+	}
+	c := &cacheControl{seconds: secs, value: []string{"public, max-age=" + strconv.FormatInt(secs, 10)}}
+	h.cc.Store(c)
+	return c.value
+}
+
+// allowMethod answers 405 to anything but GET and HEAD and reports whether
+// the request may go on.
+func (h *Handler) allowMethod(w http.ResponseWriter, r *http.Request, feedName, format string) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, "":
+		return true
+	}
+	hdr := w.Header()
+	hdr["Allow"] = valueAllow
+	writePlain(w, r, http.StatusMethodNotAllowed, bodyMethod, valueMethodLen)
+	h.m.requests.WithLabelValues(feedName, format, "405").Inc()
+	return false
+}
+
+// serveNotFound answers a path the snapshot does not list.
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	writePlain(w, r, http.StatusNotFound, bodyNotFound, valueNotFoundLen)
+	h.notFound.Inc()
+}
+
+// serveStarting answers a request for a feed or the index before the first
+// snapshot is in place.
+func (h *Handler) serveStarting(w http.ResponseWriter, r *http.Request, format string) {
+	if !h.allowMethod(w, r, "", format) {
+		return
+	}
+	hdr := w.Header()
+	hdr["Retry-After"] = valueRetryAfter
+	hdr["Cache-Control"] = valueNoStore
+	writePlain(w, r, http.StatusServiceUnavailable, bodyStarting, valueStartingLen)
+	h.m.requests.WithLabelValues("", format, "503").Inc()
+}
+
+// writePlain sends a short plain-text response, without its body to HEAD.
+func writePlain(w http.ResponseWriter, r *http.Request, status int, body []byte, length []string) {
+	hdr := w.Header()
+	hdr["Content-Type"] = valueTextPlain
+	hdr["X-Content-Type-Options"] = valueNosniff
+	hdr["Content-Length"] = length
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// statusWriter remembers the status of a response it passes through, for
+// the request counter of /metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+// WriteHeader records the first status written.
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// feedPath reports whether path has the shape of a feed document path, to
+// tell "not published yet" from "no such page" before the first Swap.
+func feedPath(path string) bool {
+	return strings.HasSuffix(path, ".rss") || strings.HasSuffix(path, ".atom") || strings.HasSuffix(path, ".json")
+}
+
+// health is the body of /healthz.
+type health struct {
+	Status      string `json:"status"`
+	LastSuccess string `json:"last_success,omitempty"`
+	AgeSeconds  *int64 `json:"age_seconds,omitempty"`
+	Feeds       int    `json:"feeds"`
+	Documents   int    `json:"documents"`
+	LastFailure string `json:"last_failure,omitempty"`
+	LastError   string `json:"last_error,omitempty"`
+}
+
+// serveHealth reports "ok", or 503 with "starting" before the first Swap
+// and "stale" when the last successful build is older than StaleAfter. The
+// last failed build, if any, is reported in every state, so a monitor can
+// see why the service is going stale before it is.
+func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state) {
+	now := h.now()
+	h.mu.Lock()
+	last, lastFailure, lastError := h.lastSuccess, h.lastFailure, h.lastError
+	h.mu.Unlock()
+
+	body := health{Status: "ok"}
+	status := http.StatusOK
+	if st == nil {
+		body.Status, status = "starting", http.StatusServiceUnavailable
+	} else {
+		body.Feeds, body.Documents = st.snap.feeds, len(st.snap.docs)
+		// A build time ahead of this clock is not a negative age.
+		age := max(int64(now.Sub(last)/time.Second), 0)
+		body.LastSuccess = last.UTC().Format(time.RFC3339)
+		body.AgeSeconds = &age
+		if h.staleAfter > 0 && now.Sub(last) > h.staleAfter {
+			body.Status, status = "stale", http.StatusServiceUnavailable
+		}
+	}
+	if !lastFailure.IsZero() {
+		body.LastFailure = lastFailure.UTC().Format(time.RFC3339)
+		body.LastError = lastError
+	}
+
+	out, err := json.Marshal(body)
+	if err != nil {
+		// A struct of strings and ints always marshals.
+		h.log.Error("healthz", "error", err)
+		status = http.StatusInternalServerError
+	}
+	out = append(out, '\n')
+	hdr := w.Header()
+	hdr["Content-Type"] = valueJSON
+	hdr["Cache-Control"] = valueNoStore
+	hdr["X-Content-Type-Options"] = valueNosniff
+	hdr["Content-Length"] = []string{strconv.Itoa(len(out))}
+	w.WriteHeader(status)
+	h.m.requests.WithLabelValues("", routeHealth, strconv.Itoa(status)).Inc()
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(out)
+	}
+}

@@ -1,0 +1,152 @@
+package feed
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("http://127.0.0.1:8080/")
+	zone := time.FixedZone("CET", 3600)
+	tests := []struct {
+		name string
+		in   Item
+		want Item
+	}{
+		{
+			"control characters are dropped and titles collapsed",
+			Item{ID: "tag:x,2026:a", Title: " a\x0b\n  b ", ContentHTML: "<p>x\x00y</p>"},
+			Item{ID: "tag:x,2026:a", Title: "a b", Summary: "xy", ContentHTML: "<p>xy</p>"},
+		},
+		{
+			"summary comes from the lead paragraph",
+			Item{ID: "tag:x,2026:a", Title: "T", ContentHTML: "<p>Lead &amp; more.</p>\n<p>Second.</p>"},
+			Item{ID: "tag:x,2026:a", Title: "T", Summary: "Lead & more.", ContentHTML: "<p>Lead &amp; more.</p>\n<p>Second.</p>"},
+		},
+		{
+			"title derived when missing",
+			Item{ID: "tag:x,2026:a", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
+			Item{ID: "tag:x,2026:a", Title: "Mr. Lee won", Summary: "Mr. Lee won. He smiled.", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
+		},
+		{
+			"relative link resolved, dates in UTC whole seconds",
+			Item{ID: "tag:x,2026:a", Title: "T", Link: "items/a", Published: time.Date(2026, 1, 2, 3, 4, 5, 999, zone)},
+			Item{ID: "tag:x,2026:a", Title: "T", Link: "http://127.0.0.1:8080/items/a", Published: time.Date(2026, 1, 2, 2, 4, 5, 0, time.UTC)},
+		},
+		{
+			"categories deduplicated regardless of case, authors cleaned",
+			Item{ID: "tag:x,2026:a", Title: "T", Categories: []string{"World", " world ", "", "Tech"}, Authors: []Person{{Name: " Ann  Lee "}, {}, {Name: "Ann Lee"}}},
+			Item{ID: "tag:x,2026:a", Title: "T", Categories: []string{"World", "Tech"}, Authors: []Person{{Name: "Ann Lee"}}},
+		},
+		{
+			"NFC",
+			Item{ID: "tag:x,2026:a", Title: "Cafe\u0301"},
+			Item{ID: "tag:x,2026:a", Title: "Caf\u00e9"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Normalize(tt.in, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Normalize\n got %#v\nwant %#v", got, tt.want)
+			}
+			again, err := Normalize(got, base)
+			if err != nil || !reflect.DeepEqual(again, got) {
+				t.Errorf("Normalize is not idempotent: %#v, %v", again, err)
+			}
+		})
+	}
+}
+
+func TestNormalizeErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   Item
+		want string
+	}{
+		{"no id", Item{Title: "T"}, "no id"},
+		{"relative id", Item{ID: "wire/a.txt", Title: "T"}, "absolute URI"},
+		{"no title or text", Item{ID: "tag:x,2026:a"}, "no title"},
+		{"relative link without base", Item{ID: "tag:x,2026:a", Title: "T", Link: "/a"}, "relative"},
+		{"javascript link", Item{ID: "tag:x,2026:a", Title: "T", Link: "javascript:alert(1)"}, "not an http(s) URL"},
+	}
+	for _, tt := range tests {
+		_, err := Normalize(tt.in, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Normalize error = %v, want it to mention %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestNormalizeLongSummary(t *testing.T) {
+	t.Parallel()
+	it, err := Normalize(Item{ID: "tag:x,2026:a", Title: "T", Summary: strings.Repeat("Word and word. ", 60)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(it.Summary); n > SummaryMax || !strings.HasSuffix(it.Summary, ".") {
+		t.Errorf("summary of %d characters, not cut at a sentence: %q", n, it.Summary)
+	}
+}
+
+func TestHash(t *testing.T) {
+	t.Parallel()
+	a := Item{ID: "tag:x,2026:a", Title: "T", ContentHTML: "<p>x</p>"}
+	b := a
+	b.ContentHTML = "<p>y</p>"
+	c := a
+	c.Published = time.Now() // ledger-assigned dates are not part of the hash when zero
+	if Hash(a) == Hash(b) {
+		t.Error("different content, same hash")
+	}
+	if Hash(a) != Hash(a) {
+		t.Error("hash is not deterministic")
+	}
+	if Hash(a) == Hash(c) {
+		t.Error("an explicit date does not change the hash")
+	}
+	// Field boundaries matter: moving text between fields changes the hash.
+	d := Item{ID: "tag:x,2026:a", Title: "Tx", Summary: ""}
+	e := Item{ID: "tag:x,2026:a", Title: "T", Summary: "x"}
+	if Hash(d) == Hash(e) {
+		t.Error("hash ignores field boundaries")
+	}
+}
+
+func TestSelect(t *testing.T) {
+	t.Parallel()
+	d := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	items := []Item{
+		{ID: "b", Published: d},
+		{ID: "a", Published: d},
+		{ID: "c", Published: d.Add(time.Hour)},
+		{ID: "a", Published: d.Add(48 * time.Hour), Title: "duplicate"},
+		{ID: "d", Published: d, Updated: d.Add(time.Minute)},
+	}
+	got := Select(items, 3)
+	var ids []string
+	for _, it := range got {
+		ids = append(ids, it.ID)
+	}
+	if strings.Join(ids, ",") != "c,d,b" {
+		t.Errorf("Select order = %v, want c,d,b (b before a: given first)", ids)
+	}
+	for _, it := range Select(items, 0) {
+		if it.Title == "duplicate" {
+			t.Error("Select kept the later duplicate")
+		}
+	}
+	if n := len(Select(items, 0)); n != 4 {
+		t.Errorf("Select without limit kept %d items, want 4", n)
+	}
+}

@@ -1,0 +1,294 @@
+// Package publish runs one build: it fetches every source, normalises the
+// items, settles their identity and dates with the ledger, renders each feed
+// in every format, validates what it rendered, and writes the documents that
+// changed, atomically.
+//
+// A build either publishes every feed or leaves the previous files exactly
+// as they were: everything is rendered and validated before the first byte
+// is written.
+package publish
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/ledger"
+)
+
+// Source yields the items of one configured source. It is the interface
+// the source package's readers satisfy.
+type Source interface {
+	Name() string
+	Fetch(ctx context.Context) ([]feed.Item, error)
+}
+
+// Feed is one feed to publish: its metadata (self links included), the
+// sources it draws from and how many items it carries.
+type Feed struct {
+	Name    string
+	Meta    feed.Meta
+	Sources []string
+	Limit   int
+}
+
+// Builder holds what a build needs. Its zero value is not usable: Sources,
+// Feeds and Ledger are required.
+type Builder struct {
+	Sources []Source
+	Feeds   []Feed
+	Ledger  ledger.Ledger
+	// Output is the folder documents are written to, as {name}.{format}.
+	// When empty, nothing is written and Build only returns the documents.
+	Output string
+	// Base resolves relative item links.
+	Base *url.URL
+	// Now is the clock the ledger stamps first-seen times with.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Document is one rendered feed document.
+type Document struct {
+	Feed   string
+	Format feed.Format
+	Title  string
+	Body   []byte
+	// Modified is the feed's newest item date.
+	Modified time.Time
+	SelfURL  string
+	// Changed reports whether the bytes differ from the file on disk.
+	Changed bool
+}
+
+// FeedResult sums up one published feed.
+type FeedResult struct {
+	Name      string
+	Items     int
+	Documents []Document
+}
+
+// Changed reports whether any of the feed's documents changed.
+func (r FeedResult) Changed() bool {
+	for _, d := range r.Documents {
+		if d.Changed {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what a successful build published.
+type Result struct {
+	Feeds []FeedResult
+	// Items counts the items all sources yielded, after normalisation.
+	Items int
+	// Skipped counts items dropped by normalisation.
+	Skipped int
+}
+
+// Documents lists every document of every feed.
+func (r *Result) Documents() []Document {
+	var out []Document
+	for _, f := range r.Feeds {
+		out = append(out, f.Documents...)
+	}
+	return out
+}
+
+// Build runs one build. Items a source yields that cannot be published
+// (no id, no title, a link that cannot be made absolute) are logged by id and
+// skipped. A source that fails, a feed left with no items, or a document that
+// does not validate fails the whole build before anything is written.
+func (b *Builder) Build(ctx context.Context) (*Result, error) {
+	logger := b.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	res := &Result{}
+	bySource := map[string][]feed.Item{}
+	var all []feed.Item
+	for _, src := range b.Sources {
+		items, err := src.Fetch(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Name(), err)
+		}
+		for _, it := range items {
+			it.Source = src.Name()
+			n, err := feed.Normalize(it, b.Base)
+			if err != nil {
+				res.Skipped++
+				logger.Warn("item skipped", "source", src.Name(), "error", err)
+				continue
+			}
+			all = append(all, n)
+		}
+	}
+	res.Items = len(all)
+
+	if err := b.settleDates(ctx, now(), all); err != nil {
+		return nil, err
+	}
+	for _, it := range all {
+		bySource[it.Source] = append(bySource[it.Source], it)
+	}
+
+	for _, f := range b.Feeds {
+		var pool []feed.Item
+		for _, name := range f.Sources {
+			pool = append(pool, bySource[name]...)
+		}
+		items := feed.Select(pool, f.Limit)
+		if len(items) == 0 {
+			return nil, fmt.Errorf("feed %s: %w (its sources yielded nothing publishable); the previous files are kept", f.Name, feed.ErrNoItems)
+		}
+		fr := FeedResult{Name: f.Name, Items: len(items)}
+		modified := feed.LastUpdated(items)
+		for _, format := range feed.Formats {
+			body, err := renderChecked(format, f.Meta, items)
+			if err != nil {
+				return nil, fmt.Errorf("feed %s: %w", f.Name, err)
+			}
+			fr.Documents = append(fr.Documents, Document{
+				Feed: f.Name, Format: format, Title: f.Meta.Title, Body: body,
+				Modified: modified, SelfURL: f.Meta.SelfURL[format],
+			})
+		}
+		res.Feeds = append(res.Feeds, fr)
+	}
+
+	if b.Output != "" {
+		if err := b.write(res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// settleDates gives every item its published and updated dates: the
+// source's own where it gave them, else the ledger's. Published falls back
+// to the first time the item was seen; updated moves only when the item's
+// content hash changes.
+func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.Item) error {
+	entries := make([]ledger.Entry, len(items))
+	for i, it := range items {
+		entries[i] = ledger.Entry{ID: it.ID, Hash: feed.Hash(it)}
+	}
+	recs, err := b.Ledger.Observe(ctx, now, entries)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	for i := range items {
+		it, rec := &items[i], recs[i]
+		if it.Published.IsZero() {
+			it.Published = rec.FirstSeen.UTC()
+		}
+		if it.Updated.IsZero() {
+			it.Updated = it.Published
+			if rec.Changed.After(rec.FirstSeen) {
+				it.Updated = rec.Changed.UTC()
+			}
+		}
+		if it.Updated.Before(it.Published) {
+			it.Updated = it.Published
+		}
+	}
+	return nil
+}
+
+// renderChecked renders one document and validates it against the items it
+// was rendered from, so that a renderer bug never reaches a reader.
+func renderChecked(format feed.Format, meta feed.Meta, items []feed.Item) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := feed.Render(&buf, format, meta, items); err != nil {
+		return nil, err
+	}
+	report := feed.ValidateFormat(format, buf.Bytes())
+	if err := report.Err(); err != nil {
+		return nil, fmt.Errorf("rendered %s does not validate: %w", format, err)
+	}
+	if err := report.Match(items); err != nil {
+		return nil, fmt.Errorf("rendered %s does not carry its items: %w", format, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// write stores every document whose bytes changed. Each file is replaced
+// atomically, so a reader or a crash sees the old or the new version whole.
+func (b *Builder) write(res *Result) error {
+	if err := os.MkdirAll(b.Output, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	for fi := range res.Feeds {
+		for di := range res.Feeds[fi].Documents {
+			d := &res.Feeds[fi].Documents[di]
+			path := filepath.Join(b.Output, d.Feed+"."+string(d.Format))
+			changed, err := WriteFileAtomic(path, d.Body, 0o644)
+			if err != nil {
+				return fmt.Errorf("write feed %s: %w", d.Feed, err)
+			}
+			d.Changed = changed
+		}
+	}
+	return nil
+}
+
+// WriteFileAtomic replaces path with data unless the file already holds
+// exactly those bytes; it reports whether it wrote. The data goes to a
+// temporary file in the same folder, is synced, and is renamed over path;
+// the folder is synced too. On any error the temporary file is removed and
+// path is untouched.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) (changed bool, err error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return false, err
+	}
+	if err = tmp.Sync(); err != nil {
+		return false, err
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return false, err
+	}
+	if err = tmp.Close(); err != nil {
+		return false, err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return false, err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		// Without syncing the folder, a crash could forget the rename.
+		serr := d.Sync()
+		d.Close()
+		if serr != nil && !errors.Is(serr, os.ErrInvalid) {
+			return true, fmt.Errorf("sync %s: %w", dir, serr)
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,397 @@
+package feed
+
+import (
+	"bufio"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// Namespaces written into RSS documents.
+const (
+	nsAtom    = "http://www.w3.org/2005/Atom"
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+	nsDC      = "http://purl.org/dc/elements/1.1/"
+)
+
+// rssDocs is where an RSS document points readers for the format it follows.
+const rssDocs = "https://www.rssboard.org/rss-specification"
+
+// Render writes items as a document of format f. Items are written in the
+// order given (see Select) and are cleaned of characters XML cannot carry
+// even when the caller skipped Normalize. It fails with ErrNoItems for an
+// empty list: a feed with no items has no date to give.
+//
+// The documents are built from gorilla/feeds' types with what they lack
+// filled in: the RSS self link and dc:creator, several categories and
+// authors, Atom's own feed id and xml:lang, and dates that are never empty
+// or taken from the clock. The same meta and items always give the same bytes.
+func Render(w io.Writer, f Format, meta Meta, items []Item) error {
+	if len(items) == 0 {
+		return ErrNoItems
+	}
+	clean := make([]Item, len(items))
+	for i, it := range items {
+		clean[i] = cleanItem(it)
+	}
+	meta = cleanMeta(meta)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	switch f {
+	case RSS:
+		err = writeXML(bw, rssDocument(meta, clean))
+	case Atom:
+		err = writeXML(bw, atomDocument(meta, clean))
+	case JSON:
+		err = writeJSON(bw, jsonDocument(meta, clean))
+	default:
+		return fmt.Errorf("render: unknown format %q", f)
+	}
+	if err != nil {
+		return fmt.Errorf("render %s: %w", f, err)
+	}
+	return bw.Flush()
+}
+
+func cleanItem(it Item) Item {
+	it.ID = CleanText(it.ID)
+	it.Title = CleanText(it.Title)
+	it.Link = CleanText(it.Link)
+	it.Summary = CleanText(it.Summary)
+	it.ContentHTML = CleanText(it.ContentHTML)
+	it.Authors = cleanPeople(it.Authors)
+	cats := make([]string, len(it.Categories))
+	for i, c := range it.Categories {
+		cats[i] = CleanText(c)
+	}
+	it.Categories = cats
+	it.Published = wholeSecondUTC(it.Published)
+	it.Updated = wholeSecondUTC(it.Updated)
+	if it.Published.IsZero() {
+		it.Published = it.Updated
+	}
+	if it.Updated.Before(it.Published) {
+		it.Updated = it.Published
+	}
+	return it
+}
+
+func cleanMeta(m Meta) Meta {
+	m.ID = CleanText(m.ID)
+	m.Title = CleanText(m.Title)
+	m.Description = CleanText(m.Description)
+	m.Link = CleanText(m.Link)
+	m.Language = CleanText(m.Language)
+	m.Icon = CleanText(m.Icon)
+	m.Generator = CleanText(m.Generator)
+	m.Authors = cleanPeople(m.Authors)
+	self := make(map[Format]string, len(m.SelfURL))
+	for f, u := range m.SelfURL {
+		self[f] = CleanText(u)
+	}
+	m.SelfURL = self
+	return m
+}
+
+func cleanPeople(ps []Person) []Person {
+	out := make([]Person, len(ps))
+	for i, p := range ps {
+		out[i] = Person{Name: CleanText(p.Name), Email: CleanText(p.Email), URL: CleanText(p.URL)}
+	}
+	return out
+}
+
+// newest returns the latest published and updated dates among items.
+func newest(items []Item) (published, updated time.Time) {
+	for _, it := range items {
+		if it.Published.After(published) {
+			published = it.Published
+		}
+		if it.Updated.After(updated) {
+			updated = it.Updated
+		}
+	}
+	return published, updated
+}
+
+// gorillaFeed converts to gorilla/feeds' model, whose converters give the
+// skeleton of each format.
+func gorillaFeed(meta Meta, items []Item) *feeds.Feed {
+	published, updated := newest(items)
+	f := &feeds.Feed{
+		Title:       meta.Title,
+		Link:        &feeds.Link{Href: meta.Link},
+		Description: meta.Description,
+		Id:          meta.ID,
+		Created:     published,
+		Updated:     updated,
+	}
+	for _, it := range items {
+		f.Items = append(f.Items, &feeds.Item{
+			Title:       it.Title,
+			Link:        &feeds.Link{Href: it.Link},
+			Description: it.Summary,
+			Id:          it.ID,
+			Created:     it.Published,
+			Updated:     it.Updated,
+			Content:     it.ContentHTML,
+		})
+	}
+	return f
+}
+
+func writeXML(w io.Writer, doc any) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func writeJSON(w io.Writer, doc any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// RSS 2.0, with the Atom namespace for the self link, content:encoded for
+// the HTML body and dc:creator for authors without an email address, as
+// the RSS Best Practices Profile recommends.
+
+type rssDoc struct {
+	XMLName   xml.Name `xml:"rss"`
+	Version   string   `xml:"version,attr"`
+	ContentNS string   `xml:"xmlns:content,attr"`
+	AtomNS    string   `xml:"xmlns:atom,attr"`
+	DCNS      string   `xml:"xmlns:dc,attr,omitempty"`
+	Channel   *rssChannel
+}
+
+type rssChannel struct {
+	XMLName xml.Name `xml:"channel"`
+	*feeds.RssFeed
+	AtomLinks []atomNSLink `xml:"atom:link"`
+	Items     []*rssItem   `xml:"item"`
+}
+
+type atomNSLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr,omitempty"`
+}
+
+type rssItem struct {
+	XMLName xml.Name `xml:"item"`
+	*feeds.RssItem
+	Link string `xml:"link,omitempty"`
+	// Description is optional when the item has a title; an empty
+	// element is left out rather than written.
+	Description string `xml:"description,omitempty"`
+	Content     *feeds.RssContent
+	Categories  []string `xml:"category"`
+	Creators    []string `xml:"dc:creator"`
+}
+
+func rssDocument(meta Meta, items []Item) *rssDoc {
+	g := (&feeds.Rss{Feed: gorillaFeed(meta, items)}).RssFeed()
+	published, updated := newest(items)
+	g.PubDate = published.Format(time.RFC1123Z)
+	g.LastBuildDate = updated.Format(time.RFC1123Z)
+	g.Description = meta.Description
+	if g.Description == "" {
+		g.Description = meta.Title
+	}
+	g.Language = meta.Language
+	g.Generator = meta.Generator
+	g.Docs = rssDocs
+	g.ManagingEditor = ""
+	if len(meta.Authors) > 0 && meta.Authors[0].Email != "" {
+		g.ManagingEditor = rssPerson(meta.Authors[0])
+	}
+	if meta.Icon != "" {
+		g.Image = &feeds.RssImage{Url: meta.Icon, Title: meta.Title, Link: meta.Link}
+	}
+	ch := &rssChannel{RssFeed: g}
+	if self := meta.SelfURL[RSS]; self != "" {
+		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: self, Rel: "self", Type: "application/rss+xml"})
+	}
+	doc := &rssDoc{Version: "2.0", ContentNS: nsContent, AtomNS: nsAtom, Channel: ch}
+	for i, it := range items {
+		gi := g.Items[i]
+		gi.PubDate = it.Published.Format(time.RFC1123Z)
+		gi.Guid = &feeds.RssGuid{Id: it.ID, IsPermaLink: "false"}
+		if it.ID == it.Link {
+			gi.Guid.IsPermaLink = "true"
+		}
+		gi.Author = ""
+		ri := &rssItem{RssItem: gi, Link: it.Link, Description: it.Summary, Categories: it.Categories}
+		if it.ContentHTML != "" {
+			ri.Content = &feeds.RssContent{Content: it.ContentHTML}
+		}
+		// RSS's author element takes an email address; names alone go
+		// into dc:creator.
+		if len(it.Authors) == 1 && it.Authors[0].Email != "" {
+			gi.Author = rssPerson(it.Authors[0])
+		} else {
+			for _, p := range it.Authors {
+				ri.Creators = append(ri.Creators, personName(p))
+			}
+		}
+		if len(ri.Creators) > 0 {
+			doc.DCNS = nsDC
+		}
+		ch.Items = append(ch.Items, ri)
+	}
+	return doc
+}
+
+func rssPerson(p Person) string {
+	if p.Name == "" {
+		return p.Email
+	}
+	return p.Email + " (" + p.Name + ")"
+}
+
+func personName(p Person) string {
+	switch {
+	case p.Name != "":
+		return p.Name
+	case p.Email != "":
+		return p.Email
+	}
+	return p.URL
+}
+
+// Atom 1.0 (RFC 4287).
+
+type atomDoc struct {
+	XMLName xml.Name `xml:"feed"`
+	*feeds.AtomFeed
+	Lang      string             `xml:"xml:lang,attr,omitempty"`
+	Links     []feeds.AtomLink   `xml:"link"`
+	Authors   []feeds.AtomAuthor `xml:"author"`
+	Generator string             `xml:"generator,omitempty"`
+	Entries   []*atomEntry       `xml:"entry"`
+}
+
+type atomEntry struct {
+	XMLName xml.Name `xml:"entry"`
+	*feeds.AtomEntry
+	Authors    []feeds.AtomAuthor `xml:"author"`
+	Categories []atomCategory     `xml:"category"`
+}
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
+}
+
+func atomPeople(ps []Person) []feeds.AtomAuthor {
+	var out []feeds.AtomAuthor
+	for _, p := range ps {
+		name := p.Name
+		if name == "" {
+			name = personName(p)
+		}
+		out = append(out, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: p.Email, Uri: p.URL}})
+	}
+	return out
+}
+
+func atomDocument(meta Meta, items []Item) *atomDoc {
+	g := (&feeds.Atom{Feed: gorillaFeed(meta, items)}).AtomFeed()
+	_, updated := newest(items)
+	g.Id = meta.ID
+	g.Updated = updated.Format(time.RFC3339)
+	g.Icon = meta.Icon
+	g.Link, g.Author = nil, nil
+	doc := &atomDoc{AtomFeed: g, Lang: meta.Language, Generator: meta.Generator, Authors: atomPeople(meta.Authors)}
+	if self := meta.SelfURL[Atom]; self != "" {
+		doc.Links = append(doc.Links, feeds.AtomLink{Href: self, Rel: "self", Type: "application/atom+xml"})
+	}
+	if meta.Link != "" {
+		doc.Links = append(doc.Links, feeds.AtomLink{Href: meta.Link, Rel: "alternate", Type: "text/html"})
+	}
+	anonymous := false
+	for i, it := range items {
+		ge := g.Entries[i]
+		ge.Id = it.ID
+		ge.Updated = it.Updated.Format(time.RFC3339)
+		ge.Published = it.Published.Format(time.RFC3339)
+		ge.Author = nil
+		ge.Links = nil
+		if it.Link != "" {
+			ge.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
+		}
+		ge.Summary = nil
+		if it.Summary != "" {
+			ge.Summary = &feeds.AtomSummary{Content: it.Summary, Type: "text"}
+		}
+		e := &atomEntry{AtomEntry: ge, Authors: atomPeople(it.Authors)}
+		for _, c := range it.Categories {
+			e.Categories = append(e.Categories, atomCategory{Term: c})
+		}
+		if len(e.Authors) == 0 {
+			anonymous = true
+		}
+		doc.Entries = append(doc.Entries, e)
+	}
+	// Atom requires an author for every entry, on the entry or the feed.
+	if anonymous && len(doc.Authors) == 0 {
+		doc.Authors = []feeds.AtomAuthor{{AtomPerson: feeds.AtomPerson{Name: meta.Title}}}
+	}
+	return doc
+}
+
+// JSON Feed 1.1.
+
+type jsonDoc struct {
+	*feeds.JSONFeed
+	// Items is required by JSON Feed even when empty, so never omitted.
+	Items []*feeds.JSONItem `json:"items"`
+}
+
+func jsonPeople(ps []Person) []*feeds.JSONAuthor {
+	var out []*feeds.JSONAuthor
+	for _, p := range ps {
+		out = append(out, &feeds.JSONAuthor{Name: personName(p), Url: p.URL})
+	}
+	return out
+}
+
+func jsonDocument(meta Meta, items []Item) *jsonDoc {
+	g := (&feeds.JSON{Feed: gorillaFeed(meta, items)}).JSONFeed()
+	g.Author = nil
+	g.Authors = jsonPeople(meta.Authors)
+	g.Language = meta.Language
+	g.FeedUrl = meta.SelfURL[JSON]
+	g.Icon = meta.Icon
+	doc := &jsonDoc{JSONFeed: g, Items: g.Items}
+	for i, it := range items {
+		gi := g.Items[i]
+		gi.Author = nil
+		gi.Authors = jsonPeople(it.Authors)
+		gi.Tags = it.Categories
+		gi.Summary = it.Summary
+		published, updated := it.Published, it.Updated
+		gi.PublishedDate, gi.ModifiedDate = &published, &updated
+		// An item needs content_html or content_text; a title-only
+		// item carries its summary or title as text.
+		if gi.ContentHTML == "" {
+			gi.ContentText = it.Summary
+			if gi.ContentText == "" {
+				gi.ContentText = it.Title
+			}
+		}
+	}
+	return doc
+}

@@ -1,0 +1,302 @@
+package feed
+
+import (
+	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// TitleMax and SummaryMax bound derived titles and summaries, in characters.
+const (
+	TitleMax   = 110
+	SummaryMax = 300
+)
+
+// ellipsis marks text that was cut short.
+const ellipsis = "…"
+
+// XMLChar reports whether r may appear in an XML 1.0 document. C1 controls
+// (U+0080–U+009F) and noncharacters are allowed by the grammar but
+// discouraged, and in practice they are always mojibake: they are refused too.
+func XMLChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r >= 0x7F && r <= 0x9F:
+		return false
+	case r >= 0xD800 && r <= 0xDFFF:
+		return false
+	case r >= 0xFDD0 && r <= 0xFDEF:
+		return false
+	case r&0xFFFE == 0xFFFE: // U+xFFFE and U+xFFFF in every plane
+		return false
+	case r > unicode.MaxRune:
+		return false
+	}
+	return true
+}
+
+// CleanText returns s in Unicode NFC with invalid UTF-8 and every character
+// XMLChar refuses removed. It is idempotent.
+func CleanText(s string) string {
+	clean := true
+	for i, r := range s {
+		if (r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD")) || !XMLChar(r) {
+			clean = false
+			break
+		}
+	}
+	if !clean {
+		var b strings.Builder
+		b.Grow(len(s))
+		for i, r := range s {
+			if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+				continue
+			}
+			if XMLChar(r) {
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
+	return norm.NFC.String(s)
+}
+
+// CollapseSpace replaces every run of white space in s with one space and
+// trims both ends.
+func CollapseSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ParagraphsHTML renders plain-text paragraphs as HTML <p> elements, escaping
+// the text exactly once. Empty paragraphs are dropped.
+func ParagraphsHTML(paragraphs []string) string {
+	var b strings.Builder
+	for _, p := range paragraphs {
+		p = CollapseSpace(p)
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString("<p>")
+		b.WriteString(html.EscapeString(p))
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+// abbreviations end with a period without ending a sentence. Lower case,
+// without the period. Words that are also ordinary English words ("no",
+// "sat", "mar") are left out: a missed split costs less than a wrong one.
+var abbreviations = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "mx": true, "dr": true, "prof": true, "sr": true, "jr": true,
+	"st": true, "mt": true, "ft": true, "gen": true, "gov": true, "sen": true, "rep": true, "rev": true,
+	"lt": true, "col": true, "capt": true, "cpt": true, "sgt": true, "cmdr": true, "adm": true, "maj": true,
+	"pres": true, "supt": true, "det": true, "insp": true, "hon": true, "messrs": true, "mme": true,
+	"inc": true, "ltd": true, "co": true, "corp": true, "bros": true, "llc": true, "plc": true,
+	"vs": true, "etc": true, "approx": true, "vol": true,
+	"fig": true, "figs": true, "dept": true, "univ": true, "assn": true,
+	"ave": true, "blvd": true, "rd": true, "hwy": true, "sq": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
+	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
+	"tue": true, "tues": true, "thu": true, "thur": true, "thurs": true, "cf": true, "pp": true,
+}
+
+// closers may stand between a sentence's final punctuation and the space
+// after it.
+const closers = `"')]}’”»›`
+
+// openers may stand before the first letter of a sentence.
+const openers = `"'([{‘“«‹¿¡`
+
+// Sentences splits s into sentences. A period ends a sentence only when it
+// is followed by white space and a capital letter, a digit or an opening
+// quote, and the word before it is neither a known abbreviation (Mr., Gen.,
+// Inc.), an initial (J.), nor a dotted acronym (U.S., a.m.). Each sentence
+// keeps its final punctuation; white space between sentences is dropped.
+func Sentences(s string) []string {
+	s = CollapseSpace(s)
+	var out []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r != '.' && r != '!' && r != '?' && r != '…' {
+			continue
+		}
+		end := i
+		// Runs of final punctuation ("?!", "...") and closing quotes stay
+		// with the sentence.
+		for end < len(s) {
+			r2, n := utf8.DecodeRuneInString(s[end:])
+			if r2 != '.' && r2 != '!' && r2 != '?' && r2 != '…' && !strings.ContainsRune(closers, r2) {
+				break
+			}
+			end += n
+		}
+		if end >= len(s) {
+			break
+		}
+		if s[end] != ' ' {
+			i = end
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(s[end+1:])
+		if !unicode.IsUpper(next) && !unicode.IsDigit(next) && !strings.ContainsRune(openers, next) {
+			i = end
+			continue
+		}
+		if r == '.' && end == i && !endsSentence(s[start:i-1]) {
+			i = end
+			continue
+		}
+		out = append(out, s[start:end])
+		start = end + 1
+		i = start
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// endsSentence reports whether a period after text ends a sentence, judged
+// by the word just before the period.
+func endsSentence(text string) bool {
+	word := text[strings.LastIndexByte(text, ' ')+1:]
+	word = strings.TrimLeft(word, openers)
+	if word == "" {
+		return true
+	}
+	if strings.Contains(word, ".") {
+		// Dotted acronyms and abbreviations: U.S, a.m, e.g, Ph.D.
+		return !dotted(word)
+	}
+	if utf8.RuneCountInString(word) == 1 {
+		r, _ := utf8.DecodeRuneInString(word)
+		return !unicode.IsUpper(r) // an initial such as "J."
+	}
+	return !abbreviations[strings.ToLower(word)]
+}
+
+// dotted reports whether word is made of short letter groups joined by
+// periods, as in "U.S", "e.g" or "Ph.D".
+func dotted(word string) bool {
+	for part := range strings.SplitSeq(word, ".") {
+		n := utf8.RuneCountInString(part)
+		if n == 0 || n > 3 {
+			return false
+		}
+		for _, r := range part {
+			if !unicode.IsLetter(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// FirstSentence returns the first sentence of s.
+func FirstSentence(s string) string {
+	if ss := Sentences(s); len(ss) > 0 {
+		return ss[0]
+	}
+	return ""
+}
+
+// Truncate cuts s to at most max characters at a word boundary, ending it
+// with an ellipsis when it was cut. Punctuation left dangling at the cut is
+// trimmed. A single word longer than max is cut inside the word.
+func Truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max < 1 {
+		return ""
+	}
+	// Keep max-1 characters, leaving room for the ellipsis.
+	cut := 0
+	for n := 0; n < max-1; n++ {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		cut += size
+	}
+	head := s[:cut]
+	// Back off to the last space unless the next character is one already.
+	if r, _ := utf8.DecodeRuneInString(s[cut:]); !unicode.IsSpace(r) {
+		if sp := strings.LastIndexFunc(head, unicode.IsSpace); sp > 0 {
+			head = head[:sp]
+		}
+	}
+	head = strings.TrimRightFunc(head, func(r rune) bool {
+		return unicode.IsSpace(r) || (unicode.IsPunct(r) && !strings.ContainsRune(closers+"!?", r))
+	})
+	return head + ellipsis
+}
+
+// TrimTitle removes punctuation a title should not end with: a sentence's
+// final period, commas, colons. Question and exclamation marks, closing
+// quotes, and the period of a dotted acronym ("U.S.") stay.
+func TrimTitle(s string) string {
+	s = strings.TrimSpace(s)
+	for s != "" {
+		r, size := utf8.DecodeLastRuneInString(s)
+		switch r {
+		case ',', ';', ':', '-', '–', '—':
+		case '.':
+			word := s[strings.LastIndexByte(s, ' ')+1 : len(s)-size]
+			if strings.Contains(word, ".") && dotted(word) {
+				return s
+			}
+			if strings.HasSuffix(s, "...") {
+				return s
+			}
+		default:
+			return s
+		}
+		s = strings.TrimSpace(s[:len(s)-size])
+	}
+	return s
+}
+
+// DeriveTitle makes a title from a lead paragraph: its first sentence, cut
+// to TitleMax characters at a word boundary, trailing punctuation trimmed.
+func DeriveTitle(lead string) string {
+	return Truncate(TrimTitle(FirstSentence(lead)), TitleMax)
+}
+
+// Summarize makes a plain-text summary of at most max characters from text:
+// as many whole sentences as fit, or, when even the first does not fit, the
+// first sentence cut at a word boundary.
+func Summarize(text string, max int) string {
+	text = CollapseSpace(text)
+	if utf8.RuneCountInString(text) <= max {
+		return text
+	}
+	var b strings.Builder
+	n := 0
+	for _, s := range Sentences(text) {
+		c := utf8.RuneCountInString(s)
+		if b.Len() > 0 {
+			c++
+		}
+		if n+c > max {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+		n += c
+	}
+	if b.Len() == 0 {
+		return Truncate(text, max)
+	}
+	return b.String()
+}

@@ -1,0 +1,153 @@
+package source
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// tagSafe reports whether byte c may stand unescaped in the specific part
+// of an RFC 4151 tag URI: an RFC 3986 unreserved character, a sub-delim,
+// ':' or '@'. Everything else, '%', '/', '?' and '#' included, is escaped,
+// so that escaping is reversible and never changes a URI's structure.
+func tagSafe(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0
+}
+
+// escapeTag percent-encodes s byte by byte for use in a tag URI, so that
+// spaces, non-ASCII text and even invalid UTF-8 become plain ASCII.
+func escapeTag(s string) string {
+	const digits = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !tagSafe(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if tagSafe(c) {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', digits[c>>4], digits[c&0xF])
+	}
+	return string(b)
+}
+
+// escapeTagPath escapes each '/'-separated segment of p, keeping the
+// slashes, which a tag URI allows.
+func escapeTagPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = escapeTag(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// transliterations are Latin letters that have no decomposition, so NFKD
+// alone would drop them from a slug.
+var transliterations = map[rune]string{
+	'ß': "ss", 'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe", 'ø': "o", 'Ø': "o",
+	'ł': "l", 'Ł': "l", 'đ': "d", 'Đ': "d", 'ð': "d", 'Ð': "d", 'þ': "th", 'Þ': "th",
+	'ı': "i",
+}
+
+// slugify makes a URL path segment from s: NFKD with marks dropped, lower
+// case ASCII letters and digits kept, every other run of characters turned
+// into one '-', no '-' at either end. It never returns "": text with no
+// usable letter becomes "item".
+func slugify(s string) string {
+	var b strings.Builder
+	gap := false
+	put := func(r rune) {
+		if gap && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		gap = false
+		b.WriteRune(r)
+	}
+	for _, r := range norm.NFKD.String(s) {
+		if unicode.Is(unicode.M, r) {
+			continue
+		}
+		if t, ok := transliterations[r]; ok {
+			for _, c := range t {
+				put(c)
+			}
+			continue
+		}
+		r = unicode.ToLower(r)
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			put(r)
+			continue
+		}
+		gap = true
+	}
+	if b.Len() == 0 {
+		return "item"
+	}
+	return b.String()
+}
+
+// slugPath slugifies each '/'-separated segment of p.
+func slugPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = slugify(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// truncateSlug cuts slug to at most n bytes at a '-' boundary, or inside
+// its first word when that alone is longer than n.
+func truncateSlug(slug string, n int) string {
+	if len(slug) <= n {
+		return slug
+	}
+	cut := slug[:n]
+	if slug[n] != '-' {
+		if i := strings.LastIndexByte(cut, '-'); i > 0 {
+			cut = cut[:i]
+		}
+	}
+	return strings.TrimRight(cut, "-")
+}
+
+// keyFolds maps the quote and dash variants that differ between copies of
+// the same headline (typographic in one file, typed in another) to ASCII.
+var keyFolds = strings.NewReplacer(
+	"‘", "'", "’", "'", "‚", "'", "‛", "'", "′", "'",
+	"“", `"`, "”", `"`, "„", `"`, "‟", `"`, "″", `"`,
+	"‐", "-", "‑", "-", "‒", "-", "–", "-", "—", "-", "―", "-",
+)
+
+// headlineKey is the form of a headline under which copies of it are
+// recognised as one: NFKC, lower case, quotes and dashes folded, white
+// space collapsed. Folding runs before NFKC too, because NFKC turns a
+// double prime into two primes.
+func headlineKey(title string) string {
+	s := keyFolds.Replace(title)
+	s = strings.ToLower(norm.NFKC.String(s))
+	s = keyFolds.Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// headlineSlug is the link slug of a headline: a readable part of at most
+// 80 characters and a short hash of the whole key, so that headlines
+// sharing their first words, or with no Latin letters, still differ.
+func headlineSlug(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "headlines/" + truncateSlug(slugify(key), 80) + "-" + hex.EncodeToString(sum[:4])
+}

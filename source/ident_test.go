@@ -1,0 +1,131 @@
+package source
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEscapeTag(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"unreserved and sub-delims kept", "a-Z_0.~!$&'()*+,;=:@", "a-Z_0.~!$&'()*+,;=:@"},
+		{"space", "a b", "a%20b"},
+		{"structure characters escaped", "a/b?c#d%e", "a%2Fb%3Fc%23d%25e"},
+		{"quotes and brackets", `"<x>"`, "%22%3Cx%3E%22"},
+		{"non-ASCII as UTF-8", "é", "%C3%A9"},
+		{"invalid UTF-8 byte", "a\xffb", "a%FFb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := escapeTag(tt.in); got != tt.want {
+				t.Errorf("escapeTag(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	if got, want := escapeTagPath("news/Été 2026/a b.txt"), "news/%C3%89t%C3%A9%202026/a%20b.txt"; got != want {
+		t.Errorf("escapeTagPath = %q, want %q", got, want)
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "Harbour Bridge", "harbour-bridge"},
+		{"accents dropped", "Été à Noël", "ete-a-noel"},
+		{"letters without decomposition", "Straße Łódź Færøy", "strasse-lodz-faeroy"},
+		{"compatibility forms", "ＦＵＬＬ ﬁle ²", "full-file-2"},
+		{"apostrophe splits", "Trump’s plan", "trump-s-plan"},
+		{"runs and ends trimmed", "--a  __ b--", "a-b"},
+		{"digits kept", "000_64be57c9", "000-64be57c9"},
+		{"no usable letters", "Привет, мир", "item"},
+		{"empty", "", "item"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := slugify(tt.in); got != tt.want {
+				t.Errorf("slugify(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	if got, want := slugPath("News/Été 2026/Big Story"), "news/ete-2026/big-story"; got != want {
+		t.Errorf("slugPath = %q, want %q", got, want)
+	}
+}
+
+func TestTruncateSlug(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		n    int
+		want string
+	}{
+		{"short enough", "a-b-c", 5, "a-b-c"},
+		{"cut at a dash", "abc-def-ghi", 8, "abc-def"},
+		{"cut just before a dash", "abc-def-ghi", 7, "abc-def"},
+		{"cut inside a word backs off", "abc-defgh", 6, "abc"},
+		{"one long word is cut inside", "abcdefghij", 4, "abcd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := truncateSlug(tt.in, tt.n); got != tt.want {
+				t.Errorf("truncateSlug(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeadlineKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, a, b string
+	}{
+		{"case", "Rail Workers Vote", "rail workers vote"},
+		{"curly and straight quotes", "Mayor’s “Plan” Fails", `mayor's "plan" fails`},
+		{"low and reversed quotes", "‚a‛ „b‟", `'a' "b"`},
+		{"primes", "6′ tall, 5″ wide", `6' tall, 5" wide`},
+		{"dashes", "Rwanda–Congo — Deal ‐ ‑ ‒ ―", "rwanda-congo - deal - - - -"},
+		{"white space", "  Two\u00a0 spaces\tand tab ", "two spaces and tab"},
+		{"compatibility forms", "ﬁnal ＳＣＯＲＥ", "final score"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ka, kb := headlineKey(tt.a), headlineKey(tt.b)
+			if ka != kb {
+				t.Errorf("headlineKey(%q) = %q, headlineKey(%q) = %q, want equal", tt.a, ka, tt.b, kb)
+			}
+		})
+	}
+}
+
+func TestHeadlineSlug(t *testing.T) {
+	t.Parallel()
+	long := headlineKey(strings.Repeat("wordy ", 40))
+	tests := []struct {
+		name, key, wantPrefix string
+	}{
+		{"readable", "rail workers vote", "headlines/rail-workers-vote-"},
+		{"long key cut at a word", long, "headlines/" + strings.TrimSuffix(strings.Repeat("wordy-", 13), "-") + "-"},
+		{"no Latin letters", "привет", "headlines/item-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := headlineSlug(tt.key)
+			if !strings.HasPrefix(got, tt.wantPrefix) || len(got) != len(tt.wantPrefix)+8 {
+				t.Errorf("headlineSlug(%q) = %q, want %q followed by 8 hex digits", tt.key, got, tt.wantPrefix)
+			}
+		})
+	}
+	if headlineSlug("привет") == headlineSlug("мир") {
+		t.Error("headlines without Latin letters share a slug")
+	}
+}

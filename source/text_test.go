@@ -1,0 +1,490 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedpub/feedpub/feed"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// newTestText returns a Text on root whose log is written to the returned
+// buffer.
+func newTestText(root string) (*Text, *bytes.Buffer) {
+	var buf bytes.Buffer
+	tx := testText()
+	tx.Root = root
+	tx.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	return tx, &buf
+}
+
+// writeTree writes files, named by slash-separated paths, below root.
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ids returns the IDs of items, in order.
+func ids(items []feed.Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.ID
+	}
+	return out
+}
+
+// titles returns the titles of items, in order.
+func titles(items []feed.Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Title
+	}
+	return out
+}
+
+// logLines returns the lines of a log that contain every one of parts.
+func logLines(log string, parts ...string) []string {
+	var out []string
+	for line := range strings.Lines(log) {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func TestTextFetchSeed(t *testing.T) {
+	t.Parallel()
+	seed := filepath.Join("..", "..", "shared", "seeds", "000_64be57c9f8e4cd97.txt")
+	data, err := os.ReadFile(seed)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("the shared seed folder is not beside the repository")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, filepath.Base(seed)), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tx, log := newTestText(root)
+	items, err := tx.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 18 {
+		t.Fatalf("got %d items, want 18 (1 article, 17 headlines):\n%s", len(items), strings.Join(titles(items), "\n"))
+	}
+	article := items[0]
+	if !strings.HasPrefix(article.Title, "U.S. and Russian officials met") {
+		t.Errorf("article title %q was cut at an abbreviation", article.Title)
+	}
+	if n := utf8.RuneCountInString(article.Title); n > feed.TitleMax || !strings.HasSuffix(article.Title, "…") {
+		t.Errorf("article title has %d characters and ends %q, want at most %d ending with …", n, article.Title, feed.TitleMax)
+	}
+	if article.ContentHTML == "" {
+		t.Error("article has no content")
+	}
+	for i, it := range items {
+		if it.ID == "" || it.Title == "" || it.Link == "" {
+			t.Errorf("item %d lacks ID, Title or Link: %+v", i, it)
+		}
+		if i > 0 && (it.ContentHTML != "" || !strings.Contains(it.ID, "#")) {
+			t.Errorf("item %d is not a headline item: %+v", i, it)
+		}
+	}
+	if read, skipped := tx.Stats(); read != 1 || skipped != 0 {
+		t.Errorf("Stats() = %d, %d; want 1, 0", read, skipped)
+	}
+	if lines := logLines(log.String(), "level=WARN"); len(lines) > 0 {
+		t.Errorf("warnings for the seed: %q", lines)
+	}
+}
+
+func TestTextFetchTree(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"b.txt":              "Second file.\n\nShared headline\n",
+		"a.txt":              "First file.\n\nShared Headline\nOnly in a\n",
+		"desk/c.txt":         "Nested file.\n",
+		"desk/deeper/d.txt":  "Deeper file.\n\nOnly in d\n",
+		"desk/notes.md":      "A Markdown note.\n",
+		".hidden.txt":        "Hidden file.\n",
+		".git/objects/x.txt": "Version control.\n",
+		"briefs/list.txt":    "Only in list\nShared headline\n",
+	})
+	id := func(rel string) string { return testPrefix + "wire/" + rel }
+	hl := func(key string) string { return testPrefix + "wire#" + escapeTag(key) }
+	tests := []struct {
+		name      string
+		glob      string
+		headlines string
+		want      []string
+	}{
+		{
+			name: "default glob, headlines as items",
+			want: []string{
+				id("a.txt"), id("b.txt"), id("desk/c.txt"), id("desk/deeper/d.txt"),
+				hl("shared headline"), hl("only in a"), hl("only in list"), hl("only in d"),
+			},
+		},
+		{
+			name:      "headlines ignored",
+			headlines: HeadlinesIgnore,
+			want:      []string{id("a.txt"), id("b.txt"), id("desk/c.txt"), id("desk/deeper/d.txt")},
+		},
+		{
+			name: "glob on base names at every depth",
+			glob: "*.md",
+			want: []string{id("desk/notes.md")},
+		},
+		{
+			name: "glob matching one name",
+			glob: "[bc].txt",
+			want: []string{id("b.txt"), id("desk/c.txt"), hl("shared headline")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tx, _ := newTestText(root)
+			tx.Glob, tx.Headlines = tt.glob, tt.headlines
+			items, err := tx.Fetch(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(items); !slices.Equal(got, tt.want) {
+				t.Errorf("IDs =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestTextFetchHeadlines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // titles, articles first
+	}{
+		{
+			name: "copies differing in quotes, dashes and case are one headline",
+			files: map[string]string{
+				"1.txt": "Body one.\n\nMayor’s “Plan” – Explained\nOther story\n",
+				"2.txt": "Body two.\n\nMAYOR'S \"PLAN\" - EXPLAINED\nThird story\n",
+			},
+			want: []string{"Body one", "Body two", "Mayor’s “Plan” – Explained", "Other story", "Third story"},
+		},
+		{
+			name: "a repeated line within one file is one headline",
+			files: map[string]string{
+				"1.txt": "Body.\n\nSame story\nsame  story\n",
+			},
+			want: []string{"Body", "Same story"},
+		},
+		{
+			name: "an article title does not suppress a headline",
+			files: map[string]string{
+				"1.txt": "Title: Bridge reopens\n\nBody.\n",
+				"2.txt": "Other body.\n\nBridge reopens\n",
+			},
+			want: []string{"Bridge reopens", "Other body", "Bridge reopens"},
+		},
+		{
+			name: "headline-only file",
+			files: map[string]string{
+				"1.txt": "Only headlines here\nAnd one more\n",
+			},
+			want: []string{"Only headlines here", "And one more"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			writeTree(t, root, tt.files)
+			tx, _ := newTestText(root)
+			items, err := tx.Fetch(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := titles(items); !slices.Equal(got, tt.want) {
+				t.Errorf("titles = %q, want %q", got, tt.want)
+			}
+			seen := map[string]bool{}
+			for _, it := range items {
+				if seen[it.ID] {
+					t.Errorf("duplicate ID %s", it.ID)
+				}
+				seen[it.ID] = true
+			}
+		})
+	}
+}
+
+func TestTextFetchProblemFiles(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"good.txt":          "Fine article.\n",
+		"latin.txt":         "Caf\xe9 \x93owner\x94 speaks.\n",
+		"nul.txt":           "Binary\x00data.\n",
+		"empty.txt":         "",
+		"blank.txt":         "  \n\n\t\n",
+		"big.txt":           strings.Repeat("Long text. ", 200),
+		"header-only.txt":   "Date: 2026-01-01\n",
+		"bad-date.txt":      "Title: Dated\nDate: 31/12/2026\n\nBody.\n",
+		"headline-only.txt": "Just a headline\n",
+		"dup-id-1.txt":      "ID: urn:example:same\n\nFirst.\n",
+		"dup-id-2.txt":      "ID: urn:example:same\n\nSecond.\n",
+		"sub/also-good.txt": "Another fine article.\n",
+		"sub/empty-too.txt": "",
+	})
+	// A link whose target is gone: the file vanished after listing.
+	if err := os.Symlink(filepath.Join(root, "gone"), filepath.Join(root, "vanished.txt")); err != nil {
+		t.Fatal(err)
+	}
+	tx, buf := newTestText(root)
+	tx.MaxSize = 1000
+	items, err := tx.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := buf.String()
+	wantTitles := []string{"Dated", "Café “owner” speaks", "First", "Fine article", "Another fine article", "Just a headline"}
+	got := titles(items)
+	slices.Sort(got)
+	slices.Sort(wantTitles)
+	if !slices.Equal(got, wantTitles) {
+		t.Errorf("titles = %q, want %q", got, wantTitles)
+	}
+	tests := []struct {
+		file   string
+		msg    string
+		reason string
+	}{
+		{"latin.txt", "article warning", "Windows-1252"},
+		{"nul.txt", "article skipped", "NUL"},
+		{"empty.txt", "article skipped", "empty"},
+		{"blank.txt", "article skipped", "empty"},
+		{"big.txt", "article skipped", "too large"},
+		{"header-only.txt", "article skipped", "no title"},
+		{"bad-date.txt", "article warning", "31/12/2026"},
+		{"headline-only.txt", "article warning", "no article body"},
+		{"dup-id-2.txt", "article skipped", "already used by dup-id-1.txt"},
+		{"vanished.txt", "article skipped", "unreadable"},
+		{"sub/empty-too.txt", "article skipped", "empty"},
+	}
+	for _, tt := range tests {
+		if lines := logLines(log, "level=WARN", "msg=\""+tt.msg+"\"", "file="+tt.file, tt.reason); len(lines) != 1 {
+			t.Errorf("%s: want one warning %q with reason %q, log:\n%s", tt.file, tt.msg, tt.reason, log)
+		}
+	}
+	if lines := logLines(log, "file=bad-date.txt", "key=date"); len(lines) != 1 {
+		t.Errorf("bad date warning does not name the key:\n%s", log)
+	}
+	if read, skipped := tx.Stats(); read != 6 || skipped != 8 {
+		t.Errorf("Stats() = %d, %d; want 6, 8", read, skipped)
+	}
+}
+
+func TestTextFetchUnreadableFile(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("running as root, which reads files whatever their mode, so chmod 000 cannot make one unreadable")
+	}
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"locked.txt": "Locked.\n", "open.txt": "Open.\n"})
+	if err := os.Chmod(filepath.Join(root, "locked.txt"), 0); err != nil {
+		t.Fatal(err)
+	}
+	tx, buf := newTestText(root)
+	items, err := tx.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := titles(items); !slices.Equal(got, []string{"Open"}) {
+		t.Errorf("titles = %q, want [Open]", got)
+	}
+	if lines := logLines(buf.String(), "article skipped", "file=locked.txt", "permission denied"); len(lines) != 1 {
+		t.Errorf("no warning for locked.txt:\n%s", buf)
+	}
+}
+
+func TestTextFetchErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	writeTree(t, dir, map[string]string{"file.txt": "Not a folder.\n"})
+	missing := filepath.Join(dir, "articles")
+	tests := []struct {
+		name    string
+		change  func(*Text)
+		wantErr string
+		is      error
+	}{
+		{"missing folder", func(tx *Text) { tx.Root = missing }, "source wire: read folder " + missing + ": ", fs.ErrNotExist},
+		{"file instead of folder", func(tx *Text) { tx.Root = file }, "read folder " + file + ": not a directory", nil},
+		{"no folder", func(tx *Text) { tx.Root = "" }, "no folder configured", nil},
+		{"bad glob", func(tx *Text) { tx.Glob = "[" }, `glob "["`, nil},
+		{"bad headlines mode", func(tx *Text) { tx.Headlines = "drop" }, `headlines "drop"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tx, _ := newTestText(dir)
+			tt.change(tx)
+			items, err := tx.Fetch(t.Context())
+			if err == nil {
+				t.Fatalf("Fetch = %d items, want error", len(items))
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %q, want it to contain %q", err, tt.wantErr)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %v is not %v", err, tt.is)
+			}
+			if read, skipped := tx.Stats(); read != 0 || skipped != 0 {
+				t.Errorf("Stats() = %d, %d after a failed Fetch, want 0, 0", read, skipped)
+			}
+		})
+	}
+}
+
+func TestTextFetchCanceled(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"a.txt": "A.\n"})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	tx, _ := newTestText(root)
+	if _, err := tx.Fetch(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Fetch error = %v, want context.Canceled", err)
+	}
+}
+
+func TestTextFetchSymlinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"outside/elsewhere.txt": "Outside the root.\n",
+		"root/inside.txt":       "Inside the root.\n",
+		"single.txt":            "Linked file.\n",
+	})
+	root := filepath.Join(dir, "root")
+	for link, target := range map[string]string{
+		filepath.Join(root, "folder-link"):   filepath.Join(dir, "outside"),
+		filepath.Join(root, "file-link.txt"): filepath.Join(dir, "single.txt"),
+		filepath.Join(dir, "root-link"):      root,
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, _ := newTestText(filepath.Join(dir, "root-link"))
+	items, err := tx.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{testPrefix + "wire/file-link.txt", testPrefix + "wire/inside.txt"}
+	if got := ids(items); !slices.Equal(got, want) {
+		t.Errorf("IDs = %q, want %q (folder links are not followed)", got, want)
+	}
+}
+
+func TestTextFetchStableIDs(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"2026/03/bridge.txt":  "Title: Bridge\n\nBody.\n\nFerry news\n",
+		"2026/03/Été 26.txt":  "Summer body.\n",
+		"2026/04/council.txt": "Council body.\n\nRail news\n",
+	}
+	a, b := t.TempDir(), t.TempDir()
+	writeTree(t, a, files)
+	writeTree(t, b, files)
+	// Give the copy other modification times, as a fresh checkout would.
+	later := time.Now().Add(48 * time.Hour)
+	err := filepath.WalkDir(b, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, later, later)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [2][]feed.Item
+	for i, root := range []string{a, b} {
+		tx, _ := newTestText(root)
+		if got[i], err = tx.Fetch(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got[0]) != 5 {
+		t.Fatalf("got %d items, want 5", len(got[0]))
+	}
+	for i := range got[0] {
+		x, y := got[0][i], got[1][i]
+		if x.ID != y.ID || x.Link != y.Link {
+			t.Errorf("item %d: ID, Link %q, %q in one copy, %q, %q in the other", i, x.ID, x.Link, y.ID, y.Link)
+		}
+	}
+}
+
+func TestTextFetchGolden(t *testing.T) {
+	t.Parallel()
+	tx, buf := newTestText(filepath.Join("testdata", "articles"))
+	items, err := tx.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	enc := json.NewEncoder(&got)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "\t")
+	if err := enc.Encode(items); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "articles.golden")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("items differ from %s (run with -update to accept):\n%s", golden, got.Bytes())
+	}
+	if lines := logLines(buf.String(), "level=WARN", "file=briefs.txt", "no article body"); len(lines) != 1 {
+		t.Errorf("want a warning for the headline-only briefs.txt:\n%s", buf)
+	}
+}

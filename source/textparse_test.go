@@ -1,0 +1,455 @@
+package source
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedpub/feedpub/feed"
+)
+
+const (
+	testPrefix = "tag:news.example.com,2026-01-01:"
+	testLink   = "http://127.0.0.1:8080/items/{slug}"
+)
+
+// testText is a Text configured as the tests expect, without a folder.
+func testText() *Text {
+	return &Text{SourceName: "wire", IDPrefix: testPrefix, LinkTemplate: testLink}
+}
+
+func TestParseArticle(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("word ", 2000)
+	tests := []struct {
+		name string
+		rel  string // defaults to "story.txt"
+		in   string
+		// skip is part of the reason the file is skipped, or "".
+		skip string
+		// noArticle says the file yields headlines only.
+		noArticle bool
+		title     string
+		html      string
+		headlines []string
+		// warn is part of a warning's reason, or "" for no warning.
+		warn string
+		// check, if set, inspects the article further.
+		check func(t *testing.T, it *feed.Item)
+	}{
+		{
+			name:  "header and body",
+			in:    "Title: Harbour bridge reopens\nDate: 2026-03-14 07:30\nUpdated: 2026-03-15T10:00:00+01:00\nAuthor: Mira Quell <mira@example.org>, Desk Staff, news@example.org\nTags: Transport, City, transport, , Infrastructure\nLink: https://example.org/bridge\nSummary: Traffic  flows again.\nID: urn:example:bridge\n\nEngineers finished on Saturday.\nA speed limit stays.\n",
+			title: "Harbour bridge reopens",
+			html:  "<p>Engineers finished on Saturday.</p>\n<p>A speed limit stays.</p>",
+			check: func(t *testing.T, it *feed.Item) {
+				want := feed.Item{
+					ID:          "urn:example:bridge",
+					Title:       "Harbour bridge reopens",
+					Link:        "https://example.org/bridge",
+					Summary:     "Traffic flows again.",
+					ContentHTML: "<p>Engineers finished on Saturday.</p>\n<p>A speed limit stays.</p>",
+					Authors: []feed.Person{
+						{Name: "Mira Quell", Email: "mira@example.org"},
+						{Name: "Desk Staff"},
+						{Email: "news@example.org"},
+					},
+					Categories: []string{"Transport", "City", "Infrastructure"},
+					Published:  time.Date(2026, 3, 14, 7, 30, 0, 0, time.UTC),
+					Updated:    time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC),
+					Source:     "wire",
+				}
+				if !itemsEqual(*it, want) {
+					t.Errorf("item =\n%+v\nwant\n%+v", *it, want)
+				}
+			},
+		},
+		{
+			name:  "no header: title from the first sentence",
+			in:    "The council approved the budget on Tuesday. It was close.\nA second paragraph.\n",
+			title: "The council approved the budget on Tuesday",
+			html:  "<p>The council approved the budget on Tuesday. It was close.</p>\n<p>A second paragraph.</p>",
+			check: func(t *testing.T, it *feed.Item) {
+				if it.ID != testPrefix+"wire/story.txt" || it.Link != "http://127.0.0.1:8080/items/story" {
+					t.Errorf("ID, Link = %q, %q", it.ID, it.Link)
+				}
+				if !it.Published.IsZero() || it.Summary != "" || it.Source != "wire" {
+					t.Errorf("Published, Summary, Source = %v, %q, %q", it.Published, it.Summary, it.Source)
+				}
+			},
+		},
+		{
+			name:  "one unknown key makes the first block body",
+			in:    "Title: Not a header\nColour: red\n\nBody text.\n",
+			title: "Title: Not a header",
+			html:  "<p>Title: Not a header</p>\n<p>Colour: red</p>\n<p>Body text.</p>",
+		},
+		{
+			name:  "header keys are case-insensitive",
+			in:    "TITLE: Loud\ntags: a\n\nBody.\n",
+			title: "Loud",
+			html:  "<p>Body.</p>",
+			check: func(t *testing.T, it *feed.Item) {
+				if !slices.Equal(it.Categories, []string{"a"}) {
+					t.Errorf("Categories = %q", it.Categories)
+				}
+			},
+		},
+		{
+			name:  "byte order mark",
+			in:    "\ufeffTitle: With BOM\n\nBody.\n",
+			title: "With BOM",
+			html:  "<p>Body.</p>",
+		},
+		{
+			name:  "CRLF line endings",
+			in:    "Title: Windows\r\n\r\nOne.\r\nTwo.\r\n\r\n",
+			title: "Windows",
+			html:  "<p>One.</p>\n<p>Two.</p>",
+		},
+		{
+			name:  "lone CR line endings",
+			in:    "Title: Old Mac\r\rOne.\rTwo.\r",
+			title: "Old Mac",
+			html:  "<p>One.</p>\n<p>Two.</p>",
+		},
+		{
+			name:  "trailing spaces and blank lines",
+			in:    "Title: Tidy   \n\t\n  Body one.   \n\n\n\n   \n",
+			title: "Tidy",
+			html:  "<p>Body one.</p>",
+		},
+		{
+			name:  "Windows-1252 bytes are decoded with a warning",
+			in:    "Caf\xe9 owner says \x93no comment\x94 \x96 again.\n",
+			title: "Café owner says “no comment” – again",
+			html:  "<p>Café owner says “no comment” – again.</p>",
+			warn:  "Windows-1252",
+		},
+		{
+			name: "NUL bytes skip the file",
+			in:   "Title: x\n\nBody\x00.\n",
+			skip: "NUL",
+		},
+		{
+			name: "empty file is skipped",
+			in:   "",
+			skip: "empty",
+		},
+		{
+			name: "white space only is skipped",
+			in:   " \n\t\r\n\ufeff",
+			skip: "empty",
+		},
+		{
+			name: "control characters only is skipped",
+			in:   "\x01\x02\n\x1b",
+			skip: "empty",
+		},
+		{
+			name:  "control characters are removed",
+			in:    "Title: A\x01B\x7f\n\nx\x0by\x1bz \u0085done.\n",
+			title: "AB",
+			html:  "<p>xyz done.</p>",
+		},
+		{
+			name:  "markup is literal text, escaped once",
+			in:    "Body with <script>alert(1)</script> & ]]> inside.\n",
+			title: "Body with <script>alert(1)</script> & ]]> inside",
+			html:  "<p>Body with &lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt; inside.</p>",
+		},
+		{
+			name: "10,000-character line",
+			in:   long + "\n",
+			check: func(t *testing.T, it *feed.Item) {
+				if n := utf8.RuneCountInString(it.Title); n > feed.TitleMax || !strings.HasSuffix(it.Title, "…") {
+					t.Errorf("Title has %d characters: %q", n, it.Title)
+				}
+				if len(it.ContentHTML) < len(long)-10 {
+					t.Errorf("ContentHTML has %d bytes, want the whole line", len(it.ContentHTML))
+				}
+			},
+		},
+		{
+			name:  "header only",
+			in:    "Title: Just a title\nDate: 2026-01-02\n",
+			title: "Just a title",
+			html:  "",
+		},
+		{
+			name: "header without title or body is skipped",
+			in:   "Date: 2026-01-02\nTags: a\n\n",
+			skip: "no title and no body",
+		},
+		{
+			name:      "headline-only file",
+			in:        "Market hall opens on Sundays\nLost dog found after 200 km\n",
+			noArticle: true,
+			headlines: []string{"Market hall opens on Sundays", "Lost dog found after 200 km"},
+			warn:      "no article body",
+		},
+		{
+			name:      "trailing headline block",
+			in:        "The story.\nMore story.\n\n\nFerry  timetable trimmed\nRail vote “due”\n\n",
+			title:     "The story",
+			html:      "<p>The story.</p>\n<p>More story.</p>",
+			headlines: []string{"Ferry timetable trimmed", "Rail vote “due”"},
+		},
+		{
+			name:  "a sentence in the last block makes it body",
+			in:    "The story.\n\nFerry timetable trimmed\nThis one ends like a sentence.\n",
+			title: "The story",
+			html:  "<p>The story.</p>\n<p>Ferry timetable trimmed</p>\n<p>This one ends like a sentence.</p>",
+		},
+		{
+			name:  "a sentence ending inside quotes is not a headline",
+			in:    "The story.\n\nShe said “no.”\n",
+			title: "The story",
+			html:  "<p>The story.</p>\n<p>She said “no.”</p>",
+		},
+		{
+			name:  "a line over 200 characters is not a headline",
+			in:    "The story.\n\n" + strings.Repeat("x", 201) + "\n",
+			title: "The story",
+			html:  "<p>The story.</p>\n<p>" + strings.Repeat("x", 201) + "</p>",
+		},
+		{
+			name:  "with a header, a lone short block is body",
+			in:    "Title: Short\n\nOne short line\n",
+			title: "Short",
+			html:  "<p>One short line</p>",
+		},
+		{
+			name:      "header, body and headlines",
+			in:        "Title: Full\n\nBody.\n\nOther story\n",
+			title:     "Full",
+			html:      "<p>Body.</p>",
+			headlines: []string{"Other story"},
+		},
+		{
+			name:  "bad date is ignored with a warning",
+			in:    "Title: T\nDate: yesterday\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			warn:  "yesterday",
+			check: func(t *testing.T, it *feed.Item) {
+				if !it.Published.IsZero() {
+					t.Errorf("Published = %v, want zero", it.Published)
+				}
+			},
+		},
+		{
+			name:  "relative link is ignored with a warning",
+			rel:   "Desk/Été 2026/Big Story.txt",
+			in:    "Title: T\nLink: /bridge\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			warn:  "not an absolute http(s) URL",
+			check: func(t *testing.T, it *feed.Item) {
+				if want := "http://127.0.0.1:8080/items/desk/ete-2026/big-story"; it.Link != want {
+					t.Errorf("Link = %q, want %q", it.Link, want)
+				}
+				if want := testPrefix + "wire/Desk/%C3%89t%C3%A9%202026/Big%20Story.txt"; it.ID != want {
+					t.Errorf("ID = %q, want %q", it.ID, want)
+				}
+			},
+		},
+		{
+			name:  "local ID",
+			in:    "Title: T\nID: bridge reopening/2026\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			check: func(t *testing.T, it *feed.Item) {
+				if want := testPrefix + "wire/bridge%20reopening/2026"; it.ID != want {
+					t.Errorf("ID = %q, want %q", it.ID, want)
+				}
+			},
+		},
+		{
+			name:  "ID with a scheme but a space is a local name",
+			in:    "Title: T\nID: urn:a b\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			warn:  "not a valid URI",
+			check: func(t *testing.T, it *feed.Item) {
+				if want := testPrefix + "wire/urn:a%20b"; it.ID != want {
+					t.Errorf("ID = %q, want %q", it.ID, want)
+				}
+			},
+		},
+		{
+			name:  "repeated key keeps the first value",
+			in:    "Title: First\nTitle: Second\n\nBody.\n",
+			title: "First",
+			html:  "<p>Body.</p>",
+			warn:  "repeated header key",
+		},
+		{
+			name:  "bad author e-mail keeps the name",
+			in:    "Title: T\nAuthor: Ann <not-an-address>\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			warn:  "not an e-mail address",
+			check: func(t *testing.T, it *feed.Item) {
+				if !slices.Equal(it.Authors, []feed.Person{{Name: "Ann"}}) {
+					t.Errorf("Authors = %+v", it.Authors)
+				}
+			},
+		},
+		{
+			name:  "abbreviations do not end the derived title",
+			in:    "U.S. and allied officials met on Thursday. They talked.\n",
+			title: "U.S. and allied officials met on Thursday",
+			html:  "<p>U.S. and allied officials met on Thursday. They talked.</p>",
+		},
+		{
+			name:  "punctuation-only lead still gives a title",
+			in:    "--\nBody.\n",
+			title: "--",
+			html:  "<p>--</p>\n<p>Body.</p>",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rel := tt.rel
+			if rel == "" {
+				rel = "story.txt"
+			}
+			it, headlines, warns, err := testText().parseArticle(rel, []byte(tt.in))
+			checkWarning(t, warns, tt.warn)
+			if tt.skip != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.skip) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.skip)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("skipped: %v", err)
+			}
+			if !slices.Equal(headlines, tt.headlines) {
+				t.Errorf("headlines = %q, want %q", headlines, tt.headlines)
+			}
+			if tt.noArticle {
+				if it != nil {
+					t.Errorf("article = %+v, want none", *it)
+				}
+				return
+			}
+			if it == nil {
+				t.Fatal("no article")
+			}
+			if tt.check == nil || tt.title != "" {
+				if it.Title != tt.title {
+					t.Errorf("Title = %q, want %q", it.Title, tt.title)
+				}
+				if it.ContentHTML != tt.html {
+					t.Errorf("ContentHTML = %q, want %q", it.ContentHTML, tt.html)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, it)
+			}
+		})
+	}
+}
+
+// checkWarning fails t unless some warning's reason contains want, or,
+// when want is "", unless there is no warning at all.
+func checkWarning(t *testing.T, warns []warning, want string) {
+	t.Helper()
+	if want == "" {
+		if len(warns) > 0 {
+			t.Errorf("warnings %+v, want none", warns)
+		}
+		return
+	}
+	for _, w := range warns {
+		if strings.Contains(w.reason, want) {
+			return
+		}
+	}
+	t.Errorf("warnings %+v, want one containing %q", warns, want)
+}
+
+// itemsEqual compares items field by field, times with Equal.
+func itemsEqual(a, b feed.Item) bool {
+	return a.ID == b.ID && a.Title == b.Title && a.Link == b.Link && a.Summary == b.Summary &&
+		a.ContentHTML == b.ContentHTML && slices.Equal(a.Authors, b.Authors) &&
+		slices.Equal(a.Categories, b.Categories) && a.Published.Equal(b.Published) &&
+		a.Updated.Equal(b.Updated) && a.Source == b.Source
+}
+
+func TestHeadlineItem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, line, wantTitle, wantID string
+		ok                            bool
+	}{
+		{"plain", "Rail  workers vote", "Rail workers vote", testPrefix + "wire#rail%20workers%20vote", true},
+		{"quotes, hash and slash escaped", "“Best” #1 in A/B", "“Best” #1 in A/B", testPrefix + "wire#%22best%22%20%231%20in%20a%2Fb", true},
+		{"nothing left", "\x01 \x02", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			it, key, ok := testText().headlineItem(tt.line)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			if it.Title != tt.wantTitle || it.ID != tt.wantID {
+				t.Errorf("Title, ID = %q, %q; want %q, %q", it.Title, it.ID, tt.wantTitle, tt.wantID)
+			}
+			if want := "http://127.0.0.1:8080/items/" + headlineSlug(key); it.Link != want {
+				t.Errorf("Link = %q, want %q", it.Link, want)
+			}
+			if it.ContentHTML != "" || it.Summary != "" || !it.Published.IsZero() || !it.Updated.IsZero() {
+				t.Errorf("headline item has more than a title: %+v", it)
+			}
+		})
+	}
+}
+
+func FuzzParseText(f *testing.F) {
+	f.Add([]byte("Title: T\nDate: 2026-01-02\nAuthor: A <a@b.c>\n\nBody. More.\n\nHeadline one\nHeadline two\n"))
+	f.Add([]byte("\ufeffLead line.\r\n\r\nOther story\r\n"))
+	f.Add([]byte("Caf\xe9 \x93quoted\x94\n"))
+	f.Add([]byte("ID: urn:x\nLink: http://x/\nTags: a,A,,b\n"))
+	f.Add([]byte("\x01\n--\n\n…\n"))
+	tx := testText()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		it, headlines, _, err := tx.parseArticle("dir/file name.txt", data)
+		if err != nil {
+			return
+		}
+		var items []feed.Item
+		if it != nil {
+			items = append(items, *it)
+		}
+		for _, h := range headlines {
+			if hi, _, ok := tx.headlineItem(h); ok {
+				items = append(items, hi)
+			}
+		}
+		for _, item := range items {
+			if item.ID == "" || item.Title == "" {
+				t.Fatalf("item without ID or Title: %+v", item)
+			}
+			for _, s := range []string{item.ID, item.Title, item.Link, item.Summary, item.ContentHTML} {
+				if !utf8.ValidString(s) {
+					t.Fatalf("invalid UTF-8 in %q", s)
+				}
+				for _, r := range s {
+					if !feed.XMLChar(r) {
+						t.Fatalf("character %U not allowed in XML in %q", r, s)
+					}
+				}
+			}
+		}
+	})
+}
