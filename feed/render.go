@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"time"
 
@@ -234,7 +235,9 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 			gi.Guid.IsPermaLink = "true"
 		}
 		gi.Author = ""
-		ri := &rssItem{RssItem: gi, Link: it.Link, Description: it.Summary, Categories: it.Categories}
+		// Readers take an RSS description as HTML, so the plain-text
+		// summary is escaped as HTML before XML escapes it again.
+		ri := &rssItem{RssItem: gi, Link: it.Link, Description: html.EscapeString(it.Summary), Categories: it.Categories}
 		if it.ContentHTML != "" {
 			ri.Content = &feeds.RssContent{Content: it.ContentHTML}
 		}

@@ -126,7 +126,7 @@ func TestRenderValidates(t *testing.T) {
 				t.Fatal(err)
 			}
 			report := ValidateFormat(f, buf.Bytes())
-			if err := report.Err(); err != nil {
+			if err := report.SpecErr(); err != nil {
 				t.Errorf("%s.%s does not validate: %v\n%s", tc.name, f, err, buf.Bytes())
 			}
 			want := make([]Item, len(tc.items))
@@ -135,6 +135,29 @@ func TestRenderValidates(t *testing.T) {
 			}
 			if err := report.Match(want); err != nil {
 				t.Errorf("%s.%s: %v", tc.name, f, err)
+			}
+		}
+	}
+}
+
+// TestRenderLiteralEntities shows why publishing uses SpecErr: text that
+// quotes "&amp;" on purpose comes out exactly as written (Match holds), and
+// only the double-escaping heuristic objects to it.
+func TestRenderLiteralEntities(t *testing.T) {
+	t.Parallel()
+	tc := goldenCases[1]
+	for _, f := range Formats {
+		var buf bytes.Buffer
+		if err := Render(&buf, f, tc.meta(), tc.items); err != nil {
+			t.Fatal(err)
+		}
+		report := ValidateFormat(f, buf.Bytes())
+		if report.Err() == nil {
+			t.Errorf("%s: the heuristic did not flag the literal entity text", f)
+		}
+		for _, p := range report.Problems {
+			if p.Severity == Error && !p.Heuristic {
+				t.Errorf("%s: %s", f, p.Message)
 			}
 		}
 	}
@@ -155,6 +178,11 @@ func TestRenderHostile(t *testing.T) {
 			if strings.Contains(doc, bad) {
 				t.Errorf("%s contains %q unescaped", f, bad)
 			}
+		}
+		// RSS readers take the description as HTML: the plain-text
+		// summary's markup must arrive as text, escaped as HTML and then XML.
+		if f == RSS && !strings.Contains(doc, "<description>]]&amp;gt; &amp;lt;script&amp;gt;alert(1)") {
+			t.Errorf("rss description does not carry the summary as escaped HTML:\n%s", doc)
 		}
 		// The title decodes to the original text, escaped once.
 		dec := xml.NewDecoder(strings.NewReader(doc))

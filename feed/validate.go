@@ -52,6 +52,12 @@ func (s Severity) String() string {
 type Problem struct {
 	Severity Severity
 	Message  string
+	// Heuristic marks a finding that judges the text rather than the
+	// format: entity text such as "&amp;" showing after decoding looks
+	// like double escaping, but an article about HTML may say it on
+	// purpose. A publisher that escapes by construction, and proves it
+	// with Match, may set such findings aside (see SpecErr).
+	Heuristic bool
 }
 
 // String returns the problem as "severity: message".
@@ -94,10 +100,16 @@ var (
 // Err returns nil when the report holds no Error, and otherwise one error,
 // wrapping ErrInvalidFeed, that lists every Error on its own line. Warnings
 // never fail a build.
-func (r *Report) Err() error {
+func (r *Report) Err() error { return r.err(true) }
+
+// SpecErr is Err without the heuristic findings: nil when the document
+// breaks no rule of its format.
+func (r *Report) SpecErr() error { return r.err(false) }
+
+func (r *Report) err(heuristics bool) error {
 	var errs []error
 	for _, p := range r.Problems {
-		if p.Severity == Error {
+		if p.Severity == Error && (heuristics || !p.Heuristic) {
 			errs = append(errs, errors.New(p.Message))
 		}
 	}
@@ -256,13 +268,20 @@ type validation struct {
 	undeclared map[string]bool // namespace prefixes already reported
 }
 
-func (v *validation) add(s Severity, msg string) {
+func (v *validation) add(s Severity, msg string) { v.addProblem(Problem{Severity: s, Message: msg}) }
+
+func (v *validation) addProblem(p Problem) {
 	if len(v.report.Problems) >= maxProblems {
 		v.omitted++
-		v.omittedErr = v.omittedErr || s == Error
+		v.omittedErr = v.omittedErr || p.Severity == Error
 		return
 	}
-	v.report.Problems = append(v.report.Problems, Problem{Severity: s, Message: msg})
+	v.report.Problems = append(v.report.Problems, p)
+}
+
+// escapedTwicef reports a heuristic finding of double escaping.
+func (v *validation) escapedTwicef(format string, args ...any) {
+	v.addProblem(Problem{Severity: Error, Message: fmt.Sprintf(format, args...), Heuristic: true})
 }
 
 func (v *validation) errorf(format string, args ...any) { v.add(Error, fmt.Sprintf(format, args...)) }
@@ -1151,7 +1170,7 @@ func (v *validation) checkAtomText(subject string, e *docElem, local string, req
 			v.errorf(`%s: %s of type "xhtml" must hold exactly one <div xmlns=%q>`, subject, field, specXHTMLNS)
 		}
 		if m := xhtmlEscapedTwice(el); m != "" {
-			v.errorf("%s: %s is escaped twice: its text shows %q", subject, field, m)
+			v.escapedTwicef("%s: %s is escaped twice: its text shows %q", subject, field, m)
 		}
 	default:
 		v.errorf(`%s: %s has type %q; want "text", "html" or "xhtml"`, subject, field, clipValue(typ))
@@ -1525,7 +1544,7 @@ func (v *validation) checkPlainText(subject, field, s string, controls bool) {
 		v.checkControls(subject, field, s)
 	}
 	if m := leftoverEntity.FindString(s); m != "" {
-		v.errorf("%s: %s %q is escaped twice: %q shows as text", subject, field, clipValue(s), m)
+		v.escapedTwicef("%s: %s %q is escaped twice: %q shows as text", subject, field, clipValue(s), m)
 	}
 }
 
@@ -1546,7 +1565,7 @@ func (v *validation) checkControls(subject, field, s string) {
 func (v *validation) checkHTMLText(subject, field, src string) {
 	entity, markup := htmlEscapedTwice(src)
 	if entity != "" {
-		v.errorf("%s: %s is escaped twice: its text shows %q", subject, field, entity)
+		v.escapedTwicef("%s: %s is escaped twice: its text shows %q", subject, field, entity)
 	}
 	if markup != "" {
 		v.warnf("%s: %s text shows the tag %q; was the HTML escaped twice?", subject, field, clipValue(markup))

@@ -243,7 +243,7 @@ func TestMalformedInputs(t *testing.T) {
 			t.Errorf("news.rss lacks %q", want)
 		}
 	}
-	for _, bad := range []string{"\x0b", "\x1f", "<script>", "&amp;lt;"} {
+	for _, bad := range []string{"\x0b", "\x1f", "<script>", "&amp;amp;lt;"} {
 		if bytes.Contains(rss, []byte(bad)) {
 			t.Errorf("news.rss contains %q", bad)
 		}
