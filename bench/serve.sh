@@ -22,7 +22,7 @@
 #     are missing; apt-get update runs only when something is installed.
 #  2. Builds feedpub and a temporary site of 60 generated text articles whose
 #     paragraphs bring news.rss to about TARGET_KB (the size is checked and
-#     the paragraphs adjusted), with limit: 60.
+#     the number of sentences adjusted), with limit: 60.
 #  3. Starts `feedpub serve` on a free loopback port (schedule @every 1h),
 #     waits for /healthz to answer 200, and copies the exact bytes it serves
 #     for /news.rss, without and with Accept-Encoding: gzip, into an nginx
@@ -161,30 +161,37 @@ feeds:
     limit: 60
 EOF
 
-# write_articles N writes 60 articles of N paragraphs of made-up sentences,
-# the same text for the same N.
+# write_articles N writes 60 articles of N sentences each, in paragraphs of
+# up to four sentences, the same text for the same N. The words come from a
+# vocabulary of made-up words of two or three syllables, which compresses
+# about as well as real news text does.
 write_articles() {
 	rm -f "$site/articles/"*.txt
-	awk -v paras="$1" -v dir="$site/articles" 'BEGIN {
+	awk -v sentences="$1" -v dir="$site/articles" 'BEGIN {
 		srand(1)
-		n = split("the of and a to in is feed news council weather market science " \
-			"health update published story analysis local people said year city " \
-			"report river harbour school budget vote team season museum railway " \
-			"bridge festival orchard farmers street police court hospital library", w, " ")
+		ns = split("ka lo mi ren tas vel or pu den sa tri mon gal ber is fo na " \
+			"ter lu pan co rim dar es vo sil ham ne gut", syl, " ")
+		n = 600
+		for (i = 1; i <= n; i++) {
+			k = 2 + int(rand() * 2)
+			w[i] = ""
+			for (j = 0; j < k; j++) w[i] = w[i] syl[int(rand() * ns) + 1]
+		}
 		for (a = 1; a <= 60; a++) {
 			f = sprintf("%s/story-%02d.txt", dir, a)
 			printf "Title: Story %d about the %s %s\n", a, w[int(rand() * n) + 1], w[int(rand() * n) + 1] > f
 			printf "Date: 2026-03-%02dT%02d:%02d:00Z\n", (a % 28) + 1, a % 24, a % 60 > f
 			printf "Author: Desk %d <desk%d@news.example.com>\n\n", a % 5, a % 5 > f
-			for (p = 1; p <= paras; p++) {
-				line = ""
-				for (s = 0; s < 4; s++) {
-					len = 8 + int(rand() * 10)
-					sent = ""
-					for (i = 0; i < len; i++) sent = sent (i ? " " : "") w[int(rand() * n) + 1]
-					line = line (s ? " " : "") toupper(substr(sent, 1, 1)) substr(sent, 2) "."
+			line = ""
+			for (s = 1; s <= sentences; s++) {
+				len = 8 + int(rand() * 10)
+				sent = ""
+				for (i = 0; i < len; i++) sent = sent (i ? " " : "") w[int(rand() * rand() * n) + 1]
+				line = line (line == "" ? "" : " ") toupper(substr(sent, 1, 1)) substr(sent, 2) "."
+				if (s % 4 == 0 || s == sentences) {
+					print line > f
+					line = ""
 				}
-				print line > f
 			}
 			close(f)
 		}
@@ -198,18 +205,18 @@ build_site() {
 }
 
 target=$((TARGET_KB * 1000))
-paras=4
-write_articles "$paras"
+sentences=20
+write_articles "$sentences"
 size=$(build_site)
-# Scale the paragraphs to the target; the size grows linearly with them.
+# Scale the sentences to the target; the size grows about linearly with them.
 for _ in 1 2 3; do
 	((size * 100 >= target * 97 && size * 100 <= target * 103)) && break
-	paras=$(((target * paras + size / 2) / size))
-	((paras < 1)) && paras=1
-	write_articles "$paras"
+	sentences=$(((target * sentences + size / 2) / size))
+	((sentences < 1)) && sentences=1
+	write_articles "$sentences"
 	size=$(build_site)
 done
-log "news.rss: $size bytes from 60 articles of $paras paragraphs"
+log "news.rss: $size bytes from 60 articles of $sentences sentences"
 rm -rf "$site/public" "$site/data"
 
 log "starting feedpub serve on 127.0.0.1:$feedpub_port"

@@ -227,3 +227,107 @@ func TestServeReloadAndShutdown(t *testing.T) {
 	}
 	s.done <- nil // for the cleanup
 }
+
+// TestServeShutdownUnderLoad stops the server while clients poll it: every
+// response that starts must arrive whole, and serve must return nil.
+func TestServeShutdownUnderLoad(t *testing.T) {
+	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": strings.Repeat("A long story goes on. ", 2000) + "\n"})
+	waitFor(t, "the first build", 10*time.Second, func() bool {
+		resp, _ := s.get("/news.rss", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	complete, broken := 0, 0
+	stop := make(chan struct{})
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 5 * time.Second}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest(http.MethodGet, s.base+"news.rss", nil)
+				req.Header.Set("Accept-Encoding", "identity")
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the listener is closed: no new requests
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				if err != nil || int64(len(body)) != resp.ContentLength {
+					broken++
+				} else {
+					complete++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	s.stop()
+	var err error
+	select {
+	case err = <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10s")
+	}
+	close(stop)
+	wg.Wait()
+	s.done <- nil
+	if err != nil {
+		t.Errorf("serve returned %v, want nil", err)
+	}
+	if complete == 0 || broken > 0 {
+		t.Errorf("%d whole responses, %d cut off", complete, broken)
+	}
+}
+
+// TestServeLastPublishedOnFailedStart restarts serve on a site whose source
+// broke: the files of the last good build are served.
+func TestServeLastPublishedOnFailedStart(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"feedpub.yaml":   minimalConfig,
+		"articles/a.txt": "A story that was published. Yes.\n",
+	})
+	if _, stderr, err := feedpub(t, "build", "-config", filepath.Join(dir, "feedpub.yaml")); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	published, _ := os.ReadFile(filepath.Join(dir, "public", "news.atom"))
+	// Every article is now unreadable as an article: the build fails.
+	writeFiles(t, dir, map[string]string{"articles/a.txt": ""})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0"}, stdout, stderr)
+	}()
+	var base string
+	waitFor(t, "the address", 10*time.Second, func() bool {
+		m := regexp.MustCompile(`serving on (http://\S+/)`).FindStringSubmatch(stdout.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	})
+	s := &served{t: t, base: base}
+	waitFor(t, "the published files to be served", 10*time.Second, func() bool {
+		resp, body := s.get("/news.atom", nil)
+		return resp.StatusCode == http.StatusOK && bytes.Equal(body, published)
+	})
+	if !strings.Contains(stderr.String(), "build failed") {
+		t.Errorf("the failed build is not logged:\n%s", stderr.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+}
