@@ -7,7 +7,10 @@
 // publish sub-package wires sources, the identity ledger and the renderers.
 package feed
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Person is an author of a feed or of an item.
 type Person struct {
@@ -39,9 +42,44 @@ type Item struct {
 	Categories  []string
 	Published   time.Time
 	Updated     time.Time
+	// Enclosures are attached media: audio, video, images, documents.
+	// RSS carries only the first.
+	Enclosures []Enclosure
+	// Origin names the upstream feed of an aggregated item; nil for
+	// items feedpub publishes first.
+	Origin *Origin
 	// Source is the name of the configured source the item came from.
 	Source string
 }
+
+// Enclosure is a media file attached to an item.
+type Enclosure struct {
+	// URL is absolute.
+	URL string
+	// Length is the size in bytes; 0 when unknown.
+	Length int64
+	// Type is the media type, such as audio/mpeg.
+	Type string
+}
+
+// Origin describes the feed an aggregated item was taken from, written as
+// RSS <source>, Atom <source> and a JSON Feed extension, so readers can
+// credit it.
+type Origin struct {
+	// ID is the upstream feed's id (Atom), if it has one.
+	ID    string
+	Title string
+	// Link is the upstream site's home page.
+	Link string
+	// FeedURL is where the upstream feed is fetched from.
+	FeedURL string
+}
+
+// ErrStale is wrapped by a source's Fetch error when the source could not
+// be read this time and returned the items of its last good read instead.
+// A build goes on with them and reports the source as degraded; any other
+// Fetch error fails the build.
+var ErrStale = errors.New("source failed; its last good items are used")
 
 // Meta describes a feed as a whole: the channel of RSS, the feed element of
 // Atom, the top-level object of JSON Feed.

@@ -18,6 +18,7 @@ type Memory struct {
 	mu     sync.Mutex
 	recs   map[string]Record
 	closed bool
+	state  memState
 }
 
 var _ Ledger = (*Memory)(nil)
