@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,17 +95,52 @@ type Person struct {
 // Source is one configured article source.
 type Source struct {
 	Name string `yaml:"name"`
-	// Type selects the reader: "text" for plain-text article files.
+	// Type selects the reader: "text" (plain-text article files),
+	// "markdown" (Markdown with YAML front matter), "feed" (a remote RSS,
+	// Atom or JSON feed) or "json" (JSON Lines or JSON Feed items).
 	Type string `yaml:"type"`
+	// Path is the folder (text, markdown, json) or file (json) to read.
 	Path string `yaml:"path"`
-	// Glob selects files by base name.
+	// URL is the feed to fetch (type feed): http, https or file.
+	URL string `yaml:"url"`
+	// Glob selects files by base name (text, markdown).
 	Glob string `yaml:"glob"`
-	// Headlines is "items" (each trailing headline is an item) or "ignore".
+	// Headlines is "items" (each trailing headline is an item) or "ignore"
+	// (text).
 	Headlines string `yaml:"headlines"`
-	// MaxSize skips article files larger than this many bytes.
+	// AllowHTML lets raw HTML in Markdown through, sanitised (markdown).
+	AllowHTML bool `yaml:"allow_html"`
+	// MaxSize skips files, or refuses fetched bodies, larger than this.
 	MaxSize ByteSize `yaml:"max_size"`
+	// Timeout bounds one fetch (feed).
+	Timeout Duration `yaml:"timeout"`
 	// Link overrides the configuration's item_link for this source.
 	Link string `yaml:"link"`
+}
+
+// Source types.
+const (
+	TypeText     = "text"
+	TypeMarkdown = "markdown"
+	TypeFeed     = "feed"
+	TypeJSON     = "json"
+)
+
+// sourceKeys lists the keys each source type takes besides name and type.
+var sourceKeys = map[string][]string{
+	TypeText:     {"path", "glob", "headlines", "max_size", "link"},
+	TypeMarkdown: {"path", "glob", "allow_html", "max_size", "link"},
+	TypeFeed:     {"url", "max_size", "timeout"},
+	TypeJSON:     {"path", "max_size", "link"},
+}
+
+// Match selects items by category, author, or a regular expression on the
+// title or on the content's text.
+type Match struct {
+	Categories []string `yaml:"categories"`
+	Authors    []string `yaml:"authors"`
+	Title      string   `yaml:"title"`
+	Content    string   `yaml:"content"`
 }
 
 // Feed is one published feed, written as {name}.rss, .atom and .json.
@@ -116,6 +152,15 @@ type Feed struct {
 	Sources []string `yaml:"sources"`
 	// Limit is the most items the feed carries, newest first.
 	Limit int `yaml:"limit"`
+	// Icon is an absolute URL of a square image, for this feed.
+	Icon string `yaml:"icon"`
+	// Include keeps only items matching all its rules; Exclude drops
+	// items matching any of its rules.
+	Include Match `yaml:"include"`
+	Exclude Match `yaml:"exclude"`
+	// PerCategory also publishes one feed per category of the feed's
+	// items, at category/{slug}.rss, .atom and .json.
+	PerCategory bool `yaml:"per_category"`
 }
 
 // Error is a configuration error at one place of one file.
@@ -381,13 +426,31 @@ func (c *Config) applyDefaults(v validator) {
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		if s.Type == "" {
-			s.Type = "text"
+			s.Type = TypeText
 		}
-		if s.Glob == "" {
-			s.Glob = DefaultGlob
-		}
-		if s.Headlines == "" {
-			s.Headlines = DefaultHeadlines
+		switch s.Type {
+		case TypeText:
+			if s.Glob == "" {
+				s.Glob = DefaultGlob
+			}
+			if s.Headlines == "" {
+				s.Headlines = DefaultHeadlines
+			}
+		case TypeMarkdown:
+			if s.Glob == "" {
+				s.Glob = "*.md"
+			}
+		case TypeFeed:
+			if s.Timeout == 0 {
+				s.Timeout = Duration(30 * time.Second)
+			}
+			if s.MaxSize == 0 {
+				s.MaxSize = 8 << 20
+			}
+		case TypeJSON:
+			if s.MaxSize == 0 {
+				s.MaxSize = 16 << 20
+			}
 		}
 		if s.MaxSize == 0 {
 			s.MaxSize = DefaultMaxSize
@@ -465,13 +528,31 @@ func (c *Config) validate(v *validator) {
 			v.fail(key+".name", "%q names two sources", s.Name)
 		}
 		sources[s.Name] = true
-		if s.Type != "text" {
-			v.fail(key+".type", "%q is not a source type (known: text)", s.Type)
+		allowed, ok := sourceKeys[s.Type]
+		if !ok {
+			v.fail(key+".type", "%q is not a source type (known: text, markdown, feed, json)", s.Type)
+			continue
 		}
-		if s.Path == "" {
-			v.fail(key+".path", "required: the folder of article files")
+		for _, k := range []string{"path", "url", "glob", "headlines", "allow_html", "max_size", "timeout", "link"} {
+			if v.has(key+"."+k) && !slices.Contains(allowed, k) {
+				v.fail(key+"."+k, "does not apply to sources of type %s (its keys: %s)", s.Type, strings.Join(allowed, ", "))
+			}
 		}
-		if s.Headlines != "items" && s.Headlines != "ignore" {
+		switch s.Type {
+		case TypeFeed:
+			if u, err := url.Parse(s.URL); s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+				v.fail(key+".url", "required: the http(s):// or file:// address of the feed to fetch")
+			}
+		case TypeJSON:
+			if s.Path == "" {
+				v.fail(key+".path", "required: a JSON Lines or JSON Feed file, or a folder of them")
+			}
+		default:
+			if s.Path == "" {
+				v.fail(key+".path", "required: the folder of article files")
+			}
+		}
+		if s.Type == TypeText && s.Headlines != "items" && s.Headlines != "ignore" {
 			v.fail(key+".headlines", "%q: use items or ignore", s.Headlines)
 		}
 		if _, err := filepath.Match(s.Glob, "x"); err != nil {
@@ -488,6 +569,7 @@ func (c *Config) validate(v *validator) {
 		v.fail("feeds", "at least one feed is required")
 	}
 	feeds := map[string]bool{}
+	perCategory := ""
 	for i, f := range c.Feeds {
 		key := fmt.Sprintf("feeds[%d]", i)
 		switch {
@@ -501,6 +583,25 @@ func (c *Config) validate(v *validator) {
 		feeds[f.Name] = true
 		if f.Limit < 1 {
 			v.fail(key+".limit", "must be 1 or more")
+		}
+		if f.Icon != "" {
+			if err := checkURL(f.Icon); err != nil {
+				v.fail(key+".icon", "%v", err)
+			}
+		}
+		for _, m := range []struct {
+			key string
+			re  string
+		}{{key + ".include.title", f.Include.Title}, {key + ".include.content", f.Include.Content}, {key + ".exclude.title", f.Exclude.Title}, {key + ".exclude.content", f.Exclude.Content}} {
+			if _, err := regexp.Compile(m.re); err != nil {
+				v.fail(m.key, "%q is not a regular expression: %v", m.re, err)
+			}
+		}
+		if f.PerCategory {
+			if perCategory != "" {
+				v.fail(key+".per_category", "only one feed can publish per-category feeds (%s does): they share the category/ paths", perCategory)
+			}
+			perCategory = f.Name
 		}
 		for j, s := range f.Sources {
 			if !sources[s] {
@@ -516,11 +617,14 @@ func (c *Config) validate(v *validator) {
 func (c *Config) CheckPaths() error {
 	v := validator{file: c.Path, lines: c.lines}
 	for i, s := range c.Sources {
+		if s.Type == TypeFeed {
+			continue
+		}
 		fi, err := os.Stat(s.Path)
 		switch {
 		case err != nil:
 			v.fail(fmt.Sprintf("sources[%d].path", i), "source %s: %v", s.Name, err)
-		case !fi.IsDir():
+		case !fi.IsDir() && s.Type != TypeJSON:
 			v.fail(fmt.Sprintf("sources[%d].path", i), "source %s: %s is not a folder", s.Name, s.Path)
 		}
 	}

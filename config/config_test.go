@@ -84,6 +84,10 @@ func TestParseErrors(t *testing.T) {
 		{"invalid yaml", "title: [unclosed\n", []string{"f.yaml:", "invalid YAML"}},
 		{"empty", "", []string{"f.yaml: the file is empty"}},
 		{"bad schedule", minimal + "schedule: every hour\n", []string{"f.yaml:13: schedule:", "@every"}},
+		{"key of another type", strings.Replace(minimal, "    path: articles", "    path: articles\n    url: https://example.org/feed", 1), []string{"f.yaml:10: sources[0].url: does not apply to sources of type text"}},
+		{"feed without url", strings.Replace(strings.Replace(minimal, "type: text", "type: feed", 1), "    path: articles\n", "", 1), []string{"sources[0].url: required"}},
+		{"bad filter", minimal + "    include:\n      title: \"([a-z\"\n", []string{"f.yaml:14: feeds[0].include.title:", "regular expression"}},
+		{"two per_category", minimal + "    per_category: true\n  - name: other\n    per_category: true\n", []string{"feeds[1].per_category: only one feed"}},
 		{"bad id_date", minimal + "id_date: 2026-13-45\n", []string{"id_date", "not a valid date"}},
 		{"bad size", strings.Replace(minimal, "    path: articles", "    path: articles\n    max_size: lots", 1), []string{"f.yaml:10", "lots"}},
 	}
@@ -130,6 +134,56 @@ func TestParseEnv(t *testing.T) {
 	}
 	if c.BaseURL != "https://feeds.example.org/feeds/" {
 		t.Errorf("base_url = %q", c.BaseURL)
+	}
+}
+
+func TestParseAllSourceTypes(t *testing.T) {
+	t.Parallel()
+	y := `title: Planet
+link: https://planet.example.com/
+base_url: https://planet.example.com/feeds/
+sources:
+  - name: wire
+    path: wire
+  - name: blog
+    type: markdown
+    path: posts
+    allow_html: true
+  - name: partner
+    type: feed
+    url: https://partner.example.org/feed.xml
+    timeout: 10s
+  - name: pipeline
+    type: json
+    path: items.jsonl
+feeds:
+  - name: all
+    per_category: true
+  - name: world
+    sources: [wire, partner]
+    include:
+      categories: [World]
+    exclude:
+      title: "(?i)sponsored"
+`
+	c, err := Parse("/site/feedpub.yaml", []byte(y), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sources[0].Type != TypeText || c.Sources[1].Glob != "*.md" || !c.Sources[1].AllowHTML {
+		t.Errorf("text/markdown defaults: %+v %+v", c.Sources[0], c.Sources[1])
+	}
+	if time.Duration(c.Sources[2].Timeout) != 10*time.Second || c.Sources[2].MaxSize != 8<<20 {
+		t.Errorf("feed source: %+v", c.Sources[2])
+	}
+	if c.Sources[3].Path != "/site/items.jsonl" {
+		t.Errorf("json path = %q", c.Sources[3].Path)
+	}
+	if len(c.Feeds[0].Sources) != 4 || !c.Feeds[0].PerCategory {
+		t.Errorf("feed all: %+v", c.Feeds[0])
+	}
+	if c.Feeds[1].Include.Categories[0] != "World" || c.Feeds[1].Exclude.Title != "(?i)sponsored" {
+		t.Errorf("filters: %+v", c.Feeds[1])
 	}
 }
 

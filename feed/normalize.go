@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ var ErrNoItems = errors.New("feed has no items")
 // title or text to derive one from, or a link that cannot be made absolute.
 func Normalize(it Item, base *url.URL) (Item, error) {
 	out := Item{
-		ID:          strings.TrimSpace(CleanText(it.ID)),
+		ID:          escapeIRI(strings.TrimSpace(CleanText(it.ID))),
 		Title:       CollapseSpace(CleanText(it.Title)),
 		Summary:     CollapseSpace(CleanText(it.Summary)),
 		ContentHTML: strings.TrimSpace(CleanText(it.ContentHTML)),
@@ -40,6 +41,10 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	}
 	if u, err := url.Parse(out.ID); err != nil || u.Scheme == "" {
 		return Item{}, fmt.Errorf("item %s: id is not an absolute URI", out.ID)
+	} else if i := len(u.Scheme); out.ID[:i] != u.Scheme {
+		// Schemes are case-insensitive and readers compare ids as
+		// strings after lower-casing them: write the canonical form.
+		out.ID = u.Scheme + out.ID[i:]
 	}
 	lead := ""
 	if out.ContentHTML != "" {
@@ -75,6 +80,19 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 			out.Authors = append(out.Authors, p)
 		}
 	}
+	for _, e := range it.Enclosures {
+		u, err := absoluteURL(strings.TrimSpace(CleanText(e.URL)), base)
+		if err != nil || u == "" {
+			return Item{}, fmt.Errorf("item %s: enclosure: %v", out.ID, cmp.Or(err, errors.New("no URL")))
+		}
+		out.Enclosures = append(out.Enclosures, Enclosure{URL: u, Length: max(e.Length, 0), Type: strings.TrimSpace(CleanText(e.Type))})
+	}
+	if o := it.Origin; o != nil {
+		origin := &Origin{ID: strings.TrimSpace(CleanText(o.ID)), Title: CollapseSpace(CleanText(o.Title))}
+		origin.Link, _ = absoluteURL(strings.TrimSpace(CleanText(o.Link)), nil)
+		origin.FeedURL = strings.TrimSpace(CleanText(o.FeedURL))
+		out.Origin = origin
+	}
 	seen := make(map[string]bool, len(it.Categories))
 	for _, c := range it.Categories {
 		c = CollapseSpace(CleanText(c))
@@ -86,6 +104,44 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		out.Categories = append(out.Categories, c)
 	}
 	return out, nil
+}
+
+// escapeIRI percent-encodes the ASCII characters an IRI cannot hold
+// (space, quotes, angle brackets and the like), so that an id taken from
+// a source is a valid Atom id and stays the same id every time.
+func escapeIRI(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || iriASCII(c) {
+			if b.Len() > 0 {
+				b.WriteByte(c)
+			}
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s) + 8)
+			b.WriteString(s[:i])
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	return b.String()
+}
+
+// iriASCII reports whether c may stand in an IRI as it is: unreserved,
+// reserved, or the '%' of an escape.
+func iriASCII(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0
 }
 
 func wholeSecondUTC(t time.Time) time.Time {
@@ -120,21 +176,47 @@ func absoluteURL(ref string, base *url.URL) (string, error) {
 // LeadText returns the plain text of the first block of an HTML fragment
 // that has any text: its lead paragraph.
 func LeadText(fragment string) string {
+	lead := ""
+	textBlocks(fragment, func(block string) bool {
+		lead = block
+		return false
+	})
+	return lead
+}
+
+// PlainText returns the text of an HTML fragment, one line per block.
+func PlainText(fragment string) string {
+	var blocks []string
+	textBlocks(fragment, func(block string) bool {
+		blocks = append(blocks, block)
+		return true
+	})
+	return strings.Join(blocks, "\n")
+}
+
+// textBlocks calls fn with the collapsed text of each block of an HTML
+// fragment that has any, in order, until fn returns false.
+func textBlocks(fragment string, fn func(string) bool) {
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	var b strings.Builder
+	flush := func() bool {
+		s := CollapseSpace(b.String())
+		b.Reset()
+		return s == "" || fn(s)
+	}
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return CollapseSpace(b.String())
+			flush()
+			return
 		case html.TextToken:
 			b.Write(z.Text())
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
 			if blockElement[string(name)] {
-				if s := CollapseSpace(b.String()); s != "" {
-					return s
+				if !flush() {
+					return
 				}
-				b.Reset()
 			} else if string(name) == "br" {
 				b.WriteByte(' ')
 			}
@@ -175,6 +257,19 @@ func Hash(it Item) string {
 		field("c")
 		field(c)
 	}
+	for _, e := range it.Enclosures {
+		field("e")
+		field(e.URL)
+		field(strconv.FormatInt(e.Length, 10))
+		field(e.Type)
+	}
+	if o := it.Origin; o != nil {
+		field("o")
+		field(o.ID)
+		field(o.Title)
+		field(o.Link)
+		field(o.FeedURL)
+	}
 	for _, t := range []time.Time{it.Published, it.Updated} {
 		if t.IsZero() {
 			field("")
@@ -194,19 +289,25 @@ func Newest(a, b Item) int {
 	return b.Updated.Compare(a.Updated)
 }
 
-// Select returns the items a feed publishes: one per id (the first one
-// given wins), newest first, at most limit of them (no limit when limit <= 0).
+// Select returns the items a feed publishes: one per id and one per
+// canonical link (the first one given wins, so sources listed first take
+// precedence), newest first, at most limit of them (no limit when limit <= 0).
 // Items with equal dates keep the order they were given in, which sources
 // make deterministic (files in name order, an article before the headlines
 // listed under it), so equal dates still give one fixed order.
 func Select(items []Item, limit int) []Item {
 	seen := make(map[string]bool, len(items))
+	seenLink := make(map[string]bool, len(items))
 	out := make([]Item, 0, len(items))
 	for _, it := range items {
-		if seen[it.ID] {
+		link := CanonicalLink(it.Link)
+		if seen[it.ID] || (link != "" && seenLink[link]) {
 			continue
 		}
 		seen[it.ID] = true
+		if link != "" {
+			seenLink[link] = true
+		}
 		out = append(out, it)
 	}
 	slices.SortStableFunc(out, Newest)
@@ -214,6 +315,41 @@ func Select(items []Item, limit int) []Item {
 		out = out[:limit:limit]
 	}
 	return out
+}
+
+// CanonicalLink returns the form of link under which two links name the
+// same page: scheme and host in lower case, default port, fragment, a
+// trailing slash and utm_* tracking parameters dropped. A link that does not
+// parse is returned as it is.
+func CanonicalLink(link string) string {
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return link
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	u.Host = host
+	u.Fragment, u.RawFragment = "", ""
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if strings.HasPrefix(strings.ToLower(k), "utm_") {
+				q.Del(k)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	if len(u.Path) > 1 {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+	}
+	return u.String()
 }
 
 // LastUpdated returns the newest date among items' published and updated

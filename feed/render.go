@@ -2,11 +2,13 @@ package feed
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"html"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -70,6 +72,14 @@ func cleanItem(it Item) Item {
 		cats[i] = CleanText(c)
 	}
 	it.Categories = cats
+	encs := make([]Enclosure, len(it.Enclosures))
+	for i, e := range it.Enclosures {
+		encs[i] = Enclosure{URL: CleanText(e.URL), Length: max(e.Length, 0), Type: CleanText(e.Type)}
+	}
+	it.Enclosures = encs
+	if it.Origin != nil {
+		it.Origin = &Origin{ID: CleanText(it.Origin.ID), Title: CleanText(it.Origin.Title), Link: CleanText(it.Origin.Link), FeedURL: CleanText(it.Origin.FeedURL)}
+	}
 	it.Published = wholeSecondUTC(it.Published)
 	it.Updated = wholeSecondUTC(it.Updated)
 	if it.Published.IsZero() {
@@ -201,6 +211,14 @@ type rssItem struct {
 	Content     *feeds.RssContent
 	Categories  []string `xml:"category"`
 	Creators    []string `xml:"dc:creator"`
+	Enclosure   *feeds.RssEnclosure
+	Source      *rssSource
+}
+
+type rssSource struct {
+	XMLName xml.Name `xml:"source"`
+	URL     string   `xml:"url,attr"`
+	Title   string   `xml:",chardata"`
 }
 
 func rssDocument(meta Meta, items []Item) *rssDoc {
@@ -253,6 +271,17 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 		if len(ri.Creators) > 0 {
 			doc.DCNS = nsDC
 		}
+		// RSS allows one enclosure per item; its length is required, 0
+		// when unknown.
+		gi.Enclosure = nil
+		if len(it.Enclosures) > 0 {
+			e := it.Enclosures[0]
+			ri.Enclosure = &feeds.RssEnclosure{Url: e.URL, Length: strconv.FormatInt(e.Length, 10), Type: cmp.Or(e.Type, "application/octet-stream")}
+		}
+		gi.Source = ""
+		if o := it.Origin; o != nil && o.FeedURL != "" {
+			ri.Source = &rssSource{URL: o.FeedURL, Title: cmp.Or(o.Title, o.FeedURL)}
+		}
 		ch.Items = append(ch.Items, ri)
 	}
 	return doc
@@ -292,6 +321,14 @@ type atomEntry struct {
 	*feeds.AtomEntry
 	Authors    []feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory     `xml:"category"`
+	Source     *atomSource
+}
+
+type atomSource struct {
+	XMLName xml.Name         `xml:"source"`
+	ID      string           `xml:"id,omitempty"`
+	Title   string           `xml:"title,omitempty"`
+	Links   []feeds.AtomLink `xml:"link"`
 }
 
 type atomCategory struct {
@@ -335,11 +372,33 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 		if it.Link != "" {
 			ge.Links = []feeds.AtomLink{{Href: it.Link, Rel: "alternate", Type: "text/html"}}
 		}
+		for _, enc := range it.Enclosures {
+			l := feeds.AtomLink{Href: enc.URL, Rel: "enclosure", Type: enc.Type}
+			if enc.Length > 0 {
+				l.Length = strconv.FormatInt(enc.Length, 10)
+			}
+			ge.Links = append(ge.Links, l)
+		}
+		ge.Source = ""
+		// An entry needs content or an alternate link (RFC 4287 4.1.2).
+		if ge.Content == nil && it.Link == "" {
+			ge.Content = &feeds.AtomContent{Type: "text", Content: cmp.Or(it.Summary, it.Title)}
+		}
 		ge.Summary = nil
 		if it.Summary != "" {
 			ge.Summary = &feeds.AtomSummary{Content: it.Summary, Type: "text"}
 		}
 		e := &atomEntry{AtomEntry: ge, Authors: atomPeople(it.Authors)}
+		if o := it.Origin; o != nil {
+			src := &atomSource{ID: o.ID, Title: o.Title}
+			if o.FeedURL != "" {
+				src.Links = append(src.Links, feeds.AtomLink{Href: o.FeedURL, Rel: "self"})
+			}
+			if o.Link != "" {
+				src.Links = append(src.Links, feeds.AtomLink{Href: o.Link, Rel: "alternate", Type: "text/html"})
+			}
+			e.Source = src
+		}
 		for _, c := range it.Categories {
 			e.Categories = append(e.Categories, atomCategory{Term: c})
 		}
@@ -360,7 +419,34 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 type jsonDoc struct {
 	*feeds.JSONFeed
 	// Items is required by JSON Feed even when empty, so never omitted.
-	Items []*feeds.JSONItem `json:"items"`
+	Items []*jsonItem `json:"items"`
+}
+
+type jsonItem struct {
+	*feeds.JSONItem
+	// Attachments replaces gorilla/feeds' own, which names the size
+	// "size" where JSON Feed 1.1 says size_in_bytes.
+	Attachments []jsonAttachment `json:"attachments,omitempty"`
+	// Extension carries what JSON Feed has no field for, under the
+	// underscore prefix the spec reserves for extensions.
+	Extension *jsonExtension `json:"_feedpub,omitempty"`
+}
+
+type jsonAttachment struct {
+	URL      string `json:"url"`
+	MIMEType string `json:"mime_type"`
+	Size     int64  `json:"size_in_bytes,omitempty"`
+}
+
+type jsonExtension struct {
+	Source *jsonSource `json:"source,omitempty"`
+}
+
+type jsonSource struct {
+	ID          string `json:"id,omitempty"`
+	Title       string `json:"title,omitempty"`
+	HomePageURL string `json:"home_page_url,omitempty"`
+	FeedURL     string `json:"feed_url,omitempty"`
 }
 
 func jsonPeople(ps []Person) []*feeds.JSONAuthor {
@@ -378,9 +464,18 @@ func jsonDocument(meta Meta, items []Item) *jsonDoc {
 	g.Language = meta.Language
 	g.FeedUrl = meta.SelfURL[JSON]
 	g.Icon = meta.Icon
-	doc := &jsonDoc{JSONFeed: g, Items: g.Items}
+	doc := &jsonDoc{JSONFeed: g}
 	for i, it := range items {
 		gi := g.Items[i]
+		ji := &jsonItem{JSONItem: gi}
+		doc.Items = append(doc.Items, ji)
+		gi.Image = ""
+		for _, e := range it.Enclosures {
+			ji.Attachments = append(ji.Attachments, jsonAttachment{URL: e.URL, MIMEType: cmp.Or(e.Type, "application/octet-stream"), Size: e.Length})
+		}
+		if o := it.Origin; o != nil {
+			ji.Extension = &jsonExtension{Source: &jsonSource{ID: o.ID, Title: o.Title, HomePageURL: o.Link, FeedURL: o.FeedURL}}
+		}
 		gi.Author = nil
 		gi.Authors = jsonPeople(it.Authors)
 		gi.Tags = it.Categories

@@ -78,6 +78,24 @@ var goldenCases = []struct {
 	},
 }
 
+func init() {
+	goldenCases = append(goldenCases, struct {
+		name  string
+		meta  func() Meta
+		items []Item
+	}{
+		name: "enclosure_and_origin",
+		meta: testMeta,
+		items: []Item{{
+			ID: "tag:news.example.com,2026-01-01:partner/urn:uuid:1", Title: "Podcast episode 12",
+			Link: "https://partner.example.org/ep12", Summary: "Episode twelve.", ContentHTML: "<p>Episode twelve.</p>",
+			Enclosures: []Enclosure{{URL: "https://cdn.example.org/ep12.mp3", Length: 31337, Type: "audio/mpeg"}, {URL: "https://cdn.example.org/ep12.jpg", Type: "image/jpeg"}},
+			Origin:     &Origin{ID: "urn:uuid:partner", Title: "Partner Radio", Link: "https://partner.example.org/", FeedURL: "https://partner.example.org/feed.atom"},
+			Published:  day, Updated: day, Source: "partner",
+		}},
+	})
+}
+
 func TestRenderGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		for _, f := range Formats {

@@ -70,6 +70,28 @@ func CleanText(s string) string {
 // CollapseSpace replaces every run of white space in s with one space and
 // trims both ends.
 func CollapseSpace(s string) string {
+	// Most text is already collapsed: check before building a copy.
+	prevSpace := true
+	clean := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			clean = false // multi-byte spaces need the full pass
+			break
+		}
+		sp := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+		if sp && (prevSpace || c != ' ') {
+			clean = false
+			break
+		}
+		prevSpace = sp
+	}
+	if clean && !prevSpace {
+		return s
+	}
+	if clean && s == "" {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
 }
 

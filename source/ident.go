@@ -4,9 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
-	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/feedpub/feedpub/feed"
 )
 
 // tagSafe reports whether byte c may stand unescaped in the specific part
@@ -56,50 +57,8 @@ func escapeTagPath(p string) string {
 	return strings.Join(segs, "/")
 }
 
-// transliterations are Latin letters that have no decomposition, so NFKD
-// alone would drop them from a slug.
-var transliterations = map[rune]string{
-	'ß': "ss", 'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe", 'ø': "o", 'Ø': "o",
-	'ł': "l", 'Ł': "l", 'đ': "d", 'Đ': "d", 'ð': "d", 'Ð': "d", 'þ': "th", 'Þ': "th",
-	'ı': "i",
-}
-
-// slugify makes a URL path segment from s: NFKD with marks dropped, lower
-// case ASCII letters and digits kept, every other run of characters turned
-// into one '-', no '-' at either end. It never returns "": text with no
-// usable letter becomes "item".
-func slugify(s string) string {
-	var b strings.Builder
-	gap := false
-	put := func(r rune) {
-		if gap && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		gap = false
-		b.WriteRune(r)
-	}
-	for _, r := range norm.NFKD.String(s) {
-		if unicode.Is(unicode.M, r) {
-			continue
-		}
-		if t, ok := transliterations[r]; ok {
-			for _, c := range t {
-				put(c)
-			}
-			continue
-		}
-		r = unicode.ToLower(r)
-		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
-			put(r)
-			continue
-		}
-		gap = true
-	}
-	if b.Len() == 0 {
-		return "item"
-	}
-	return b.String()
-}
+// slugify makes a URL path segment from s; see feed.Slug.
+func slugify(s string) string { return feed.Slug(s) }
 
 // slugPath slugifies each '/'-separated segment of p.
 func slugPath(p string) string {

@@ -127,6 +127,7 @@ func (t *Text) Fetch(ctx context.Context) ([]feed.Item, error) {
 		log:       t.logger(),
 		ids:       map[string]string{},
 		headlines: map[string]bool{},
+		lines:     map[string]bool{},
 	}
 	err = filepath.WalkDir(root, w.visit)
 	t.setStats(w.read, w.skipped)
@@ -193,7 +194,9 @@ type textWalk struct {
 	// ids maps each ID already used to the file that used it.
 	ids map[string]string
 	// headlines holds the keys of the headlines already published.
-	headlines     map[string]bool
+	headlines map[string]bool
+	// lines holds the headline lines already seen, as written.
+	lines         map[string]bool
 	articles      []feed.Item
 	headlineItems []feed.Item
 	read, skipped int
@@ -279,11 +282,18 @@ func (w *textWalk) file(p, rel string) {
 		return
 	}
 	for _, h := range headlines {
-		item, key, ok := w.t.headlineItem(h)
+		// Most repeats of a headline are byte for byte the same line:
+		// they are recognised before any folding work.
+		if w.lines[h] {
+			continue
+		}
+		w.lines[h] = true
+		title, key, ok := headlineTitle(h)
 		if !ok || w.headlines[key] {
 			continue
 		}
 		w.headlines[key] = true
+		item := w.t.headlineItem(title, key)
 		if prev, dup := w.ids[item.ID]; dup {
 			w.log.Warn("headline skipped", "source", w.t.SourceName, "file", rel,
 				"reason", fmt.Sprintf("id %s already used by %s", item.ID, prev))
@@ -401,18 +411,24 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 // headlineItem makes the item of one headline line, and returns the key
 // under which copies of it are recognised. ok is false when nothing of the
 // headline is left once cleaned.
-func (t *Text) headlineItem(line string) (item feed.Item, key string, ok bool) {
-	title := feed.CollapseSpace(feed.CleanText(line))
-	key = headlineKey(title)
-	if blank(title) || key == "" {
-		return feed.Item{}, "", false
-	}
+func (t *Text) headlineItem(title, key string) feed.Item {
 	return feed.Item{
 		ID:     t.IDPrefix + escapeTag(t.SourceName) + "#" + escapeTag(key),
 		Title:  title,
 		Link:   t.link(headlineSlug(key)),
 		Source: t.SourceName,
-	}, key, true
+	}
+}
+
+// headlineTitle cleans a headline line into its title and its dedupe key;
+// ok is false when nothing is left.
+func headlineTitle(line string) (title, key string, ok bool) {
+	title = feed.CollapseSpace(feed.CleanText(line))
+	key = headlineKey(title)
+	if blank(title) || key == "" {
+		return "", "", false
+	}
+	return title, key, true
 }
 
 // link fills LinkTemplate for a slug.

@@ -395,13 +395,14 @@ func TestHeadlineItem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			it, key, ok := testText().headlineItem(tt.line)
+			title, key, ok := headlineTitle(tt.line)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
 			}
 			if !ok {
 				return
 			}
+			it := testText().headlineItem(title, key)
 			if it.Title != tt.wantTitle || it.ID != tt.wantID {
 				t.Errorf("Title, ID = %q, %q; want %q, %q", it.Title, it.ID, tt.wantTitle, tt.wantID)
 			}
@@ -432,8 +433,8 @@ func FuzzParseText(f *testing.F) {
 			items = append(items, *it)
 		}
 		for _, h := range headlines {
-			if hi, _, ok := tx.headlineItem(h); ok {
-				items = append(items, hi)
+			if title, key, ok := headlineTitle(h); ok {
+				items = append(items, tx.headlineItem(title, key))
 			}
 		}
 		for _, item := range items {

@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -37,6 +39,12 @@ type Feed struct {
 	Meta    feed.Meta
 	Sources []string
 	Limit   int
+	// Filter selects the feed's items; nil keeps all.
+	Filter *Filter
+	// PerCategory also publishes one feed per category of the feed's
+	// items, named "category/{slug}", with the meta CategoryMeta gives.
+	PerCategory  bool
+	CategoryMeta func(category, slug string) feed.Meta
 }
 
 // Builder holds what a build needs. Its zero value is not usable: Sources,
@@ -92,6 +100,9 @@ type Result struct {
 	Items int
 	// Skipped counts items dropped by normalisation.
 	Skipped int
+	// Degraded maps each source that failed this time, and whose last
+	// good items were used instead, to its error.
+	Degraded map[string]error
 }
 
 // Documents lists every document of every feed.
@@ -121,7 +132,13 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	var all []feed.Item
 	for _, src := range b.Sources {
 		items, err := src.Fetch(ctx)
-		if err != nil {
+		if errors.Is(err, feed.ErrStale) {
+			if res.Degraded == nil {
+				res.Degraded = map[string]error{}
+			}
+			res.Degraded[src.Name()] = err
+			logger.Warn("source degraded; its last good items are published", "source", src.Name(), "items", len(items), "error", err)
+		} else if err != nil {
 			return nil, fmt.Errorf("source %s: %w", src.Name(), err)
 		}
 		for _, it := range items {
@@ -147,25 +164,36 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	for _, f := range b.Feeds {
 		var pool []feed.Item
 		for _, name := range f.Sources {
-			pool = append(pool, bySource[name]...)
+			for _, it := range bySource[name] {
+				if f.Filter.Match(it) {
+					pool = append(pool, it)
+				}
+			}
 		}
 		items := feed.Select(pool, f.Limit)
 		if len(items) == 0 {
-			return nil, fmt.Errorf("feed %s: %w (its sources yielded nothing publishable); the previous files are kept", f.Name, feed.ErrNoItems)
+			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", f.Name, feed.ErrNoItems)
 		}
-		fr := FeedResult{Name: f.Name, Items: len(items)}
-		modified := feed.LastUpdated(items)
-		for _, format := range feed.Formats {
-			body, err := renderChecked(format, f.Meta, items)
-			if err != nil {
-				return nil, fmt.Errorf("feed %s: %w", f.Name, err)
-			}
-			fr.Documents = append(fr.Documents, Document{
-				Feed: f.Name, Format: format, Title: f.Meta.Title, Body: body,
-				Modified: modified, SelfURL: f.Meta.SelfURL[format],
-			})
+		fr, err := renderFeed(f.Name, f.Meta, items)
+		if err != nil {
+			return nil, err
 		}
 		res.Feeds = append(res.Feeds, fr)
+		if f.PerCategory {
+			for _, c := range categories(pool) {
+				var in []feed.Item
+				for _, it := range pool {
+					if slices.ContainsFunc(it.Categories, func(ic string) bool { return feed.Slug(ic) == c.slug }) {
+						in = append(in, it)
+					}
+				}
+				fr, err := renderFeed("category/"+c.slug, f.CategoryMeta(c.name, c.slug), feed.Select(in, f.Limit))
+				if err != nil {
+					return nil, err
+				}
+				res.Feeds = append(res.Feeds, fr)
+			}
+		}
 	}
 
 	if b.Output != "" {
@@ -174,6 +202,43 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// renderFeed renders one feed in every format, validated.
+func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, error) {
+	fr := FeedResult{Name: name, Items: len(items)}
+	modified := feed.LastUpdated(items)
+	for _, format := range feed.Formats {
+		body, err := renderChecked(format, meta, items)
+		if err != nil {
+			return FeedResult{}, fmt.Errorf("feed %s: %w", name, err)
+		}
+		fr.Documents = append(fr.Documents, Document{
+			Feed: name, Format: format, Title: meta.Title, Body: body,
+			Modified: modified, SelfURL: meta.SelfURL[format],
+		})
+	}
+	return fr, nil
+}
+
+type category struct{ name, slug string }
+
+// categories lists the categories of items by slug, in slug order, each
+// named as it was first spelled.
+func categories(items []feed.Item) []category {
+	seen := map[string]bool{}
+	var out []category
+	for _, it := range items {
+		for _, c := range it.Categories {
+			slug := feed.Slug(c)
+			if !seen[slug] {
+				seen[slug] = true
+				out = append(out, category{name: c, slug: slug})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b category) int { return strings.Compare(a.slug, b.slug) })
+	return out
 }
 
 // settleDates gives every item its published and updated dates: the
@@ -236,7 +301,10 @@ func (b *Builder) write(res *Result) error {
 	for fi := range res.Feeds {
 		for di := range res.Feeds[fi].Documents {
 			d := &res.Feeds[fi].Documents[di]
-			path := filepath.Join(b.Output, d.Feed+"."+string(d.Format))
+			path := filepath.Join(b.Output, filepath.FromSlash(d.Feed)+"."+string(d.Format))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return fmt.Errorf("write feed %s: %w", d.Feed, err)
+			}
 			changed, err := WriteFileAtomic(path, d.Body, 0o644)
 			if err != nil {
 				return fmt.Errorf("write feed %s: %w", d.Feed, err)
