@@ -6,6 +6,7 @@
 #
 #	bash bench/serve.sh
 #	DURATION=10 CONNS=128 ROUNDS=7 bash bench/serve.sh
+#	BASELINE=/tmp/feedpub-before bash bench/serve.sh   # before and after a change
 #
 # Environment:
 #
@@ -14,6 +15,9 @@
 #	THREADS   wrk threads (default 2)
 #	ROUNDS    rounds per case (default 5); the medians are over the rounds
 #	TARGET_KB size the generated RSS document is brought to (default 150)
+#	BASELINE  path of another feedpub binary, for example one built from the
+#	          commit before a change, served from a copy of the same site and
+#	          measured in the same rounds as "baseline"
 #	KEEP      1 keeps the temporary folder and prints its path
 #
 # What it does:
@@ -35,18 +39,22 @@
 #     system nginx and its configuration are not touched.
 #  5. For each case (plain 200; gzip 200 with Accept-Encoding: gzip;
 #     conditional 304 with If-None-Match set to each server's own ETag)
-#     checks with curl that both servers answer with the expected status, then
-#     runs wrk ROUNDS times against each, interleaved (nginx, feedpub, nginx,
-#     feedpub, ...), so that a noisy neighbour hurts both alike.
+#     checks with curl that every server answers with the expected status
+#     and bytes, then runs wrk ROUNDS times against each, interleaved (nginx,
+#     feedpub, nginx, feedpub, ...), so that a noisy neighbour hurts all
+#     alike.
 #  6. Prints each round's requests per second, then per case the median of
-#     each server and the ratio feedpub/nginx.
+#     each server and the ratio feedpub/nginx, and the median CPU time each
+#     server spent per request (user and system time of its processes over
+#     the run, divided by the requests wrk completed).
 #
-# Both servers and wrk share the machine's cores: the figures compare the
-# two servers under the same conditions, they are not capacity numbers. On a
-# shared machine, compare only figures from the same run.
+# The servers and wrk share the machine's cores: the figures compare the
+# servers under the same conditions, they are not capacity numbers. On a
+# shared machine, compare only figures from the same run; CPU time per
+# request suffers less from other loads than requests per second do.
 #
 # Every load run is bounded in time (wrk -d, under timeout) and goes only to
-# 127.0.0.1. Both servers are stopped when the script exits, however it exits.
+# 127.0.0.1. The servers are stopped when the script exits, however it exits.
 set -euo pipefail
 
 DURATION=${DURATION:-5}
@@ -54,6 +62,7 @@ CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-5}
 TARGET_KB=${TARGET_KB:-150}
+BASELINE=${BASELINE:-}
 KEEP=${KEEP:-0}
 
 for v in DURATION CONNS THREADS ROUNDS TARGET_KB; do
@@ -64,6 +73,10 @@ for v in DURATION CONNS THREADS ROUNDS TARGET_KB; do
 done
 if [[ ! -f go.mod || ! -d cmd/feedpub ]]; then
 	echo "serve.sh: run from the repository root: bash bench/serve.sh" >&2
+	exit 2
+fi
+if [[ -n $BASELINE && ! -x $BASELINE ]]; then
+	echo "serve.sh: BASELINE $BASELINE is not an executable" >&2
 	exit 2
 fi
 
@@ -77,6 +90,7 @@ missing=()
 [[ -z $NGINX ]] && missing+=(nginx-light)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
+command -v pgrep >/dev/null || missing+=(procps)
 if ((${#missing[@]})); then
 	sudo=()
 	((EUID != 0)) && sudo=(sudo)
@@ -93,13 +107,15 @@ fi
 # --- temporary folder and clean-up --------------------------------------------
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/feedpub-bench.XXXXXX")
-feedpub_pid=""
+declare -A pid=()
 cleanup() {
-	local status=$?
-	if [[ -n $feedpub_pid ]] && kill -0 "$feedpub_pid" 2>/dev/null; then
-		kill -TERM "$feedpub_pid" 2>/dev/null || true
-		wait "$feedpub_pid" 2>/dev/null || true
-	fi
+	local status=$? p
+	for p in "${pid[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${pid[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
 	if [[ -s $tmp/nginx.pid ]]; then
 		kill -QUIT "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
 		for _ in $(seq 50); do
@@ -119,10 +135,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # free_port prints a loopback TCP port nobody listens on.
+used_ports=" "
 free_port() {
 	local port
 	for _ in $(seq 100); do
 		port=$((20000 + RANDOM % 30000))
+		[[ $used_ports == *" $port "* ]] && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
 			return
@@ -140,6 +158,7 @@ go build -o "$tmp/feedpub" ./cmd/feedpub
 site=$tmp/site
 mkdir -p "$site/articles"
 feedpub_port=$(free_port)
+used_ports+="$feedpub_port "
 cat >"$site/feedpub.yaml" <<EOF
 title: Bench News
 link: https://news.example.com/
@@ -217,31 +236,51 @@ for _ in 1 2 3; do
 	size=$(build_site)
 done
 log "news.rss: $size bytes from 60 articles of $sentences sentences"
-rm -rf "$site/public" "$site/data"
 
-log "starting feedpub serve on 127.0.0.1:$feedpub_port"
-"$tmp/feedpub" serve -config "$site/feedpub.yaml" -listen "127.0.0.1:$feedpub_port" -log-level warn \
-	>"$tmp/feedpub.out" 2>"$tmp/feedpub.err" &
-feedpub_pid=$!
-feedpub=http://127.0.0.1:$feedpub_port
-for i in $(seq 300); do
-	if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$feedpub/healthz" || true) == 200 ]]; then
-		break
-	fi
-	if ! kill -0 "$feedpub_pid" 2>/dev/null || ((i == 300)); then
-		echo "serve.sh: feedpub serve did not become healthy:" >&2
-		cat "$tmp/feedpub.err" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+# A baseline serves a copy of the site, ledger included, so that it renders
+# the same bytes.
+if [[ -n $BASELINE ]]; then
+	cp -r "$site" "$tmp/site-baseline"
+	baseline_port=$(free_port)
+	used_ports+="$baseline_port "
+fi
+
+# start_feedpub NAME BINARY SITE PORT starts a feedpub serve and waits until
+# it is healthy.
+declare -A urls=()
+start_feedpub() {
+	local name=$1 bin=$2 dir=$3 port=$4
+	log "starting $name ($bin) on 127.0.0.1:$port"
+	"$bin" serve -config "$dir/feedpub.yaml" -listen "127.0.0.1:$port" -log-level warn \
+		>"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid[$name]=$!
+	urls[$name]=http://127.0.0.1:$port
+	for i in $(seq 300); do
+		if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${urls[$name]}/healthz" || true) == 200 ]]; then
+			return
+		fi
+		if ! kill -0 "${pid[$name]}" 2>/dev/null || ((i == 300)); then
+			echo "serve.sh: $name did not become healthy:" >&2
+			cat "$tmp/$name.err" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+start_feedpub feedpub "$tmp/feedpub" "$site" "$feedpub_port"
+servers=(nginx feedpub)
+if [[ -n $BASELINE ]]; then
+	start_feedpub baseline "$BASELINE" "$tmp/site-baseline" "$baseline_port"
+	servers+=(baseline)
+fi
 
 # --- nginx ---------------------------------------------------------------------
 
 www=$tmp/www
 mkdir -p "$www"
-curl -sf --max-time 10 -o "$www/news.rss" -D "$tmp/identity.headers" "$feedpub/news.rss"
-curl -sf --max-time 10 -H 'Accept-Encoding: gzip' -o "$www/news.rss.gz" -D "$tmp/gzip.headers" "$feedpub/news.rss"
+curl -sf --max-time 10 -o "$www/news.rss" -D "$tmp/identity.headers" "${urls[feedpub]}/news.rss"
+curl -sf --max-time 10 -H 'Accept-Encoding: gzip' -o "$www/news.rss.gz" -D "$tmp/gzip.headers" "${urls[feedpub]}/news.rss"
 if ! grep -qi '^content-encoding: gzip' "$tmp/gzip.headers"; then
 	echo "serve.sh: feedpub sent no gzip variant" >&2
 	exit 1
@@ -257,7 +296,6 @@ chmod 0755 "$tmp" "$www"
 chmod 0644 "$www"/*
 
 nginx_port=$(free_port)
-while [[ $nginx_port == "$feedpub_port" ]]; do nginx_port=$(free_port); done
 mkdir -p "$tmp/nginx"
 cat >"$tmp/nginx.conf" <<EOF
 # Written by bench/serve.sh; serves $www on 127.0.0.1:$nginx_port.
@@ -302,9 +340,9 @@ http {
 EOF
 log "starting nginx on 127.0.0.1:$nginx_port"
 "$NGINX" -p "$tmp/nginx" -e "$tmp/nginx.err" -c "$tmp/nginx.conf" &
-nginx=http://127.0.0.1:$nginx_port
+urls[nginx]=http://127.0.0.1:$nginx_port
 for i in $(seq 100); do
-	[[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$nginx/news.rss" || true) == 200 ]] && break
+	[[ -s $tmp/nginx.pid && $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${urls[nginx]}/news.rss" || true) == 200 ]] && break
 	if ((i == 100)); then
 		echo "serve.sh: nginx did not start:" >&2
 		cat "$tmp/nginx.err" >&2
@@ -312,13 +350,14 @@ for i in $(seq 100); do
 	fi
 	sleep 0.1
 done
+nginx_master=$(cat "$tmp/nginx.pid")
 
 # --- checks --------------------------------------------------------------------
 
-etag() { curl -s --max-time 5 -o /dev/null -D - "$1/news.rss" | grep -i '^etag:' | cut -d' ' -f2- | tr -d '\r'; }
-declare -A etags=([nginx]=$(etag "$nginx") [feedpub]=$(etag "$feedpub"))
-declare -A urls=([nginx]=$nginx [feedpub]=$feedpub)
-servers=(nginx feedpub)
+declare -A etags=()
+for s in "${servers[@]}"; do
+	etags[$s]=$(curl -s --max-time 5 -o /dev/null -D - "${urls[$s]}/news.rss" | grep -i '^etag:' | cut -d' ' -f2- | tr -d '\r')
+done
 cases=(plain gzip 304)
 declare -A label=([plain]="plain 200" [gzip]="gzip 200" [304]="conditional 304")
 declare -A want=([plain]=200 [gzip]=200 [304]=304)
@@ -339,7 +378,7 @@ for s in "${servers[@]}"; do
 		out=$(curl -s --max-time 5 -o "$tmp/check.body" -w '%{http_code} %{size_download}' "${hdr[@]}" "${urls[$s]}/news.rss")
 		read -r code got <<<"$out"
 		if [[ $code != "${want[$c]}" ]]; then
-			echo "serve.sh: $s, ${label[$c]}: status $code" >&2
+			echo "serve.sh: $s, ${label[$c]}: status $code, want ${want[$c]}" >&2
 			exit 1
 		fi
 		case $c in
@@ -349,41 +388,84 @@ for s in "${servers[@]}"; do
 		esac || { echo "serve.sh: $s, ${label[$c]}: unexpected body ($got bytes)" >&2; exit 1; }
 	done
 done
-log "checked: both servers answer 200, gzip 200 and 304 with the same bodies"
+log "checked: ${servers[*]} answer 200, gzip 200 and 304 with the same bodies"
 log "identity $(stat -c %s "$www/news.rss") bytes, gzip $(stat -c %s "$www/news.rss.gz") bytes"
 
 # --- load --------------------------------------------------------------------------
 
-# run_wrk SERVER CASE prints the requests per second of one wrk run.
+clk_tck=$(getconf CLK_TCK)
+
+# server_pids SERVER prints the process ids of a server.
+server_pids() {
+	case $1 in
+	nginx) echo "$nginx_master" $(pgrep -P "$nginx_master") ;;
+	*) echo "${pid[$1]}" ;;
+	esac
+}
+
+# cpu_ticks PID... prints the user and system time of the processes, in
+# clock ticks.
+cpu_ticks() {
+	local t=0 p stat f
+	for p in "$@"; do
+		stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		# The fields after the command name, which may hold spaces.
+		read -r -a f <<<"${stat##*) }"
+		t=$((t + f[11] + f[12]))
+	done
+	echo "$t"
+}
+
+# run_wrk SERVER CASE prints the requests per second of one wrk run and the
+# server's CPU microseconds per request.
 run_wrk() {
-	local out rps
+	local out rps n t0 t1 pids hdr
 	mapfile -t hdr < <(case_headers "$2" "$1")
-	out=$(timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "${hdr[@]}" "${urls[$1]}/news.rss")
+	pids=$(server_pids "$1")
+	# shellcheck disable=SC2086 # one pid a word
+	t0=$(cpu_ticks $pids)
+	out=$(timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" "${hdr[@]}" "${urls[$1]}/news.rss")
+	# shellcheck disable=SC2086
+	t1=$(cpu_ticks $pids)
 	if grep -qE 'Non-2xx or 3xx|Socket errors' <<<"$out"; then
 		log "warning: $1, ${label[$2]}: $(grep -E 'Non-2xx or 3xx|Socket errors' <<<"$out" | tr -s ' ')"
 	fi
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
-	[[ -n $rps ]] || { echo "serve.sh: no result from wrk:" >&2; echo "$out" >&2; exit 1; }
-	echo "$rps"
+	n=$(awk '/ requests in / { print $1 }' <<<"$out")
+	if [[ -z $rps || -z $n ]]; then
+		echo "serve.sh: no result from wrk:" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+	echo "$rps $(awk -v t=$((t1 - t0)) -v hz="$clk_tck" -v n="$n" 'BEGIN { printf "%.1f", (n ? t * 1e6 / hz / n : 0) }')"
 }
 
-# median prints the median of its arguments.
-median() {
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.0f", v[(NR + 1) / 2]; else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2
+# median prints the median of its arguments as a whole number; median_dec
+# with one decimal.
+median() { median_fmt %.0f "$@"; }
+median_dec() { median_fmt %.1f "$@"; }
+median_fmt() {
+	local fmt=$1
+	shift
+	printf '%s\n' "$@" | sort -g | awk -v fmt="$fmt" '{ v[NR] = $1 } END {
+		if (NR % 2) printf fmt, v[(NR + 1) / 2]; else printf fmt, (v[NR / 2] + v[NR / 2 + 1]) / 2
 	}'
 }
 
+# ratio A B prints A/B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
 echo "feedpub serve against nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run, $ROUNDS rounds, interleaved"
-declare -A results
+echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run, $ROUNDS rounds, interleaved (${servers[*]})"
+declare -A results=() cpus=()
 for c in "${cases[@]}"; do
-	declare -A rounds=([nginx]="" [feedpub]="")
+	declare -A rounds=() cpu=()
 	for r in $(seq "$ROUNDS"); do
 		line="${label[$c]} round $r:"
 		for s in "${servers[@]}"; do
-			rps=$(run_wrk "$s" "$c")
+			read -r rps us < <(run_wrk "$s" "$c")
 			rounds[$s]+=" $rps"
+			cpu[$s]+=" $us"
 			line+=" $s $rps"
 		done
 		echo "$line"
@@ -391,11 +473,24 @@ for c in "${cases[@]}"; do
 	# shellcheck disable=SC2086 # the lists are meant to split
 	n=$(median ${rounds[nginx]})
 	# shellcheck disable=SC2086
-	f=$(median ${rounds[feedpub]})
-	results[$c]="${label[$c]}: nginx $n req/s, feedpub $f req/s, ratio x$(awk -v f="$f" -v n="$n" 'BEGIN { printf "%.2f", f / n }')"
-	unset rounds
+	cn=$(median_dec ${cpu[nginx]})
+	results[$c]="${label[$c]}: nginx $n req/s"
+	cpus[$c]="${label[$c]}: nginx $cn us"
+	for s in "${servers[@]:1}"; do
+		# shellcheck disable=SC2086
+		f=$(median ${rounds[$s]})
+		# shellcheck disable=SC2086
+		cf=$(median_dec ${cpu[$s]})
+		results[$c]+=", $s $f req/s, ratio x$(ratio "$f" "$n")"
+		cpus[$c]+=", $s $cf us, ratio x$(ratio "$cf" "$cn")"
+	done
+	unset rounds cpu
 done
 echo "medians (load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
 for c in "${cases[@]}"; do
 	echo "${results[$c]}"
+done
+echo "server CPU time per request, medians:"
+for c in "${cases[@]}"; do
+	echo "${cpus[$c]}"
 done

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/feedpub/feedpub/feed/ledger"
 )
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -21,6 +19,7 @@ Exit status: 0 on success, 1 when the build failed, 2 for a usage or
 configuration error.
 `, stderr)
 	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
+	wait := fs.Duration("wait", ledgerLockWait, "how long to wait for another build that holds the ledger")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,18 +34,13 @@ configuration error.
 	if err != nil {
 		return err
 	}
-	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
-	if err != nil {
-		return fmt.Errorf("open ledger: %w", err)
-	}
-	defer led.Close()
-	b, err := newBuilder(cfg, led, logger)
-	if err != nil {
-		return usageError{err}
-	}
 	start := time.Now()
-	res, err := b.Build(ctx)
+	res, err := buildSite(ctx, cfg, logger, *wait)
 	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("build interrupted: %w", err)
 		}
@@ -60,6 +54,9 @@ configuration error.
 		}
 		fmt.Fprintf(stdout, "%s: %d items, %s, %s\n", f.Name, f.Items, state, took)
 	}
-	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "output", cfg.Output, "took", took)
+	for name, err := range res.Degraded {
+		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
+	}
+	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
 	return nil
 }

@@ -36,6 +36,7 @@ Commands:
   serve     build on a schedule and serve the feeds over HTTP
   validate  check feed files or URLs against the specs
   init      write a starter configuration and two sample articles
+  ledger    check, export or import the ledger of item ids and dates
   version   print the version
 
 Run 'feedpub <command> -h' for a command's flags.
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runValidate(ctx, rest, stdout, stderr)
 	case "init":
 		return runInit(rest, stdout, stderr)
+	case "ledger":
+		return runLedger(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "feedpub", version())
 		return nil

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"os"
+	"reflect"
+	"regexp"
 	"time"
 
 	"github.com/feedpub/feedpub/config"
@@ -29,9 +35,10 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		Base:   base,
 		Logger: logger,
 	}
+	state, _ := led.(ledger.State)
 	for _, s := range cfg.Sources {
 		switch s.Type {
-		case "text":
+		case config.TypeText:
 			b.Sources = append(b.Sources, &source.Text{
 				SourceName:   s.Name,
 				Root:         s.Path,
@@ -42,6 +49,40 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				LinkTemplate: cfg.LinkTemplate(s),
 				Logger:       logger,
 			})
+		case config.TypeMarkdown:
+			b.Sources = append(b.Sources, &source.Markdown{
+				SourceName:   s.Name,
+				Root:         s.Path,
+				Glob:         s.Glob,
+				MaxSize:      int64(s.MaxSize),
+				AllowHTML:    s.AllowHTML,
+				IDPrefix:     cfg.TagPrefix(),
+				LinkTemplate: cfg.LinkTemplate(s),
+				Logger:       logger,
+			})
+		case config.TypeJSON:
+			b.Sources = append(b.Sources, &source.JSONItems{
+				SourceName:   s.Name,
+				Path:         s.Path,
+				MaxSize:      int64(s.MaxSize),
+				IDPrefix:     cfg.TagPrefix(),
+				LinkTemplate: cfg.LinkTemplate(s),
+				Logger:       logger,
+			})
+		case config.TypeFeed:
+			r := &source.Remote{
+				SourceName: s.Name,
+				URL:        s.URL,
+				IDPrefix:   cfg.TagPrefix(),
+				UserAgent:  "feedpub/" + version() + " (+https://github.com/feedpub/feedpub)",
+				MaxBody:    int64(s.MaxSize),
+				Client:     &http.Client{Timeout: time.Duration(s.Timeout)},
+				Logger:     logger,
+			}
+			if state != nil {
+				r.State = state
+			}
+			b.Sources = append(b.Sources, r)
 		default:
 			return nil, fmt.Errorf("source %s: unknown type %q", s.Name, s.Type)
 		}
@@ -58,16 +99,64 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 			Link:        cfg.Link,
 			Language:    cfg.Language,
 			Authors:     authors,
-			Icon:        cfg.Icon,
+			Icon:        firstNonEmpty(f.Icon, cfg.Icon),
 			Generator:   "feedpub",
-			SelfURL:     map[feed.Format]string{},
+			SelfURL:     selfURLs(cfg, f.Name),
 		}
-		for _, format := range feed.Formats {
-			meta.SelfURL[format] = cfg.FeedURL(f.Name, string(format))
+		filter, err := newFilter(f)
+		if err != nil {
+			return nil, fmt.Errorf("feed %s: %w", f.Name, err)
 		}
-		b.Feeds = append(b.Feeds, publish.Feed{Name: f.Name, Meta: meta, Sources: f.Sources, Limit: f.Limit})
+		pf := publish.Feed{Name: f.Name, Meta: meta, Sources: f.Sources, Limit: f.Limit, Filter: filter, PerCategory: f.PerCategory}
+		if f.PerCategory {
+			pf.CategoryMeta = func(category, slug string) feed.Meta {
+				m := meta
+				name := "category/" + slug
+				m.ID = cfg.TagPrefix() + "feed:" + f.Name + "/" + name
+				m.Title = meta.Title + ": " + category
+				m.SelfURL = selfURLs(cfg, name)
+				return m
+			}
+		}
+		b.Feeds = append(b.Feeds, pf)
 	}
 	return b, nil
+}
+
+func selfURLs(cfg *config.Config, name string) map[feed.Format]string {
+	out := map[feed.Format]string{}
+	for _, format := range feed.Formats {
+		out[format] = cfg.FeedURL(name, string(format))
+	}
+	return out
+}
+
+// newFilter turns a feed's include and exclude rules into a filter; nil
+// when it has none.
+func newFilter(f config.Feed) (*publish.Filter, error) {
+	if reflect.DeepEqual(f.Include, config.Match{}) && reflect.DeepEqual(f.Exclude, config.Match{}) {
+		return nil, nil
+	}
+	compile := func(expr string) (*regexp.Regexp, error) {
+		if expr == "" {
+			return nil, nil
+		}
+		return regexp.Compile(expr)
+	}
+	flt := &publish.Filter{
+		IncludeCategories: f.Include.Categories, ExcludeCategories: f.Exclude.Categories,
+		IncludeAuthors: f.Include.Authors, ExcludeAuthors: f.Exclude.Authors,
+	}
+	var err error
+	for _, c := range []struct {
+		dst  **regexp.Regexp
+		expr string
+	}{{&flt.IncludeTitle, f.Include.Title}, {&flt.ExcludeTitle, f.Exclude.Title}, {&flt.IncludeContent, f.Include.Content}, {&flt.ExcludeContent, f.Exclude.Content}} {
+		if *c.dst, err = compile(c.expr); err != nil {
+			return nil, err
+		}
+	}
+	return flt, nil
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -93,3 +182,43 @@ func loadConfig(path string, checkPaths bool) (*config.Config, error) {
 	}
 	return cfg, nil
 }
+
+// buildSite runs one build of cfg: it opens the ledger (waiting for another
+// process that holds it), builds, and, when the ledger recorded anything
+// new, refreshes the ledger's backup export next to it.
+func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wait time.Duration) (*publish.Result, error) {
+	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: wait})
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	defer led.Close()
+	b, err := newBuilder(cfg, led, logger)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	res, err := b.Build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	backup := backupPath(cfg)
+	if _, statErr := os.Stat(backup); res.Recorded > 0 || statErr != nil {
+		n := 0
+		err := publish.WriteAtomic(backup, 0o644, func(w io.Writer) error {
+			var err error
+			n, err = ledger.WriteJSONL(ctx, w, led)
+			return err
+		})
+		if err != nil {
+			// The feeds are published; a missing backup is worth a
+			// warning, not a failed build.
+			logger.Warn("ledger backup not written", "file", backup, "error", err)
+		} else {
+			logger.Debug("ledger backup written", "file", backup, "records", n)
+		}
+	}
+	return res, nil
+}
+
+// backupPath is where builds keep an export of the ledger, the source of
+// 'feedpub ledger import' after the ledger file is lost or damaged.
+func backupPath(cfg *config.Config) string { return cfg.State + ".jsonl" }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -100,6 +101,8 @@ type Result struct {
 	Items int
 	// Skipped counts items dropped by normalisation.
 	Skipped int
+	// Recorded counts the items the ledger recorded as new or changed.
+	Recorded int
 	// Degraded maps each source that failed this time, and whose last
 	// good items were used instead, to its error.
 	Degraded map[string]error
@@ -154,9 +157,11 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	}
 	res.Items = len(all)
 
-	if err := b.settleDates(ctx, now(), all); err != nil {
+	recorded, err := b.settleDates(ctx, now(), all)
+	if err != nil {
 		return nil, err
 	}
+	res.Recorded = recorded
 	for _, it := range all {
 		bySource[it.Source] = append(bySource[it.Source], it)
 	}
@@ -245,17 +250,21 @@ func categories(items []feed.Item) []category {
 // source's own where it gave them, else the ledger's. Published falls back
 // to the first time the item was seen; updated moves only when the item's
 // content hash changes.
-func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.Item) error {
+func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.Item) (recorded int, err error) {
 	entries := make([]ledger.Entry, len(items))
 	for i, it := range items {
 		entries[i] = ledger.Entry{ID: it.ID, Hash: feed.Hash(it)}
 	}
 	recs, err := b.Ledger.Observe(ctx, now, entries)
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		return 0, fmt.Errorf("ledger: %w", err)
 	}
+	stamp := now.UTC().Truncate(time.Second)
 	for i := range items {
 		it, rec := &items[i], recs[i]
+		if rec.Changed.Equal(stamp) {
+			recorded++
+		}
 		if it.Published.IsZero() {
 			it.Published = rec.FirstSeen.UTC()
 		}
@@ -269,7 +278,7 @@ func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.I
 			it.Updated = it.Published
 		}
 	}
-	return nil
+	return recorded, nil
 }
 
 // renderChecked renders one document and validates it against the items it
@@ -324,13 +333,24 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (changed bool, 
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
+	err = WriteAtomic(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+	return err == nil, err
+}
+
+// WriteAtomic replaces path with what write writes, through a synced
+// temporary file in the same folder renamed over path, and syncs the
+// folder. On any error the temporary file is removed and path is untouched.
+func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer func() {
 		if err != nil {
@@ -338,28 +358,28 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (changed bool, 
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
-		return false, err
+	if err = write(tmp); err != nil {
+		return err
 	}
 	if err = tmp.Sync(); err != nil {
-		return false, err
+		return err
 	}
 	if err = tmp.Chmod(perm); err != nil {
-		return false, err
+		return err
 	}
 	if err = tmp.Close(); err != nil {
-		return false, err
+		return err
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return false, err
+		return err
 	}
 	if d, derr := os.Open(dir); derr == nil {
 		// Without syncing the folder, a crash could forget the rename.
 		serr := d.Sync()
 		d.Close()
 		if serr != nil && !errors.Is(serr, os.ErrInvalid) {
-			return true, fmt.Errorf("sync %s: %w", dir, serr)
+			return fmt.Errorf("sync %s: %w", dir, serr)
 		}
 	}
-	return true, nil
+	return nil
 }

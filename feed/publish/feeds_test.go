@@ -1,0 +1,137 @@
+package publish_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/publish"
+)
+
+// listSource is a source whose items are given in the test, standing for
+// any of the source package's readers.
+type listSource struct {
+	name  string
+	items []feed.Item
+	err   error
+}
+
+func (s *listSource) Name() string { return s.name }
+func (s *listSource) Fetch(context.Context) ([]feed.Item, error) {
+	return s.items, s.err
+}
+
+func meta(name string) feed.Meta {
+	return feed.Meta{
+		ID: "tag:news.example.com,2026:feed:" + name, Title: name, Link: "https://news.example.com/",
+		SelfURL: map[feed.Format]string{feed.RSS: "http://x/" + name + ".rss", feed.Atom: "http://x/" + name + ".atom", feed.JSON: "http://x/" + name + ".json"},
+	}
+}
+
+func item(id, title string, cats ...string) feed.Item {
+	return feed.Item{ID: "tag:news.example.com,2026:" + id, Title: title, Link: "https://news.example.com/" + id, Categories: cats,
+		Authors: []feed.Person{{Name: "Ann"}}, ContentHTML: "<p>" + title + " body.</p>"}
+}
+
+func titles(r publish.FeedResult, res *publish.Result) []string {
+	for _, d := range r.Documents {
+		if d.Format != feed.Atom {
+			continue
+		}
+		report := feed.ValidateFormat(feed.Atom, d.Body)
+		var out []string
+		for _, it := range report.Items {
+			out = append(out, it.Title)
+		}
+		slices.Sort(out)
+		return out
+	}
+	return nil
+}
+
+func TestFeedsFiltersAndCategories(t *testing.T) {
+	t.Parallel()
+	wire := &listSource{name: "wire", items: []feed.Item{
+		item("w1", "Election results", "Politics", "World"),
+		item("w2", "Sponsored: buy this", "World"),
+		item("w3", "Harvest report", "Farming"),
+	}}
+	partner := &listSource{name: "partner", items: []feed.Item{
+		// The same page as w1 under another id: dropped as a duplicate link.
+		{ID: "tag:partner,2026:x", Title: "Election results (partner)", Link: "https://NEWS.example.com/w1#top", Categories: []string{"world"}, ContentHTML: "<p>x</p>"},
+		item("p1", "Rain tomorrow", "Weather"),
+	}}
+	categoryMeta := func(c, slug string) feed.Meta { m := meta("category/" + slug); m.Title = "All: " + c; return m }
+	b := &publish.Builder{
+		Sources: []publish.Source{wire, partner},
+		Feeds: []publish.Feed{
+			{Name: "all", Meta: meta("all"), Sources: []string{"wire", "partner"}, Limit: 50, PerCategory: true, CategoryMeta: categoryMeta},
+			{Name: "world", Meta: meta("world"), Sources: []string{"wire", "partner"}, Limit: 50, Filter: &publish.Filter{
+				IncludeCategories: []string{"WORLD"}, ExcludeTitle: regexp.MustCompile(`(?i)^sponsored`),
+			}},
+		},
+		Ledger: ledger.NewMemory(),
+		Now:    func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
+	}
+	res, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, f := range res.Feeds {
+		got[f.Name] = titles(f, res)
+	}
+	want := map[string][]string{
+		"all":               {"Election results", "Harvest report", "Rain tomorrow", "Sponsored: buy this"},
+		"world":             {"Election results"},
+		"category/farming":  {"Harvest report"},
+		"category/politics": {"Election results"},
+		"category/weather":  {"Rain tomorrow"},
+		"category/world":    {"Election results", "Sponsored: buy this"},
+	}
+	for name, w := range want {
+		if !slices.Equal(got[name], w) {
+			t.Errorf("feed %s = %q, want %q", name, got[name], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("feeds published: %v", slices.Sorted(func(yield func(string) bool) {
+			for k := range got {
+				if !yield(k) {
+					return
+				}
+			}
+		}))
+	}
+}
+
+func TestDegradedSourceKeepsOthers(t *testing.T) {
+	t.Parallel()
+	stale := &listSource{name: "remote", items: []feed.Item{item("r1", "Last good item")}, err: fmt.Errorf("source remote: %w: connection refused", feed.ErrStale)}
+	broken := &listSource{name: "broken", err: errors.New("folder missing")}
+	ok := &listSource{name: "wire", items: []feed.Item{item("w1", "Fresh item")}}
+	b := &publish.Builder{
+		Sources: []publish.Source{stale, ok},
+		Feeds:   []publish.Feed{{Name: "news", Meta: meta("news"), Sources: []string{"remote", "wire"}, Limit: 10}},
+		Ledger:  ledger.NewMemory(),
+		Base:    &url.URL{Scheme: "http", Host: "x"},
+	}
+	res, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Feeds[0].Items != 2 || !errors.Is(res.Degraded["remote"], feed.ErrStale) {
+		t.Errorf("items %d, degraded %v: want both items and remote degraded", res.Feeds[0].Items, res.Degraded)
+	}
+	b.Sources = []publish.Source{broken, ok}
+	if _, err := b.Build(context.Background()); err == nil {
+		t.Error("a source failing without ErrStale did not fail the build")
+	}
+}

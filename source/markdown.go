@@ -1,0 +1,1033 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	extast "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/renderer"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	gmtext "github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/html"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/feedpub/feedpub/feed"
+)
+
+// DefaultMarkdownGlob selects the files of a Markdown source when its Glob
+// is empty.
+const DefaultMarkdownGlob = "*.md"
+
+// Markdown is a folder of Markdown articles, each with an optional YAML
+// front matter block between two "---" lines at the top of the file.
+//
+// Front matter keys are matched without regard to case: title, date,
+// updated, author ("Name <email>") or authors (a list of such strings or of
+// mappings with name, email and url), tags and categories (a list or a
+// comma-separated string), summary, link, id, slug, draft, and enclosure
+// or enclosures (a URL, or a mapping with url, length and type). Any other
+// key is reported and ignored.
+//
+// Without a title in the front matter, the text of the first top-level
+// "# heading" is the title and leaves the body; without such a heading, the
+// title is derived from the first paragraph.
+//
+// The body is rendered as GitHub Flavored Markdown (tables, strikethrough,
+// autolinks, task lists; no typographic replacements), always sanitised
+// with bluemonday's UGC policy, and its relative URLs are resolved against
+// the item's link. As with Text, a file's item ID and default link come
+// from its path relative to Root, never from its modification time; an id
+// in the front matter replaces the ID, and a slug the path in the link.
+type Markdown struct {
+	// SourceName names the source in IDs, links and logs.
+	SourceName string
+	// Root is the folder walked for articles, recursively.
+	Root string
+	// Glob selects files by base name, as path.Match does; empty means
+	// DefaultMarkdownGlob. Names starting with "." are never read, and
+	// folders starting with "." are not entered.
+	Glob string
+	// MaxSize bounds a file's size in bytes; larger files are skipped. Zero
+	// or less means DefaultMaxSize.
+	MaxSize int64
+	// IDPrefix starts every item ID: a tag URI authority and date ending in
+	// ':', such as "tag:news.example.com,2026-01-01:".
+	IDPrefix string
+	// LinkTemplate makes an item's link when its front matter gives none:
+	// "{slug}" is replaced by the item's slug and "{source}" by the
+	// path-escaped SourceName. Empty leaves such links empty.
+	LinkTemplate string
+	// AllowHTML lets raw HTML written in the Markdown through to the
+	// content. It is sanitised all the same: scripts, event handlers and
+	// javascript: URLs never survive. When false, raw HTML is dropped.
+	AllowHTML bool
+	// Logger receives a warning for every file skipped or published with a
+	// problem; nil discards them.
+	Logger *slog.Logger
+
+	counts fileCounts
+}
+
+var _ Source = (*Markdown)(nil)
+
+// Name returns SourceName.
+func (m *Markdown) Name() string { return m.SourceName }
+
+// Stats reports how many matching files the last Fetch published from
+// (read) and how many it skipped, as Text.Stats does. Drafts count as
+// neither.
+func (m *Markdown) Stats() (read, skipped int) { return m.counts.get() }
+
+// Fetch walks Root in lexical order and returns one item per published
+// file, in walk order.
+//
+// Fetch fails only when Root cannot be read as a folder, when the
+// configuration is invalid, or when ctx ends. A problem with one file is
+// logged as a warning naming the file, and the line when there is one, and
+// the other files still publish. Files whose front matter says "draft:
+// true" are passed over.
+func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
+	start := time.Now()
+	m.counts.set(0, 0)
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+	}
+	log := m.logger()
+	glob := m.glob()
+	var (
+		items                 []feed.Item
+		ids                   = map[string]string{}
+		read, skipped, drafts int
+	)
+	skip := func(rel string, err error) {
+		skipped++
+		logFileProblem(log, "article skipped", m.SourceName, rel, "key", problemAt(err))
+	}
+	match := func(name string) bool {
+		ok, _ := path.Match(glob, name)
+		return ok
+	}
+	err := walkFiles(ctx, m.Root, log, m.SourceName, match, func(p, rel string) {
+		data, err := readLimited(p, m.maxSize())
+		if errors.Is(err, errNotFile) {
+			log.Debug("symbolic link to folder not followed", "source", m.SourceName, "file", rel)
+			return
+		}
+		if err != nil {
+			skip(rel, err)
+			return
+		}
+		item, warns, err := m.parseArticleSafely(rel, data)
+		for _, w := range warns {
+			logFileProblem(log, "article warning", m.SourceName, rel, "key", w)
+		}
+		if err != nil {
+			skip(rel, err)
+			return
+		}
+		if item == nil {
+			drafts++
+			log.Debug("draft not published", "source", m.SourceName, "file", rel)
+			return
+		}
+		if prev, dup := ids[item.ID]; dup {
+			skip(rel, fmt.Errorf("id %s already used by %s", item.ID, prev))
+			return
+		}
+		ids[item.ID] = rel
+		items = append(items, *item)
+		read++
+	})
+	m.counts.set(read, skipped)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+	}
+	log.Info("source read", "source", m.SourceName, "files", read, "skipped", skipped,
+		"drafts", drafts, "articles", len(items), "took", time.Since(start))
+	return items, nil
+}
+
+// check validates the fields Fetch relies on.
+func (m *Markdown) check() error {
+	if m.Root == "" {
+		return errors.New("no folder configured")
+	}
+	if _, err := path.Match(m.glob(), ""); err != nil {
+		return fmt.Errorf("glob %q: %w", m.glob(), err)
+	}
+	return nil
+}
+
+// glob returns Glob or its default.
+func (m *Markdown) glob() string {
+	if m.Glob == "" {
+		return DefaultMarkdownGlob
+	}
+	return m.Glob
+}
+
+// maxSize returns MaxSize or its default.
+func (m *Markdown) maxSize() int64 {
+	if m.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return m.MaxSize
+}
+
+// logger returns Logger, or one that discards everything.
+func (m *Markdown) logger() *slog.Logger {
+	if m.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return m.Logger
+}
+
+// parseArticleSafely is parseArticle, with a panic in the Markdown or
+// YAML parser turned into an error, so that a bug there skips one file
+// rather than failing the build.
+func (m *Markdown) parseArticleSafely(relpath string, data []byte) (item *feed.Item, warns []lineWarning, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			item, err = nil, fmt.Errorf("parser failed: %v", p)
+		}
+	}()
+	return m.parseArticle(relpath, data)
+}
+
+// parseArticle turns one Markdown file into its item; a nil item with a
+// nil error is a draft. relpath is the file's path below Root, with forward
+// slashes. A non-nil error says why the file publishes nothing; it is a
+// *lineError when a line is to blame.
+func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []lineWarning, error) {
+	text, tw, err := decodeText(data)
+	var warns []lineWarning
+	for _, w := range tw {
+		warns = append(warns, lineWarning{key: w.key, reason: w.reason})
+	}
+	if err != nil {
+		return nil, warns, err
+	}
+	fmText, fmLine, body, err := splitFrontMatter(text)
+	if err != nil {
+		return nil, warns, err
+	}
+	fm, fw, err := parseFrontMatter(fmText, fmLine-1)
+	warns = append(warns, fw...)
+	if err != nil {
+		return nil, warns, err
+	}
+	if fm.draft {
+		return nil, warns, nil
+	}
+
+	relpath = norm.NFC.String(relpath)
+	link := fm.link
+	if link == "" {
+		slug := slugPath(strings.TrimSuffix(relpath, path.Ext(relpath)))
+		if s := strings.Trim(fm.slug, "/"); s != "" {
+			slug = slugPath(s)
+		}
+		link = fillLink(m.LinkTemplate, m.SourceName, slug)
+	}
+	r := renderMarkdown([]byte(body), m.AllowHTML, fm.title == "")
+	title := fm.title
+	if title == "" {
+		title = r.heading
+	}
+	if title == "" {
+		lead := r.paragraph
+		if lead == "" {
+			lead = feed.LeadText(r.html)
+		}
+		if title = feed.DeriveTitle(lead); title == "" {
+			// A lead made only of punctuation has no sentence to take.
+			title = feed.Truncate(lead, feed.TitleMax)
+		}
+	}
+	if title == "" {
+		return nil, warns, errors.New("no title and no body text to derive one from")
+	}
+	id := itemID(m.IDPrefix, m.SourceName, relpath)
+	switch {
+	case fm.id != "" && absoluteURI(fm.id):
+		id = fm.id
+	case fm.id != "":
+		id = itemID(m.IDPrefix, m.SourceName, fm.id)
+	}
+	return &feed.Item{
+		ID:          id,
+		Title:       title,
+		Link:        link,
+		Summary:     fm.summary,
+		ContentHTML: AbsoluteHTML(r.html, baseURL(link)),
+		Authors:     fm.authors,
+		Categories:  fm.tags,
+		Published:   fm.published,
+		Updated:     fm.updated,
+		Enclosures:  fm.enclosures,
+		Source:      m.SourceName,
+	}, warns, nil
+}
+
+// splitFrontMatter separates a leading front matter block from the body.
+// text has LF line endings and no byte order mark. fmLine is the line of
+// the file on which the front matter's first line stands; with no front
+// matter, fm is empty and body is all of text.
+func splitFrontMatter(text string) (fm string, fmLine int, body string, err error) {
+	first, rest, ok := strings.Cut(text, "\n")
+	if strings.TrimRight(first, " \t") != "---" {
+		return "", 0, text, nil
+	}
+	if !ok {
+		rest = ""
+	}
+	off := 0
+	for off <= len(rest) {
+		line, _, _ := strings.Cut(rest[off:], "\n")
+		if l := strings.TrimRight(line, " \t"); l == "---" || l == "..." {
+			end := off + len(line) + 1
+			return rest[:off], 2, rest[min(end, len(rest)):], nil
+		}
+		off += len(line) + 1
+	}
+	return "", 0, "", &lineError{line: 1, err: errors.New("front matter is not closed by a line of ---")}
+}
+
+// frontMatter is what a Markdown file's front matter says.
+type frontMatter struct {
+	title, summary, link, id, slug string
+	published, updated             time.Time
+	authors                        []feed.Person
+	tags                           []string
+	enclosures                     []feed.Enclosure
+	draft                          bool
+}
+
+// yamlErrorLine finds the line a YAML syntax error names.
+var yamlErrorLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlParserProblems are the messages of YAML errors raised by the parser
+// rather than the scanner. The YAML package numbers the lines of these
+// from 0, and those of scanner errors from 1.
+var yamlParserProblems = map[string]bool{
+	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
+	"did not find expected '-' indicator": true, "did not find expected <document start>": true,
+	"did not find expected <stream-start>": true, "did not find expected key": true,
+	"did not find expected node content": true, "found duplicate %TAG directive": true,
+	"found duplicate %YAML directive": true, "found incompatible YAML document": true,
+	"found undefined tag handle": true,
+}
+
+// parseFrontMatter reads a front matter block whose first line is line
+// offset+1 of the file. Keys are matched without regard to case; unknown
+// keys and unusable values are reported and ignored. A non-nil error, a
+// *lineError, says the block is not YAML or not a mapping.
+func parseFrontMatter(src string, offset int) (frontMatter, []lineWarning, error) {
+	var fm frontMatter
+	if strings.TrimSpace(src) == "" {
+		return fm, nil, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		line := offset + 1
+		msg := err.Error()
+		if sm := yamlErrorLine.FindStringSubmatch(msg); sm != nil {
+			n, _ := strconv.Atoi(sm[1])
+			msg = msg[len(sm[0]):]
+			if yamlParserProblems[msg] {
+				n++
+			}
+			line = offset + max(n, 1)
+		} else {
+			msg = strings.TrimPrefix(msg, "yaml: ")
+		}
+		return fm, nil, &lineError{line: line, err: fmt.Errorf("front matter is not valid YAML: %s", msg)}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return fm, nil, nil
+	}
+	root := resolveAlias(doc.Content[0])
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return fm, nil, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return fm, nil, &lineError{line: offset + root.Line, err: errors.New("front matter is not a mapping of keys to values")}
+	}
+	r := fmReader{offset: offset}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], resolveAlias(root.Content[i+1])
+		line := offset + k.Line
+		if k.Kind != yaml.ScalarNode {
+			r.warn(line, "", "front matter key is not a name; ignored")
+			continue
+		}
+		key := strings.ToLower(strings.TrimSpace(k.Value))
+		if prev, dup := seen[key]; dup {
+			r.warn(line, key, fmt.Sprintf("key repeated (first on line %d); later value ignored", prev))
+			continue
+		}
+		seen[key] = line
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			continue
+		}
+		r.key(&fm, key, line, v)
+	}
+	return fm, r.warns, nil
+}
+
+// fmReader collects the warnings of one front matter block.
+type fmReader struct {
+	offset int
+	warns  []lineWarning
+}
+
+func (r *fmReader) warn(line int, key, reason string) {
+	r.warns = append(r.warns, lineWarning{line: line, key: key, reason: reason})
+}
+
+// key reads the value of one front matter key into fm.
+func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
+	switch key {
+	case "title", "summary", "slug":
+		s, ok := r.scalar(key, line, v)
+		if !ok {
+			return
+		}
+		switch key {
+		case "title":
+			fm.title = s
+		case "summary":
+			fm.summary = s
+		case "slug":
+			fm.slug = s
+		}
+	case "id":
+		s, ok := r.scalar(key, line, v)
+		if !ok || s == "" {
+			return
+		}
+		if uriScheme.MatchString(s) && !absoluteURI(s) {
+			r.warn(line, key, fmt.Sprintf("id %q is not a valid URI; used as a local name", s))
+		}
+		fm.id = s
+	case "link":
+		s, ok := r.scalar(key, line, v)
+		if !ok || s == "" {
+			return
+		}
+		if !httpURL(s) {
+			r.warn(line, key, fmt.Sprintf("link %q is not an absolute http(s) URL", s))
+			return
+		}
+		fm.link = s
+	case "date", "updated":
+		t, ok := r.date(key, line, v)
+		if !ok {
+			return
+		}
+		if key == "date" {
+			fm.published = t
+		} else {
+			fm.updated = t
+		}
+	case "author", "authors":
+		for _, p := range r.people(key, v) {
+			if !slices.Contains(fm.authors, p) {
+				fm.authors = append(fm.authors, p)
+			}
+		}
+	case "tags", "categories":
+		for _, t := range r.list(key, line, v) {
+			if !slices.ContainsFunc(fm.tags, func(s string) bool { return strings.EqualFold(s, t) }) {
+				fm.tags = append(fm.tags, t)
+			}
+		}
+	case "draft":
+		var b bool
+		if err := v.Decode(&b); err != nil || v.Kind != yaml.ScalarNode {
+			r.warn(line, key, fmt.Sprintf("draft %q is not true or false; treated as a draft", v.Value))
+			b = true
+		}
+		fm.draft = b
+	case "enclosure", "enclosures":
+		nodes := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			nodes = v.Content
+		}
+		for _, n := range nodes {
+			if e, ok := r.enclosure(key, resolveAlias(n)); ok {
+				fm.enclosures = append(fm.enclosures, e)
+			}
+		}
+	default:
+		r.warn(line, key, "unknown front matter key; ignored")
+	}
+}
+
+// scalar returns the cleaned text of a single value.
+func (r *fmReader) scalar(key string, line int, v *yaml.Node) (string, bool) {
+	if v.Kind != yaml.ScalarNode {
+		r.warn(line, key, "want a single value, not a list or mapping; ignored")
+		return "", false
+	}
+	return feed.CollapseSpace(feed.CleanText(v.Value)), true
+}
+
+// date reads a date: a YAML timestamp or any form ParseDate accepts.
+func (r *fmReader) date(key string, line int, v *yaml.Node) (time.Time, bool) {
+	s, ok := r.scalar(key, line, v)
+	if !ok || s == "" {
+		return time.Time{}, false
+	}
+	t, err := ParseDate(s)
+	if err != nil && v.ShortTag() == "!!timestamp" {
+		var ts time.Time
+		if v.Decode(&ts) == nil {
+			t, err = ts, nil
+		}
+	}
+	if err != nil {
+		r.warn(line, key, err.Error())
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// list reads a list of names: a YAML sequence, or one comma-separated
+// string.
+func (r *fmReader) list(key string, line int, v *yaml.Node) []string {
+	if v.Kind == yaml.ScalarNode {
+		return splitTags(feed.CollapseSpace(feed.CleanText(v.Value)))
+	}
+	if v.Kind != yaml.SequenceNode {
+		r.warn(line, key, "want a list or a comma-separated string; ignored")
+		return nil
+	}
+	var out []string
+	for _, n := range v.Content {
+		n = resolveAlias(n)
+		if n.Kind != yaml.ScalarNode {
+			r.warn(r.offset+n.Line, key, "list entry is not a single value; ignored")
+			continue
+		}
+		if s := feed.CollapseSpace(feed.CleanText(n.Value)); s != "" && n.ShortTag() != "!!null" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// people reads authors: "Name <email>" strings, mappings with name, email
+// and url, or a list of either.
+func (r *fmReader) people(key string, v *yaml.Node) []feed.Person {
+	nodes := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		nodes = v.Content
+	}
+	var out []feed.Person
+	for _, n := range nodes {
+		n = resolveAlias(n)
+		line := r.offset + n.Line
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if n.ShortTag() == "!!null" {
+				continue
+			}
+			people, warns := parseAuthors(feed.CollapseSpace(feed.CleanText(n.Value)))
+			for _, w := range warns {
+				r.warn(line, key, w.reason)
+			}
+			out = append(out, people...)
+		case yaml.MappingNode:
+			var p feed.Person
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, val := n.Content[i], resolveAlias(n.Content[i+1])
+				name := strings.ToLower(k.Value)
+				s, ok := r.scalar(key+"."+name, r.offset+k.Line, val)
+				if !ok {
+					continue
+				}
+				switch name {
+				case "name":
+					p.Name = s
+				case "email":
+					if s != "" && !isEmail(s) {
+						r.warn(r.offset+k.Line, key+".email", fmt.Sprintf("%q is not an e-mail address", s))
+						continue
+					}
+					p.Email = s
+				case "url":
+					if s != "" && !httpURL(s) {
+						r.warn(r.offset+k.Line, key+".url", fmt.Sprintf("url %q is not an absolute http(s) URL", s))
+						continue
+					}
+					p.URL = s
+				default:
+					r.warn(r.offset+k.Line, key+"."+name, "unknown author key; ignored")
+				}
+			}
+			if !p.IsZero() {
+				out = append(out, p)
+			}
+		default:
+			r.warn(line, key, "author is neither a string nor a mapping; ignored")
+		}
+	}
+	return out
+}
+
+// enclosure reads one enclosure: a mapping with url, length and type, or
+// a bare URL.
+func (r *fmReader) enclosure(key string, n *yaml.Node) (feed.Enclosure, bool) {
+	line := r.offset + n.Line
+	var (
+		u, typ string
+		length int64
+	)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		u = strings.TrimSpace(feed.CleanText(n.Value))
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], resolveAlias(n.Content[i+1])
+			name := strings.ToLower(k.Value)
+			kline := r.offset + k.Line
+			switch name {
+			case "url", "type":
+				s, ok := r.scalar(key+"."+name, kline, val)
+				if !ok {
+					continue
+				}
+				if name == "url" {
+					u = s
+				} else {
+					typ = s
+				}
+			case "length":
+				if err := val.Decode(&length); err != nil || val.Kind != yaml.ScalarNode || length < 0 {
+					r.warn(kline, key+".length", fmt.Sprintf("length %q is not a whole number of bytes; 0 used", val.Value))
+					length = 0
+				}
+			default:
+				r.warn(kline, key+"."+name, "unknown enclosure key; ignored")
+			}
+		}
+	default:
+		r.warn(line, key, "enclosure is neither a URL nor a mapping; ignored")
+		return feed.Enclosure{}, false
+	}
+	e, problem := makeEnclosure(u, length, typ)
+	if problem != "" {
+		r.warn(line, key, problem+"; enclosure ignored")
+		return feed.Enclosure{}, false
+	}
+	return e, true
+}
+
+// resolveAlias follows YAML aliases to the node they name.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 8; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// markdownRender is a rendered Markdown body.
+type markdownRender struct {
+	// html is the sanitised content, relative URLs as written.
+	html string
+	// heading is the text of the first top-level h1 with text, which is
+	// then left out of html; paragraph is the text of the first top-level
+	// paragraph. Both are set only when a title is asked for.
+	heading, paragraph string
+}
+
+// markdownEngines are the configured Markdown converters, one without and
+// one with raw HTML. Both are safe for concurrent use.
+var markdownEngines = sync.OnceValue(func() [2]goldmark.Markdown {
+	var out [2]goldmark.Markdown
+	for i, unsafe := range []bool{false, true} {
+		opts := []renderer.Option{renderer.WithNodeRenderers(util.Prioritized(taskBoxRenderer{}, 100))}
+		if unsafe {
+			opts = append(opts, gmhtml.WithUnsafe())
+		}
+		out[i] = goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(opts...))
+	}
+	return out
+})
+
+// renderMarkdown converts a Markdown body to sanitised HTML. With
+// needTitle, it also finds the texts a title can come from: the first
+// top-level h1 that has text, which is then left out of the HTML, and the
+// first top-level paragraph.
+func renderMarkdown(src []byte, allowHTML, needTitle bool) markdownRender {
+	md := markdownEngines()[0]
+	if allowHTML {
+		md = markdownEngines()[1]
+	}
+	doc := md.Parser().Parse(gmtext.NewReader(src))
+	nodeText := func(n ast.Node) string {
+		var b bytes.Buffer
+		if md.Renderer().Render(&b, src, n) != nil {
+			return ""
+		}
+		return feed.CollapseSpace(feed.CleanText(feed.LeadText(sanitizeUGC(b.String()))))
+	}
+	var out markdownRender
+	for n := doc.FirstChild(); n != nil && needTitle; n = n.NextSibling() {
+		if h, ok := n.(*ast.Heading); ok && h.Level == 1 {
+			if out.heading = nodeText(h); out.heading != "" {
+				doc.RemoveChild(doc, h)
+				break
+			}
+		}
+	}
+	for n := doc.FirstChild(); n != nil && needTitle && out.paragraph == ""; n = n.NextSibling() {
+		if n.Kind() == ast.KindParagraph {
+			out.paragraph = nodeText(n)
+		}
+	}
+	var b bytes.Buffer
+	if err := md.Renderer().Render(&b, src, doc); err == nil {
+		out.html = strings.TrimSpace(feed.CleanText(sanitizeUGC(b.String())))
+	}
+	return out
+}
+
+// taskBoxRenderer writes task list boxes as the characters ☐ and ☑
+// rather than form inputs, which sanitising (and most feed readers) would
+// remove, losing whether the task is done.
+type taskBoxRenderer struct{}
+
+func (taskBoxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(extast.KindTaskCheckBox, func(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if box, ok := n.(*extast.TaskCheckBox); ok && box.IsChecked {
+			_, _ = w.WriteString("☑ ")
+		} else {
+			_, _ = w.WriteString("☐ ")
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// ugcPolicy is bluemonday's policy for user-generated content: no
+// scripts, styles, forms, event handlers or javascript: URLs. A built
+// policy is safe for concurrent use.
+var ugcPolicy = sync.OnceValue(bluemonday.UGCPolicy)
+
+// sanitizeUGC returns an HTML fragment with everything the UGC policy
+// forbids removed.
+func sanitizeUGC(fragment string) string {
+	return ugcPolicy().Sanitize(fragment)
+}
+
+// absoluteURLAttrs are the attributes whose value is one URL.
+var absoluteURLAttrs = map[string]bool{
+	"href": true, "src": true, "poster": true, "cite": true, "action": true,
+	"formaction": true, "longdesc": true, "usemap": true, "background": true,
+}
+
+// AbsoluteHTML returns an HTML fragment with every relative URL in an
+// href, src, srcset, poster, cite or similar attribute resolved against
+// base, so that the fragment means the same wherever a feed reader shows
+// it. Everything else is kept byte for byte. With a nil or relative base
+// the fragment is returned as it is.
+func AbsoluteHTML(fragment string, base *url.URL) string {
+	if base == nil || !base.IsAbs() || !strings.Contains(fragment, "<") {
+		return fragment
+	}
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	var b strings.Builder
+	b.Grow(len(fragment) + len(fragment)/8)
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			b.Write(z.Raw())
+			continue
+		}
+		raw := string(z.Raw())
+		tok := z.Token()
+		changed := false
+		for i, a := range tok.Attr {
+			if a.Namespace != "" {
+				continue
+			}
+			var v string
+			switch {
+			case absoluteURLAttrs[a.Key]:
+				v = absoluteRef(a.Val, base)
+			case a.Key == "srcset":
+				v = absoluteSrcset(a.Val, base)
+			default:
+				continue
+			}
+			if v != a.Val {
+				tok.Attr[i].Val = v
+				changed = true
+			}
+		}
+		if changed {
+			b.WriteString(tok.String())
+		} else {
+			b.WriteString(raw)
+		}
+	}
+	return b.String()
+}
+
+// absoluteRef resolves one relative reference against base; absolute,
+// empty and unparseable references are returned as they are.
+func absoluteRef(ref string, base *url.URL) string {
+	v := strings.TrimSpace(ref)
+	if v == "" {
+		return ref
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.IsAbs() {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+// absoluteSrcset resolves the URL of each candidate of a srcset attribute,
+// keeping its width or density descriptor.
+func absoluteSrcset(set string, base *url.URL) string {
+	cands := strings.Split(set, ",")
+	for i, c := range cands {
+		f := strings.Fields(c)
+		if len(f) == 0 {
+			continue
+		}
+		f[0] = absoluteRef(f[0], base)
+		cands[i] = strings.Join(f, " ")
+	}
+	return strings.Join(cands, ", ")
+}
+
+// baseURL parses an item link for resolving its content's relative URLs;
+// nil when there is none that can serve.
+func baseURL(link string) *url.URL {
+	if !httpURL(link) {
+		return nil
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// mediaTypes are the types of common enclosure files, so that a guess does
+// not depend on the machine's MIME tables.
+var mediaTypes = map[string]string{
+	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg",
+	".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".wav": "audio/wav",
+	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
+	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+	".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
+	".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip",
+}
+
+// guessMediaType names the media type of the file a URL path ends in, or
+// returns "".
+func guessMediaType(p string) string {
+	ext := strings.ToLower(path.Ext(p))
+	if ext == "" {
+		return ""
+	}
+	if t, ok := mediaTypes[ext]; ok {
+		return t
+	}
+	if t, _, err := mime.ParseMediaType(mime.TypeByExtension(ext)); err == nil {
+		return t
+	}
+	return ""
+}
+
+// makeEnclosure checks an enclosure's parts: the URL must be absolute
+// http(s), a negative length becomes 0, and a missing or malformed type is
+// guessed from the URL's extension. problem says why it cannot be used.
+func makeEnclosure(rawURL string, length int64, typ string) (e feed.Enclosure, problem string) {
+	rawURL = strings.TrimSpace(rawURL)
+	if !httpURL(rawURL) {
+		return feed.Enclosure{}, fmt.Sprintf("enclosure URL %q is not an absolute http(s) URL", rawURL)
+	}
+	if t, _, err := mime.ParseMediaType(typ); err == nil && strings.Contains(t, "/") {
+		typ = t
+	} else {
+		u, _ := url.Parse(rawURL)
+		if typ = guessMediaType(u.Path); typ == "" {
+			return feed.Enclosure{}, fmt.Sprintf("enclosure %s has no media type and none is known for its extension", rawURL)
+		}
+	}
+	return feed.Enclosure{URL: rawURL, Length: max(length, 0), Type: typ}, ""
+}
+
+// itemID makes the ID of an item with a local name, such as a path below
+// a source's folder: prefix, the escaped source name, '/', the escaped
+// name in NFC.
+func itemID(prefix, sourceName, local string) string {
+	return prefix + escapeTag(sourceName) + "/" + escapeTagPath(norm.NFC.String(local))
+}
+
+// fillLink fills a link template for a slug, as Text does: "{slug}" and
+// "{source}", the latter path-escaped. An empty template gives "".
+func fillLink(template, sourceName, slug string) string {
+	if template == "" {
+		return ""
+	}
+	return strings.NewReplacer("{slug}", slug, "{source}", url.PathEscape(sourceName)).Replace(template)
+}
+
+// readLimited reads a regular file of at most limit bytes, with the checks
+// and messages of Text.
+func readLimited(p string, limit int64) ([]byte, error) {
+	return (&Text{MaxSize: limit}).readFile(p)
+}
+
+// fileCounts holds the counts a source's Stats method reports.
+type fileCounts struct {
+	mu            sync.Mutex
+	read, skipped int
+}
+
+func (c *fileCounts) get() (read, skipped int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.read, c.skipped
+}
+
+func (c *fileCounts) set(read, skipped int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.read, c.skipped = read, skipped
+}
+
+// lineWarning is a problem at one line of a file: 0 when no line is to
+// blame. key names the front matter key or JSON field concerned, or is "".
+type lineWarning struct {
+	line   int
+	key    string
+	reason string
+}
+
+// lineError is an error that stops a file or item from publishing, and
+// the line to blame.
+type lineError struct {
+	line int
+	key  string
+	err  error
+}
+
+func (e *lineError) Error() string { return e.err.Error() }
+func (e *lineError) Unwrap() error { return e.err }
+
+// problemAt turns an error into a warning, keeping the line and key of a
+// *lineError.
+func problemAt(err error) lineWarning {
+	if le, ok := errors.AsType[*lineError](err); ok {
+		return lineWarning{line: le.line, key: le.key, reason: le.err.Error()}
+	}
+	return lineWarning{reason: err.Error()}
+}
+
+// logFileProblem logs a warning about a file with the fixed keys
+// "source", "file", "line" (when known), keyName (when w names one) and
+// "reason".
+func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
+	args := []any{"source", sourceName, "file", file}
+	if w.line > 0 {
+		args = append(args, "line", w.line)
+	}
+	if w.key != "" {
+		args = append(args, keyName, w.key)
+	}
+	args = append(args, "reason", w.reason)
+	log.Warn(msg, args...)
+}
+
+// walkFiles calls visit, in lexical order, for every file below dir whose
+// base name match accepts, with its path and its path relative to dir in
+// forward slashes, as Text walks: names starting with "." are passed over
+// and such folders not entered, a folder that cannot be read is logged and
+// skipped, and symbolic links to folders are not entered. It fails when
+// dir cannot be read as a folder or when ctx ends.
+func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName string,
+	match func(name string) bool, visit func(p, rel string)) error {
+	root, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		var info fs.FileInfo
+		if info, err = os.Stat(root); err == nil && !info.IsDir() {
+			err = errors.New("not a directory")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
+	}
+	rel := func(p string) string {
+		r, err := filepath.Rel(root, p)
+		if err != nil {
+			return filepath.ToSlash(p)
+		}
+		return filepath.ToSlash(r)
+	}
+	var rootErr error
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			if p == root {
+				rootErr = err
+				return err
+			}
+			log.Warn("folder skipped", "source", sourceName, "folder", rel(p), "reason", pathCause(err).Error())
+			return nil
+		}
+		if p == root {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && match(d.Name()) {
+			visit(p, rel(p))
+		}
+		return nil
+	})
+	if rootErr != nil {
+		return fmt.Errorf("read folder %s: %w", dir, pathCause(rootErr))
+	}
+	return err
+}
