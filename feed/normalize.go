@@ -174,20 +174,25 @@ func absoluteURL(ref string, base *url.URL) (string, error) {
 }
 
 // LeadText returns the plain text of the first block of an HTML fragment
-// that has any text: its lead paragraph.
+// that has any text, passing over headings when a paragraph follows: its
+// lead paragraph.
 func LeadText(fragment string) string {
-	lead := ""
-	textBlocks(fragment, func(block string) bool {
+	lead, heading := "", ""
+	textBlocks(fragment, func(block string, isHeading bool) bool {
+		if isHeading {
+			heading = cmp.Or(heading, block)
+			return true
+		}
 		lead = block
 		return false
 	})
-	return lead
+	return cmp.Or(lead, heading)
 }
 
 // PlainText returns the text of an HTML fragment, one line per block.
 func PlainText(fragment string) string {
 	var blocks []string
-	textBlocks(fragment, func(block string) bool {
+	textBlocks(fragment, func(block string, _ bool) bool {
 		blocks = append(blocks, block)
 		return true
 	})
@@ -195,14 +200,18 @@ func PlainText(fragment string) string {
 }
 
 // textBlocks calls fn with the collapsed text of each block of an HTML
-// fragment that has any, in order, until fn returns false.
-func textBlocks(fragment string, fn func(string) bool) {
+// fragment that has any, and whether the block is a heading, in order,
+// until fn returns false.
+func textBlocks(fragment string, fn func(text string, heading bool) bool) {
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	var b strings.Builder
+	heading := false
 	flush := func() bool {
 		s := CollapseSpace(b.String())
 		b.Reset()
-		return s == "" || fn(s)
+		h := heading
+		heading = false
+		return s == "" || fn(s, h)
 	}
 	for {
 		switch z.Next() {
@@ -216,6 +225,9 @@ func textBlocks(fragment string, fn func(string) bool) {
 			if blockElement[string(name)] {
 				if !flush() {
 					return
+				}
+				if tok := string(name); len(tok) == 2 && tok[0] == 'h' && tok[1] >= '1' && tok[1] <= '6' {
+					heading = true
 				}
 			} else if string(name) == "br" {
 				b.WriteByte(' ')

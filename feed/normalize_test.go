@@ -29,6 +29,11 @@ func TestNormalize(t *testing.T) {
 			Item{ID: "tag:x,2026:a", Title: "T", Summary: "Lead & more.", ContentHTML: "<p>Lead &amp; more.</p>\n<p>Second.</p>"},
 		},
 		{
+			"summary passes over a heading",
+			Item{ID: "tag:x,2026:a", Title: "T", ContentHTML: "<h2>Sub</h2><p>Lead.</p>"},
+			Item{ID: "tag:x,2026:a", Title: "T", Summary: "Lead.", ContentHTML: "<h2>Sub</h2><p>Lead.</p>"},
+		},
+		{
 			"title derived when missing",
 			Item{ID: "tag:x,2026:a", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
 			Item{ID: "tag:x,2026:a", Title: "Mr. Lee won", Summary: "Mr. Lee won. He smiled.", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
