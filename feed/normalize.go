@@ -2,6 +2,7 @@ package feed
 
 import (
 	"cmp"
+	"container/heap"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -308,25 +309,100 @@ func Newest(a, b Item) int {
 // make deterministic (files in name order, an article before the headlines
 // listed under it), so equal dates still give one fixed order.
 func Select(items []Item, limit int) []Item {
-	seen := make(map[string]bool, len(items))
-	seenLink := make(map[string]bool, len(items))
-	out := make([]Item, 0, len(items))
+	s := NewSelection(limit)
 	for _, it := range items {
-		link := CanonicalLink(it.Link)
-		if seen[it.ID] || (link != "" && seenLink[link]) {
-			continue
-		}
-		seen[it.ID] = true
-		if link != "" {
-			seenLink[link] = true
-		}
-		out = append(out, it)
+		s.Offer(it)
 	}
-	slices.SortStableFunc(out, Newest)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit:limit]
+	return s.Items()
+}
+
+// Selection is Select for items that arrive one at a time: it keeps only
+// the newest limit items offered, so a feed over an archive of any size
+// needs memory for its own items alone (and for the ids and links seen).
+type Selection struct {
+	limit    int
+	seen     map[string]bool
+	seenLink map[string]bool
+	heap     selHeap
+	seq      int
+}
+
+// NewSelection returns an empty Selection of at most limit items (no limit
+// when limit <= 0).
+func NewSelection(limit int) *Selection {
+	return &Selection{limit: limit, seen: map[string]bool{}, seenLink: map[string]bool{}}
+}
+
+// Offer considers it for the selection and reports whether it was kept for
+// now; an item whose id or canonical link was offered before is refused.
+func (s *Selection) Offer(it Item) bool {
+	link := CanonicalLink(it.Link)
+	if s.seen[it.ID] || (link != "" && s.seenLink[link]) {
+		return false
+	}
+	s.seen[it.ID] = true
+	if link != "" {
+		s.seenLink[link] = true
+	}
+	s.seq++
+	e := selEntry{it: it, seq: s.seq}
+	if s.limit <= 0 || len(s.heap) < s.limit {
+		heap.Push(&s.heap, e)
+		return true
+	}
+	if !s.heap.worse(s.heap[0], e) {
+		return false // older than everything kept
+	}
+	s.heap[0] = e
+	heap.Fix(&s.heap, 0)
+	return true
+}
+
+// Len is the number of items kept.
+func (s *Selection) Len() int { return len(s.heap) }
+
+// Items returns the kept items, newest first, equal dates in the order they
+// were offered.
+func (s *Selection) Items() []Item {
+	entries := slices.Clone(s.heap)
+	slices.SortFunc(entries, func(a, b selEntry) int {
+		if c := Newest(a.it, b.it); c != 0 {
+			return c
+		}
+		return a.seq - b.seq
+	})
+	out := make([]Item, len(entries))
+	for i, e := range entries {
+		out[i] = e.it
 	}
 	return out
+}
+
+type selEntry struct {
+	it  Item
+	seq int
+}
+
+// selHeap is a min-heap with the item to drop first at the top: the
+// oldest, and among equals the one offered last.
+type selHeap []selEntry
+
+func (h selHeap) worse(a, b selEntry) bool {
+	if c := Newest(a.it, b.it); c != 0 {
+		return c > 0
+	}
+	return a.seq > b.seq
+}
+
+func (h selHeap) Len() int           { return len(h) }
+func (h selHeap) Less(i, j int) bool { return h.worse(h[i], h[j]) }
+func (h selHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *selHeap) Push(x any)        { *h = append(*h, x.(selEntry)) }
+func (h *selHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
 
 // CanonicalLink returns the form of link under which two links name the

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -97,18 +99,38 @@ func (t *Text) setStats(read, skipped int) {
 }
 
 // Fetch walks Root in lexical order and returns the items of every
-// matching file: first each file's article, in walk order, then the
-// headline items of all files, in walk order, each headline once.
+// matching file: each file's article, then those of its headlines not
+// published before, file after file in walk order.
 //
 // Fetch fails only when Root cannot be read as a folder, when the
 // configuration is invalid, or when ctx ends. A problem with one file is
 // logged as a warning naming the file, and the other files still publish.
 // Symbolic links to files are followed; links to folders are not.
 func (t *Text) Fetch(ctx context.Context) ([]feed.Item, error) {
+	var items []feed.Item
+	err := t.Stream(ctx, func(it feed.Item) error {
+		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// parseChunk is how many files are read and parsed at once, in parallel,
+// before their items are emitted in order.
+const parseChunk = 256
+
+// Stream is Fetch without holding the items: it calls emit with each
+// item, in Fetch's order, as soon as it is ready, so an archive of any size
+// is read in bounded memory. Files are read and parsed on every CPU; an
+// error from emit stops the walk and is returned.
+func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 	start := time.Now()
 	t.setStats(0, 0)
 	if err := t.check(); err != nil {
-		return nil, fmt.Errorf("source %s: %w", t.SourceName, err)
+		return fmt.Errorf("source %s: %w", t.SourceName, err)
 	}
 	root, err := filepath.EvalSymlinks(t.Root)
 	if err == nil {
@@ -118,29 +140,54 @@ func (t *Text) Fetch(ctx context.Context) ([]feed.Item, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("source %s: read folder %s: %w", t.SourceName, t.Root, pathCause(err))
+		return fmt.Errorf("source %s: read folder %s: %w", t.SourceName, t.Root, pathCause(err))
 	}
 	w := &textWalk{
 		t:         t,
 		ctx:       ctx,
 		root:      root,
 		log:       t.logger(),
+		emit:      emit,
 		ids:       map[string]string{},
 		headlines: map[string]bool{},
 		lines:     map[string]bool{},
 	}
 	err = filepath.WalkDir(root, w.visit)
-	t.setStats(w.read, w.skipped)
 	switch {
 	case w.rootErr != nil:
-		return nil, fmt.Errorf("source %s: read folder %s: %w", t.SourceName, t.Root, pathCause(w.rootErr))
+		return fmt.Errorf("source %s: read folder %s: %w", t.SourceName, t.Root, pathCause(w.rootErr))
 	case err != nil:
-		return nil, fmt.Errorf("source %s: %w", t.SourceName, err)
+		return fmt.Errorf("source %s: %w", t.SourceName, err)
 	}
-	items := append(w.articles, w.headlineItems...)
+	results := make([]parsed, parseChunk)
+	workers := runtime.GOMAXPROCS(0)
+	for lo := 0; lo < len(w.paths); lo += parseChunk {
+		chunk := w.paths[lo:min(lo+parseChunk, len(w.paths))]
+		var wg sync.WaitGroup
+		for k := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := k; i < len(chunk); i += workers {
+					results[i] = t.parseFile(chunk[i])
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range chunk {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("source %s: %w", t.SourceName, err)
+			}
+			if err := w.publish(chunk[i].rel, &results[i]); err != nil {
+				return err
+			}
+			results[i] = parsed{}
+		}
+	}
+	t.setStats(w.read, w.skipped)
 	w.log.Info("source read", "source", t.SourceName, "files", w.read, "skipped", w.skipped,
-		"articles", len(w.articles), "headlines", len(w.headlineItems), "took", time.Since(start))
-	return items, nil
+		"articles", w.articles, "headlines", w.headlineItems, "took", time.Since(start))
+	return nil
 }
 
 // check validates the fields Fetch relies on.
@@ -196,10 +243,25 @@ type textWalk struct {
 	// headlines holds the keys of the headlines already published.
 	headlines map[string]bool
 	// lines holds the headline lines already seen, as written.
-	lines         map[string]bool
-	articles      []feed.Item
-	headlineItems []feed.Item
+	lines map[string]bool
+	// paths lists the files to read, in walk order.
+	paths         []filePath
+	emit          func(feed.Item) error
+	articles      int
+	headlineItems int
 	read, skipped int
+}
+
+// filePath names one article file.
+type filePath struct{ abs, rel string }
+
+// parsed is what reading and parsing one file gave.
+type parsed struct {
+	article   *feed.Item
+	headlines []string
+	warns     []warning
+	notFile   bool
+	err       error
 }
 
 // visit is the filepath.WalkDirFunc of a Fetch.
@@ -228,7 +290,7 @@ func (w *textWalk) visit(p string, d fs.DirEntry, err error) error {
 		return nil
 	}
 	if ok, _ := path.Match(w.t.glob(), d.Name()); ok {
-		w.file(p, w.rel(p))
+		w.paths = append(w.paths, filePath{abs: p, rel: w.rel(p)})
 	}
 	return nil
 }
@@ -246,42 +308,54 @@ func (w *textWalk) rel(p string) string {
 // is passed over without a warning.
 var errNotFile = errors.New("not a file")
 
-// file reads and publishes one article file.
-func (w *textWalk) file(p, rel string) {
-	data, err := w.t.readFile(p)
+// parseFile reads and parses one article file. It runs on several
+// goroutines at once and touches no shared state.
+func (t *Text) parseFile(f filePath) parsed {
+	data, err := t.readFile(f.abs)
 	if errors.Is(err, errNotFile) {
-		w.log.Debug("symbolic link to folder not followed", "source", w.t.SourceName, "file", rel)
-		return
+		return parsed{notFile: true}
 	}
 	if err != nil {
-		w.skip(rel, err.Error())
-		return
+		return parsed{err: err}
 	}
-	article, headlines, warns, err := w.t.parseArticle(rel, data)
-	for _, wn := range warns {
+	article, headlines, warns, err := t.parseArticle(f.rel, data)
+	return parsed{article: article, headlines: headlines, warns: warns, err: err}
+}
+
+// publish logs what parsing one file found and emits its items: the
+// article, then each headline not published before.
+func (w *textWalk) publish(rel string, r *parsed) error {
+	if r.notFile {
+		w.log.Debug("symbolic link to folder not followed", "source", w.t.SourceName, "file", rel)
+		return nil
+	}
+	for _, wn := range r.warns {
 		args := []any{"source", w.t.SourceName, "file", rel, "reason", wn.reason}
 		if wn.key != "" {
 			args = append(args, "key", wn.key)
 		}
 		w.log.Warn("article warning", args...)
 	}
-	if err != nil {
-		w.skip(rel, err.Error())
-		return
+	if r.err != nil {
+		w.skip(rel, r.err.Error())
+		return nil
 	}
-	if article != nil {
+	if article := r.article; article != nil {
 		if prev, dup := w.ids[article.ID]; dup {
 			w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, prev))
-			return
+			return nil
 		}
 		w.ids[article.ID] = rel
-		w.articles = append(w.articles, *article)
+		w.articles++
+		if err := w.emit(*article); err != nil {
+			return err
+		}
 	}
 	w.read++
 	if w.t.Headlines == HeadlinesIgnore {
-		return
+		return nil
 	}
-	for _, h := range headlines {
+	for _, h := range r.headlines {
 		// Most repeats of a headline are byte for byte the same line:
 		// they are recognised before any folding work.
 		if w.lines[h] {
@@ -300,8 +374,12 @@ func (w *textWalk) file(p, rel string) {
 			continue
 		}
 		w.ids[item.ID] = rel
-		w.headlineItems = append(w.headlineItems, item)
+		w.headlineItems++
+		if err := w.emit(item); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // skip logs that a file publishes nothing, and why.
@@ -333,7 +411,11 @@ func (t *Text) readFile(p string) ([]byte, error) {
 		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// Read what Stat announced in one go; a file that grew since is
+	// still caught by the limit.
+	buf := bytes.NewBuffer(make([]byte, 0, info.Size()+1))
+	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
 	}

@@ -150,8 +150,8 @@ func TestTextFetchTree(t *testing.T) {
 		{
 			name: "default glob, headlines as items",
 			want: []string{
-				id("a.txt"), id("b.txt"), id("desk/c.txt"), id("desk/deeper/d.txt"),
-				hl("shared headline"), hl("only in a"), hl("only in list"), hl("only in d"),
+				id("a.txt"), hl("shared headline"), hl("only in a"), id("b.txt"),
+				hl("only in list"), id("desk/c.txt"), id("desk/deeper/d.txt"), hl("only in d"),
 			},
 		},
 		{
@@ -167,7 +167,7 @@ func TestTextFetchTree(t *testing.T) {
 		{
 			name: "glob matching one name",
 			glob: "[bc].txt",
-			want: []string{id("b.txt"), id("desk/c.txt"), hl("shared headline")},
+			want: []string{id("b.txt"), hl("shared headline"), id("desk/c.txt")},
 		},
 	}
 	for _, tt := range tests {
@@ -191,7 +191,7 @@ func TestTextFetchHeadlines(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
-		want  []string // titles, articles first
+		want  []string // titles: each article, then its new headlines
 	}{
 		{
 			name: "copies differing in quotes, dashes and case are one headline",
@@ -199,7 +199,7 @@ func TestTextFetchHeadlines(t *testing.T) {
 				"1.txt": "Body one.\n\nMayor’s “Plan” – Explained\nOther story\n",
 				"2.txt": "Body two.\n\nMAYOR'S \"PLAN\" - EXPLAINED\nThird story\n",
 			},
-			want: []string{"Body one", "Body two", "Mayor’s “Plan” – Explained", "Other story", "Third story"},
+			want: []string{"Body one", "Mayor’s “Plan” – Explained", "Other story", "Body two", "Third story"},
 		},
 		{
 			name: "a repeated line within one file is one headline",

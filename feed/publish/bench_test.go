@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -87,11 +88,15 @@ func benchBuilder(dir string, led ledger.Ledger, out string) *publish.Builder {
 	}
 }
 
-// BenchmarkBuild builds 10,000 seed-sized articles into all three formats:
+// BenchmarkBuild builds 10,000 seed-sized articles (FEEDPUB_BENCH_ARTICLES
+// to change it) into all three formats:
 // "full" with an empty ledger (every item new), "unchanged" again over the
 // same ledger. It reports articles/s and the process's peak RSS.
 func BenchmarkBuild(b *testing.B) {
-	const n = 10000
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("FEEDPUB_BENCH_ARTICLES")); err == nil && v > 0 {
+		n = v
+	}
 	dir := b.TempDir()
 	size := writeArticles(b, filepath.Join(dir, "articles"), n)
 	run := func(b *testing.B, fresh bool) {

@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -131,51 +133,63 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		now = b.Now
 	}
 	res := &Result{}
-	bySource := map[string][]feed.Item{}
-	var all []feed.Item
+	stamp := now()
+	selections := newSelections(b.Feeds)
+	batch := make([]feed.Item, 0, batchSize)
+	flush := func() error {
+		items, hashes, skipped := normalizeAll(batch, b.Base, logger)
+		batch = batch[:0]
+		res.Skipped += skipped
+		res.Items += len(items)
+		recorded, err := b.settleDates(ctx, stamp, items, hashes)
+		if err != nil {
+			return err
+		}
+		res.Recorded += recorded
+		for _, it := range items {
+			selections.offer(it)
+		}
+		return nil
+	}
 	for _, src := range b.Sources {
-		items, err := src.Fetch(ctx)
+		name := src.Name()
+		emit := func(it feed.Item) error {
+			it.Source = name
+			batch = append(batch, it)
+			if len(batch) == batchSize {
+				return flush()
+			}
+			return nil
+		}
+		var err error
+		if st, ok := src.(Streamer); ok {
+			err = st.Stream(ctx, emit)
+		} else {
+			var items []feed.Item
+			items, err = src.Fetch(ctx)
+			for _, it := range items {
+				if ferr := emit(it); ferr != nil {
+					return nil, ferr
+				}
+			}
+		}
 		if errors.Is(err, feed.ErrStale) {
 			if res.Degraded == nil {
 				res.Degraded = map[string]error{}
 			}
-			res.Degraded[src.Name()] = err
-			logger.Warn("source degraded; its last good items are published", "source", src.Name(), "items", len(items), "error", err)
+			res.Degraded[name] = err
+			logger.Warn("source degraded; its last good items are published", "source", name, "error", err)
 		} else if err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.Name(), err)
-		}
-		for _, it := range items {
-			it.Source = src.Name()
-			n, err := feed.Normalize(it, b.Base)
-			if err != nil {
-				res.Skipped++
-				logger.Warn("item skipped", "source", src.Name(), "error", err)
-				continue
-			}
-			all = append(all, n)
+			return nil, fmt.Errorf("source %s: %w", name, err)
 		}
 	}
-	res.Items = len(all)
-
-	recorded, err := b.settleDates(ctx, now(), all)
-	if err != nil {
+	if err := flush(); err != nil {
 		return nil, err
 	}
-	res.Recorded = recorded
-	for _, it := range all {
-		bySource[it.Source] = append(bySource[it.Source], it)
-	}
 
-	for _, f := range b.Feeds {
-		var pool []feed.Item
-		for _, name := range f.Sources {
-			for _, it := range bySource[name] {
-				if f.Filter.Match(it) {
-					pool = append(pool, it)
-				}
-			}
-		}
-		items := feed.Select(pool, f.Limit)
+	for i, f := range b.Feeds {
+		sel := selections[i]
+		items := sel.main.Items()
 		if len(items) == 0 {
 			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", f.Name, feed.ErrNoItems)
 		}
@@ -184,20 +198,13 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		res.Feeds = append(res.Feeds, fr)
-		if f.PerCategory {
-			for _, c := range categories(pool) {
-				var in []feed.Item
-				for _, it := range pool {
-					if slices.ContainsFunc(it.Categories, func(ic string) bool { return feed.Slug(ic) == c.slug }) {
-						in = append(in, it)
-					}
-				}
-				fr, err := renderFeed("category/"+c.slug, f.CategoryMeta(c.name, c.slug), feed.Select(in, f.Limit))
-				if err != nil {
-					return nil, err
-				}
-				res.Feeds = append(res.Feeds, fr)
+		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
+			c := sel.categories[slug]
+			fr, err := renderFeed("category/"+slug, f.CategoryMeta(c.name, slug), c.sel.Items())
+			if err != nil {
+				return nil, err
 			}
+			res.Feeds = append(res.Feeds, fr)
 		}
 	}
 
@@ -207,6 +214,100 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// Streamer is implemented by sources that can hand over their items one
+// at a time, so that a build never holds a whole archive in memory.
+type Streamer interface {
+	Stream(ctx context.Context, emit func(feed.Item) error) error
+}
+
+// batchSize is how many items are normalised together, on every CPU, and
+// recorded in the ledger in one transaction.
+const batchSize = 4096
+
+// normalizeAll normalises items and hashes them on every CPU, logging and
+// dropping those that cannot be published; the order is kept.
+func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed.Item, []string, int) {
+	out := make([]feed.Item, len(items))
+	hashes := make([]string, len(items))
+	errs := make([]error, len(items))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := k; i < len(items); i += workers {
+				out[i], errs[i] = feed.Normalize(items[i], base)
+				if errs[i] == nil {
+					hashes[i] = feed.Hash(out[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	kept, skipped := 0, 0
+	for i := range out {
+		if errs[i] != nil {
+			skipped++
+			logger.Warn("item skipped", "source", items[i].Source, "error", errs[i])
+			continue
+		}
+		out[kept], hashes[kept] = out[i], hashes[i]
+		kept++
+	}
+	return out[:kept], hashes[:kept], skipped
+}
+
+// feedSelection follows one feed through a build: the newest items that
+// pass its filter, and, for per-category feeds, those of each category.
+type feedSelection struct {
+	feed       Feed
+	main       *feed.Selection
+	categories map[string]*categorySelection
+}
+
+type categorySelection struct {
+	name string // as first spelled
+	sel  *feed.Selection
+}
+
+type selections []*feedSelection
+
+func newSelections(feeds []Feed) selections {
+	out := make(selections, len(feeds))
+	for i, f := range feeds {
+		out[i] = &feedSelection{feed: f, main: feed.NewSelection(f.Limit), categories: map[string]*categorySelection{}}
+	}
+	return out
+}
+
+// offer gives an item to every feed whose sources and filter take it.
+func (ss selections) offer(it feed.Item) {
+	for _, s := range ss {
+		if !slices.Contains(s.feed.Sources, it.Source) || !s.feed.Filter.Match(it) {
+			continue
+		}
+		s.main.Offer(it)
+		if !s.feed.PerCategory {
+			continue
+		}
+		var done []string
+		for _, c := range it.Categories {
+			slug := feed.Slug(c)
+			if slices.Contains(done, slug) {
+				continue
+			}
+			done = append(done, slug)
+			cs := s.categories[slug]
+			if cs == nil {
+				cs = &categorySelection{name: c, sel: feed.NewSelection(s.feed.Limit)}
+				s.categories[slug] = cs
+			}
+			cs.sel.Offer(it)
+		}
+	}
 }
 
 // renderFeed renders one feed in every format, validated.
@@ -226,34 +327,17 @@ func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, err
 	return fr, nil
 }
 
-type category struct{ name, slug string }
-
-// categories lists the categories of items by slug, in slug order, each
-// named as it was first spelled.
-func categories(items []feed.Item) []category {
-	seen := map[string]bool{}
-	var out []category
-	for _, it := range items {
-		for _, c := range it.Categories {
-			slug := feed.Slug(c)
-			if !seen[slug] {
-				seen[slug] = true
-				out = append(out, category{name: c, slug: slug})
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b category) int { return strings.Compare(a.slug, b.slug) })
-	return out
-}
-
 // settleDates gives every item its published and updated dates: the
 // source's own where it gave them, else the ledger's. Published falls back
 // to the first time the item was seen; updated moves only when the item's
 // content hash changes.
-func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.Item) (recorded int, err error) {
+func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.Item, hashes []string) (recorded int, err error) {
+	if len(items) == 0 {
+		return 0, nil
+	}
 	entries := make([]ledger.Entry, len(items))
 	for i, it := range items {
-		entries[i] = ledger.Entry{ID: it.ID, Hash: feed.Hash(it)}
+		entries[i] = ledger.Entry{ID: it.ID, Hash: hashes[i]}
 	}
 	recs, err := b.Ledger.Observe(ctx, now, entries)
 	if err != nil {
