@@ -353,9 +353,11 @@ func TestRemoteServerErrorRetriesAtOnce(t *testing.T) {
 func TestRemoteHangingServer(t *testing.T) {
 	t.Parallel()
 	body := remoteFixture(t, "rss.xml")
+	srv := newRemoteServer(t, serveFeed(body))
+	// Cleanups run last first: release the handlers before the server
+	// waits for them to return.
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	srv := newRemoteServer(t, serveFeed(body))
 	r, _, _ := newTestRemote("wire", srv.URL)
 	r.Client = &http.Client{Timeout: 200 * time.Millisecond}
 	good := mustFetch(t, r)

@@ -132,6 +132,13 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if b.Now != nil {
 		now = b.Now
 	}
+	fp, state := b.fingerprint(ctx)
+	if fp != "" {
+		if res, ok := b.unchanged(ctx, fp, state); ok {
+			logger.Info("no source changed since the last build; the published feeds stand")
+			return res, nil
+		}
+	}
 	res := &Result{}
 	stamp := now()
 	selections := newSelections(b.Feeds)
@@ -211,6 +218,11 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if b.Output != "" {
 		if err := b.write(res); err != nil {
 			return nil, err
+		}
+	}
+	if fp != "" {
+		if err := b.remember(ctx, fp, state, res, stamp); err != nil {
+			logger.Warn("build not recorded; the next build will not be skipped", "error", err)
 		}
 	}
 	return res, nil
@@ -394,7 +406,7 @@ func (b *Builder) write(res *Result) error {
 	for fi := range res.Feeds {
 		for di := range res.Feeds[fi].Documents {
 			d := &res.Feeds[fi].Documents[di]
-			path := filepath.Join(b.Output, filepath.FromSlash(d.Feed)+"."+string(d.Format))
+			path := b.docPath(d.Feed, d.Format)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return fmt.Errorf("write feed %s: %w", d.Feed, err)
 			}

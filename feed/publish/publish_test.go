@@ -364,3 +364,53 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("folder holds %d entries, want only f.xml", len(entries))
 	}
 }
+
+// TestUnchangedBuildIsSkipped checks the fingerprint fast path: a rebuild
+// with nothing changed reads no article, and anything that could change
+// the output (an edit, a new time on a file, a damaged output file) makes
+// a real build again, with the same bytes where the content is the same.
+func TestUnchangedBuildIsSkipped(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, map[string]string{"a.txt": articleA, "b.txt": articleB})
+	s.mustBuild()
+	before := s.published()
+	const skipped = "no source changed since the last build"
+
+	s.logBuf.Reset()
+	res := s.mustBuild()
+	if !strings.Contains(s.logBuf.String(), skipped) || strings.Contains(s.logBuf.String(), "source read") {
+		t.Errorf("an unchanged rebuild was not skipped:\n%s", s.logBuf.String())
+	}
+	if res.Feeds[0].Changed() || res.Feeds[0].Items != 4 || len(res.Feeds[0].Documents) != 3 {
+		t.Errorf("skipped build result = %+v", res.Feeds[0])
+	}
+	for _, d := range res.Documents() {
+		if !bytes.Equal(d.Body, before[string(d.Format)]) {
+			t.Errorf("skipped build returned other %s bytes than published", d.Format)
+		}
+	}
+
+	// A new modification time: a real build, same bytes.
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(s.dir, "articles", "a.txt"), future, future)
+	s.logBuf.Reset()
+	s.mustBuild()
+	if strings.Contains(s.logBuf.String(), skipped) {
+		t.Error("a touched file did not make a real build")
+	}
+	for f, data := range s.published() {
+		if !bytes.Equal(data, before[f]) {
+			t.Errorf("%s changed though no content did", f)
+		}
+	}
+
+	// A damaged output file is rewritten.
+	if err := os.WriteFile(filepath.Join(s.dir, "public", "news.rss"), []byte("broken"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.logBuf.Reset()
+	s.mustBuild()
+	if got := s.published()["rss"]; !bytes.Equal(got, before["rss"]) {
+		t.Errorf("a damaged output file was not restored: %q", got)
+	}
+}

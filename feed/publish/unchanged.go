@@ -1,0 +1,189 @@
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/ledger"
+)
+
+// Fingerprinter is implemented by sources that can tell from file
+// metadata alone whether anything they would read changed. When every
+// source of a build is one, and the fingerprint of the whole build (sources,
+// feeds, the running binary) matches the last build's, and the published
+// files are still the ones it wrote, the build is skipped: nothing is read,
+// rendered or written.
+type Fingerprinter interface {
+	Fingerprint(ctx context.Context) (string, error)
+}
+
+// lastBuildKey is where the ledger's state keeps the record of the last
+// build.
+const lastBuildKey = "publish/last-build"
+
+// lastBuild is what a build leaves for the next to compare with.
+type lastBuild struct {
+	Fingerprint string        `json:"fingerprint"`
+	Items       int           `json:"items"`
+	Feeds       []builtFeed   `json:"feeds"`
+	Built       time.Time     `json:"built"`
+	Documents   []builtDocSum `json:"documents"`
+}
+
+type builtFeed struct {
+	Name  string `json:"name"`
+	Items int    `json:"items"`
+}
+
+type builtDocSum struct {
+	Feed     string      `json:"feed"`
+	Format   feed.Format `json:"format"`
+	Title    string      `json:"title"`
+	SelfURL  string      `json:"self_url"`
+	Modified time.Time   `json:"modified"`
+	SHA256   string      `json:"sha256"`
+}
+
+// fingerprint returns the fingerprint of this build, or "" when it cannot
+// have one (a source without fingerprints, no output folder, a ledger
+// without state).
+func (b *Builder) fingerprint(ctx context.Context) (string, ledger.State) {
+	state, ok := b.Ledger.(ledger.State)
+	if !ok || b.Output == "" {
+		return "", nil
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "binary %s\n", binaryIdentity())
+	fmt.Fprintf(h, "output %s\nbase %v\n", b.Output, b.Base)
+	for _, src := range b.Sources {
+		fp, ok := src.(Fingerprinter)
+		if !ok {
+			return "", nil
+		}
+		s, err := fp.Fingerprint(ctx)
+		if err != nil {
+			return "", nil
+		}
+		fmt.Fprintf(h, "source %s %s\n", src.Name(), s)
+	}
+	for _, f := range b.Feeds {
+		fmt.Fprintf(h, "feed %s\n", describeFeed(f))
+	}
+	return hex.EncodeToString(h.Sum(nil)), state
+}
+
+// describeFeed spells out everything about a feed that shapes its output.
+func describeFeed(f Feed) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q %d %q %t ", f.Name, f.Limit, f.Sources, f.PerCategory)
+	meta := func(m feed.Meta) {
+		fmt.Fprintf(&b, "%q %q %q %q %q %q %q %v ", m.ID, m.Title, m.Description, m.Link, m.Language, m.Icon, m.Generator, m.Authors)
+		for _, format := range feed.Formats {
+			fmt.Fprintf(&b, "%q ", m.SelfURL[format])
+		}
+	}
+	meta(f.Meta)
+	if f.CategoryMeta != nil {
+		meta(f.CategoryMeta("\x00category", "\x00slug"))
+	}
+	if fl := f.Filter; fl != nil {
+		fmt.Fprintf(&b, "%q %q %q %q ", fl.IncludeCategories, fl.ExcludeCategories, fl.IncludeAuthors, fl.ExcludeAuthors)
+		for _, re := range []*regexp.Regexp{fl.IncludeTitle, fl.ExcludeTitle, fl.IncludeContent, fl.ExcludeContent} {
+			if re != nil {
+				fmt.Fprintf(&b, "%q ", re.String())
+			} else {
+				b.WriteString("- ")
+			}
+		}
+	}
+	return b.String()
+}
+
+// binaryIdentity names the running program, so that a new feedpub, which
+// may render differently, never takes an old build's output as its own.
+func binaryIdentity() string {
+	var parts []string
+	if info, ok := debug.ReadBuildInfo(); ok {
+		parts = append(parts, info.Main.Path, info.Main.Version, info.Main.Sum)
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				parts = append(parts, s.Value)
+			}
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			parts = append(parts, fmt.Sprint(fi.Size(), fi.ModTime().UnixNano()))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// unchanged returns the result of the last build when this one would
+// repeat it: same fingerprint, and every published file still holding the
+// bytes that build wrote.
+func (b *Builder) unchanged(ctx context.Context, fp string, state ledger.State) (*Result, bool) {
+	raw, err := state.GetState(ctx, lastBuildKey)
+	if err != nil || raw == nil {
+		return nil, false
+	}
+	var last lastBuild
+	if json.Unmarshal(raw, &last) != nil || last.Fingerprint != fp {
+		return nil, false
+	}
+	res := &Result{Items: last.Items}
+	for _, f := range last.Feeds {
+		fr := FeedResult{Name: f.Name, Items: f.Items}
+		for _, d := range last.Documents {
+			if d.Feed != f.Name {
+				continue
+			}
+			body, err := os.ReadFile(b.docPath(d.Feed, d.Format))
+			if err != nil {
+				return nil, false
+			}
+			sum := sha256.Sum256(body)
+			if hex.EncodeToString(sum[:]) != d.SHA256 {
+				return nil, false
+			}
+			fr.Documents = append(fr.Documents, Document{
+				Feed: d.Feed, Format: d.Format, Title: d.Title, Body: body, Modified: d.Modified, SelfURL: d.SelfURL,
+			})
+		}
+		res.Feeds = append(res.Feeds, fr)
+	}
+	return res, len(res.Feeds) > 0
+}
+
+// remember records a successful build for the next one to compare with.
+func (b *Builder) remember(ctx context.Context, fp string, state ledger.State, res *Result, built time.Time) error {
+	last := lastBuild{Fingerprint: fp, Items: res.Items, Built: built.UTC()}
+	for _, f := range res.Feeds {
+		last.Feeds = append(last.Feeds, builtFeed{Name: f.Name, Items: f.Items})
+		for _, d := range f.Documents {
+			sum := sha256.Sum256(d.Body)
+			last.Documents = append(last.Documents, builtDocSum{
+				Feed: d.Feed, Format: d.Format, Title: d.Title, SelfURL: d.SelfURL, Modified: d.Modified.UTC(), SHA256: hex.EncodeToString(sum[:]),
+			})
+		}
+	}
+	raw, err := json.Marshal(last)
+	if err != nil {
+		return err
+	}
+	return state.PutState(ctx, lastBuildKey, raw)
+}
+
+func (b *Builder) docPath(name string, format feed.Format) string {
+	return filepath.Join(b.Output, filepath.FromSlash(name)+"."+string(format))
+}
