@@ -44,27 +44,44 @@ func XMLChar(r rune) bool {
 // CleanText returns s in Unicode NFC with invalid UTF-8 and every character
 // XMLChar refuses removed. It is idempotent.
 func CleanText(s string) string {
-	clean := true
-	for i, r := range s {
-		if (r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD")) || !XMLChar(r) {
-			clean = false
-			break
+	// Fast path: text that is already clean, the common case, is checked
+	// in one pass and returned as it is. ASCII is checked byte by byte and
+	// is NFC by definition; other text is decoded and checked for NFC.
+	ascii := true
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
+				return cleanSlow(s)
+			}
+			i++
+			continue
 		}
+		ascii = false
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || !XMLChar(r) {
+			return cleanSlow(s)
+		}
+		i += size
 	}
-	if !clean {
-		var b strings.Builder
-		b.Grow(len(s))
-		for i, r := range s {
-			if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
-				continue
-			}
-			if XMLChar(r) {
-				b.WriteRune(r)
-			}
-		}
-		s = b.String()
+	if ascii || norm.NFC.IsNormalString(s) {
+		return s
 	}
 	return norm.NFC.String(s)
+}
+
+func cleanSlow(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range s {
+		if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+			continue
+		}
+		if XMLChar(r) {
+			b.WriteRune(r)
+		}
+	}
+	return norm.NFC.String(b.String())
 }
 
 // CollapseSpace replaces every run of white space in s with one space and
@@ -72,28 +89,31 @@ func CleanText(s string) string {
 func CollapseSpace(s string) string {
 	// Most text is already collapsed: check before building a copy.
 	prevSpace := true
-	clean := true
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			clean = false // multi-byte spaces need the full pass
-			break
+		if c < utf8.RuneSelf {
+			sp := asciiSpace[c]
+			if sp && (prevSpace || c != ' ') {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			prevSpace = sp
+			i++
+			continue
 		}
-		sp := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-		if sp && (prevSpace || c != ' ') {
-			clean = false
-			break
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return strings.Join(strings.Fields(s), " ")
 		}
-		prevSpace = sp
+		prevSpace = false
+		i += size
 	}
-	if clean && !prevSpace {
-		return s
+	if prevSpace && s != "" {
+		return strings.Join(strings.Fields(s), " ")
 	}
-	if clean && s == "" {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
+	return s
 }
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // ParagraphsHTML renders plain-text paragraphs as HTML <p> elements, escaping
 // the text exactly once. Empty paragraphs are dropped.
