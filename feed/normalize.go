@@ -29,7 +29,9 @@ var ErrNoItems = errors.New("feed has no items")
 // title or text to derive one from, or a link that cannot be made absolute.
 func Normalize(it Item, base *url.URL) (Item, error) {
 	out := Item{
-		ID:          escapeIRI(strings.TrimSpace(CleanText(it.ID))),
+		// An empty fragment says nothing, and readers that parse ids as
+		// URLs drop it: leave it out so that they read the id as written.
+		ID:          strings.TrimSuffix(escapeIRI(strings.TrimSpace(CleanText(it.ID))), "#"),
 		Title:       CollapseSpace(CleanText(it.Title)),
 		Summary:     CollapseSpace(CleanText(it.Summary)),
 		ContentHTML: strings.TrimSpace(CleanText(it.ContentHTML)),
