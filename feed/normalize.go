@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -79,6 +80,11 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 				p.URL = ""
 			}
 		}
+		// RSS and Atom take only an address here; anything else a
+		// source passed on is dropped, keeping the name.
+		if p.Email != "" && !EmailAddress(p.Email) {
+			p.Email = ""
+		}
 		if !p.IsZero() && !slices.Contains(out.Authors, p) {
 			out.Authors = append(out.Authors, p)
 		}
@@ -145,6 +151,16 @@ func iriASCII(c byte) bool {
 		return true
 	}
 	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0
+}
+
+// EmailAddress reports whether s is a bare email address (addr-spec), as
+// RSS author elements and Atom email elements require.
+func EmailAddress(s string) bool {
+	if s == "" || strings.ContainsAny(s, " <>\"(),;\t\r\n") || !strings.Contains(s, "@") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
 }
 
 func wholeSecondUTC(t time.Time) time.Time {

@@ -49,6 +49,11 @@ func TestNormalize(t *testing.T) {
 			Item{ID: "tag:x,2026:a", Title: "T", Categories: []string{"World", "Tech"}, Authors: []Person{{Name: "Ann Lee"}}},
 		},
 		{
+			"an author email that is no address is dropped, the name kept",
+			Item{ID: "tag:x,2026:a", Title: "T", Authors: []Person{{Name: "Up", Email: `"><svg onload=alert(1)>`}, {Name: "Ok", Email: "ok@example.com"}, {Email: "newsroom at example dot com"}}},
+			Item{ID: "tag:x,2026:a", Title: "T", Authors: []Person{{Name: "Up"}, {Name: "Ok", Email: "ok@example.com"}}},
+		},
+		{
 			"NFC",
 			Item{ID: "tag:x,2026:a", Title: "Cafe\u0301"},
 			Item{ID: "tag:x,2026:a", Title: "Caf\u00e9"},
