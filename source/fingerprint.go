@@ -8,9 +8,7 @@ import (
 	"hash"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 )
 
 // Fingerprints let a build tell, from file metadata alone, that no source
@@ -40,16 +38,7 @@ func (j *JSONItems) Fingerprint(ctx context.Context) (string, error) {
 		fileFingerprint(h, j.Path, filepath.Base(j.Path))
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
-	return treeFingerprint(ctx, j.Path, j.SourceName, func(name string) bool {
-		return strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".jsonl")
-	}, settings)
-}
-
-func globMatch(glob string) func(string) bool {
-	return func(name string) bool {
-		ok, _ := path.Match(glob, name)
-		return ok
-	}
+	return treeFingerprint(ctx, j.Path, j.SourceName, jsonFileName, settings)
 }
 
 func treeFingerprint(ctx context.Context, root, sourceName string, match func(string) bool, settings string) (string, error) {

@@ -3,6 +3,7 @@ package source
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -109,4 +110,42 @@ func headlineKey(title string) string {
 func headlineSlug(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "headlines/" + truncateSlug(slugify(key), 80) + "-" + hex.EncodeToString(sum[:4])
+}
+
+// itemID makes the ID of an item with a local name, such as a path below
+// a source's folder: prefix, the escaped source name, '/', the escaped
+// name in NFC.
+func itemID(prefix, sourceName, local string) string {
+	return prefix + escapeTag(sourceName) + "/" + escapeTagPath(norm.NFC.String(local))
+}
+
+// ownItemID makes the ID of an item that names itself: id as it is when it
+// is an absolute URI, else the itemID of id as a local name.
+func ownItemID(prefix, sourceName, id string) string {
+	if absoluteURI(id) {
+		return id
+	}
+	return itemID(prefix, sourceName, id)
+}
+
+// fillLink fills a link template for a slug: "{slug}" and "{source}", the
+// latter path-escaped. An empty template gives "".
+func fillLink(template, sourceName, slug string) string {
+	if template == "" {
+		return ""
+	}
+	return strings.NewReplacer("{slug}", slug, "{source}", url.PathEscape(sourceName)).Replace(template)
+}
+
+// usablePerson drops an email that is not an address and a URL that is not
+// absolute http(s), keeping the rest of the person: what a feed cannot
+// carry is left out rather than failing the item.
+func usablePerson(p feed.Person) feed.Person {
+	if p.Email != "" && !feed.EmailAddress(p.Email) {
+		p.Email = ""
+	}
+	if p.URL != "" && !httpURL(p.URL) {
+		p.URL = ""
+	}
+	return p
 }

@@ -168,20 +168,10 @@ func jsonFileName(name string) bool {
 }
 
 // maxSize returns MaxSize or its default.
-func (j *JSONItems) maxSize() int64 {
-	if j.MaxSize <= 0 {
-		return DefaultJSONMaxSize
-	}
-	return j.MaxSize
-}
+func (j *JSONItems) maxSize() int64 { return sizeLimit(j.MaxSize, DefaultJSONMaxSize) }
 
 // logger returns Logger, or one that discards everything.
-func (j *JSONItems) logger() *slog.Logger {
-	if j.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return j.Logger
-}
+func (j *JSONItems) logger() *slog.Logger { return orDiscard(j.Logger) }
 
 // parsedItem is one item of a file, the line its object starts on, and
 // the problems it publishes with.
@@ -580,11 +570,7 @@ func (j *JSONItems) decodeItem(fields []jsonField) (feed.Item, []lineWarning, er
 	if rawID == "" {
 		return feed.Item{}, nil, fieldError("id", "no id")
 	}
-	if absoluteURI(rawID) {
-		it.ID = rawID
-	} else {
-		it.ID = itemID(j.IDPrefix, j.SourceName, rawID)
-	}
+	it.ID = ownItemID(j.IDPrefix, j.SourceName, rawID)
 	if link == "" {
 		link = fillLink(j.LinkTemplate, j.SourceName, slugify(rawID))
 	}
@@ -594,7 +580,7 @@ func (j *JSONItems) decodeItem(fields []jsonField) (feed.Item, []lineWarning, er
 	it.Link = link
 	switch {
 	case strings.TrimSpace(contentHTML) != "":
-		it.ContentHTML = strings.TrimSpace(feed.CleanText(AbsoluteHTML(sanitizeUGC(feed.CleanText(contentHTML)), baseURL(link))))
+		it.ContentHTML = sanitizeContent(contentHTML, baseURL(link))
 	case strings.TrimSpace(contentText) != "":
 		it.ContentHTML = feed.ParagraphsHTML(strings.Split(feed.CleanText(contentText), "\n"))
 	}
@@ -760,7 +746,7 @@ func jsonAuthors(byName map[string]jsonField) ([]feed.Person, error) {
 				*part.to = feed.CollapseSpace(feed.CleanText(s))
 			}
 		}
-		if !p.IsZero() {
+		if p = usablePerson(p); !p.IsZero() {
 			people = append(people, p)
 		}
 	}

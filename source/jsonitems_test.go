@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,11 +25,11 @@ func testJSONItems() *JSONItems {
 // newTestJSONItems returns a JSONItems source on p whose log is written
 // to the returned buffer.
 func newTestJSONItems(p string) (*JSONItems, *bytes.Buffer) {
-	var buf bytes.Buffer
 	j := testJSONItems()
 	j.Path = p
-	j.Logger = slog.New(slog.NewTextHandler(&buf, nil))
-	return j, &buf
+	log, buf := testLogger()
+	j.Logger = log
+	return j, buf
 }
 
 func TestJSONItemsParse(t *testing.T) {
@@ -404,9 +402,7 @@ func TestJSONItemsFetchGolden(t *testing.T) {
 	if logLines(log, "readme.txt") != nil {
 		t.Errorf("readme.txt was read:\n%s", log)
 	}
-	if read, skipped := j.Stats(); read != 3 || skipped != 1 {
-		t.Errorf("Stats() = %d, %d; want 3, 1", read, skipped)
-	}
+	checkStats(t, j, 3, 1)
 }
 
 func TestJSONItemsFetchFile(t *testing.T) {
@@ -458,9 +454,7 @@ func TestJSONItemsFetchFile(t *testing.T) {
 	if lines := logLines(buf.String(), `msg="file skipped"`, "file=empty.json", "empty file"); len(lines) != 1 {
 		t.Errorf("no warning for an empty file:\n%s", buf)
 	}
-	if read, skipped := j.Stats(); read != 0 || skipped != 1 {
-		t.Errorf("Stats() = %d, %d; want 0, 1", read, skipped)
-	}
+	checkStats(t, j, 0, 1)
 }
 
 func TestJSONItemsFetchDuplicateIDs(t *testing.T) {
@@ -493,36 +487,16 @@ func TestJSONItemsFetchStableIDs(t *testing.T) {
 		"2026/04/wire.jsonl": `{"id": "wire-1", "title": "One"}` + "\n" + `{"id": "Été 26", "title": "Two"}` + "\n",
 		"feed.json":          `{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "https://x.example/3", "title": "Three"}]}`,
 	}
-	a, b := t.TempDir(), filepath.Join(t.TempDir(), "moved", "copy")
-	writeTree(t, a, files)
-	writeTree(t, b, files)
-	// Give the copy other modification times, as a fresh checkout would.
-	later := time.Now().Add(48 * time.Hour)
-	err := filepath.WalkDir(b, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Chtimes(p, later, later)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoCopies(t, files)
 	var got [2][]feed.Item
 	for i, root := range []string{a, b} {
 		j, _ := newTestJSONItems(root)
+		var err error
 		if got[i], err = j.Fetch(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(got[0]) != 3 {
-		t.Fatalf("got %d items, want 3", len(got[0]))
-	}
-	for i := range got[0] {
-		x, y := got[0][i], got[1][i]
-		if x.ID != y.ID || x.Link != y.Link {
-			t.Errorf("item %d: ID, Link %q, %q in one copy, %q, %q in the other", i, x.ID, x.Link, y.ID, y.Link)
-		}
-	}
+	checkSameIdentity(t, got, 3)
 	// An item moved to another file keeps its ID.
 	writeTree(t, b, map[string]string{
 		"2026/04/wire.jsonl": `{"id": "wire-1", "title": "One"}` + "\n",
@@ -543,8 +517,7 @@ func TestJSONItemsFetchCanceled(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"a.jsonl": `{"id": "a", "title": "A"}`})
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	ctx := canceledContext(t)
 	for _, p := range []string{dir, filepath.Join(dir, "a.jsonl")} {
 		j, _ := newTestJSONItems(p)
 		if _, err := j.Fetch(ctx); !errors.Is(err, context.Canceled) {

@@ -2,16 +2,14 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"mime"
 	"net/url"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -29,7 +26,6 @@ import (
 	gmtext "github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/feedpub/feedpub/feed"
@@ -114,7 +110,6 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
 	}
 	log := m.logger()
-	glob := m.glob()
 	var (
 		items                 []feed.Item
 		ids                   = map[string]string{}
@@ -124,11 +119,7 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		skipped++
 		logFileProblem(log, "article skipped", m.SourceName, rel, "key", problemAt(err))
 	}
-	match := func(name string) bool {
-		ok, _ := path.Match(glob, name)
-		return ok
-	}
-	err := walkFiles(ctx, m.Root, log, m.SourceName, match, func(p, rel string) {
+	err := walkFiles(ctx, m.Root, log, m.SourceName, globMatch(m.glob()), func(p, rel string) {
 		data, err := readLimited(p, m.maxSize())
 		if errors.Is(err, errNotFile) {
 			log.Debug("symbolic link to folder not followed", "source", m.SourceName, "file", rel)
@@ -169,39 +160,16 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 }
 
 // check validates the fields Fetch relies on.
-func (m *Markdown) check() error {
-	if m.Root == "" {
-		return errors.New("no folder configured")
-	}
-	if _, err := path.Match(m.glob(), ""); err != nil {
-		return fmt.Errorf("glob %q: %w", m.glob(), err)
-	}
-	return nil
-}
+func (m *Markdown) check() error { return checkFolder(m.Root, m.glob()) }
 
 // glob returns Glob or its default.
-func (m *Markdown) glob() string {
-	if m.Glob == "" {
-		return DefaultMarkdownGlob
-	}
-	return m.Glob
-}
+func (m *Markdown) glob() string { return cmp.Or(m.Glob, DefaultMarkdownGlob) }
 
 // maxSize returns MaxSize or its default.
-func (m *Markdown) maxSize() int64 {
-	if m.MaxSize <= 0 {
-		return DefaultMaxSize
-	}
-	return m.MaxSize
-}
+func (m *Markdown) maxSize() int64 { return sizeLimit(m.MaxSize, DefaultMaxSize) }
 
 // logger returns Logger, or one that discards everything.
-func (m *Markdown) logger() *slog.Logger {
-	if m.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return m.Logger
-}
+func (m *Markdown) logger() *slog.Logger { return orDiscard(m.Logger) }
 
 // parseArticleSafely is parseArticle, with a panic in the Markdown or
 // YAML parser turned into an error, so that a bug there skips one file
@@ -220,11 +188,7 @@ func (m *Markdown) parseArticleSafely(relpath string, data []byte) (item *feed.I
 // slashes. A non-nil error says why the file publishes nothing; it is a
 // *lineError when a line is to blame.
 func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []lineWarning, error) {
-	text, tw, err := decodeText(data)
-	var warns []lineWarning
-	for _, w := range tw {
-		warns = append(warns, lineWarning{key: w.key, reason: w.reason})
-	}
+	text, warns, err := decodeText(data)
 	if err != nil {
 		return nil, warns, err
 	}
@@ -269,18 +233,15 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 		return nil, warns, errors.New("no title and no body text to derive one from")
 	}
 	id := itemID(m.IDPrefix, m.SourceName, relpath)
-	switch {
-	case fm.id != "" && absoluteURI(fm.id):
-		id = fm.id
-	case fm.id != "":
-		id = itemID(m.IDPrefix, m.SourceName, fm.id)
+	if fm.id != "" {
+		id = ownItemID(m.IDPrefix, m.SourceName, fm.id)
 	}
 	return &feed.Item{
 		ID:          id,
 		Title:       title,
 		Link:        link,
 		Summary:     fm.summary,
-		ContentHTML: AbsoluteHTML(r.html, baseURL(link)),
+		ContentHTML: safeAbsoluteHTML(r.html, baseURL(link)),
 		Authors:     fm.authors,
 		Categories:  fm.tags,
 		Published:   fm.published,
@@ -735,116 +696,6 @@ func (taskBoxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-// ugcPolicy is bluemonday's policy for user-generated content: no
-// scripts, styles, forms, event handlers or javascript: URLs. A built
-// policy is safe for concurrent use.
-var ugcPolicy = sync.OnceValue(bluemonday.UGCPolicy)
-
-// sanitizeUGC returns an HTML fragment with everything the UGC policy
-// forbids removed.
-func sanitizeUGC(fragment string) string {
-	return ugcPolicy().Sanitize(fragment)
-}
-
-// absoluteURLAttrs are the attributes whose value is one URL.
-var absoluteURLAttrs = map[string]bool{
-	"href": true, "src": true, "poster": true, "cite": true, "action": true,
-	"formaction": true, "longdesc": true, "usemap": true, "background": true,
-}
-
-// AbsoluteHTML returns an HTML fragment with every relative URL in an
-// href, src, srcset, poster, cite or similar attribute resolved against
-// base, so that the fragment means the same wherever a feed reader shows
-// it. Everything else is kept byte for byte. With a nil or relative base
-// the fragment is returned as it is.
-func AbsoluteHTML(fragment string, base *url.URL) string {
-	if base == nil || !base.IsAbs() || !strings.Contains(fragment, "<") {
-		return fragment
-	}
-	z := html.NewTokenizer(strings.NewReader(fragment))
-	var b strings.Builder
-	b.Grow(len(fragment) + len(fragment)/8)
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			b.Write(z.Raw())
-			continue
-		}
-		raw := string(z.Raw())
-		tok := z.Token()
-		changed := false
-		for i, a := range tok.Attr {
-			if a.Namespace != "" {
-				continue
-			}
-			var v string
-			switch {
-			case absoluteURLAttrs[a.Key]:
-				v = absoluteRef(a.Val, base)
-			case a.Key == "srcset":
-				v = absoluteSrcset(a.Val, base)
-			default:
-				continue
-			}
-			if v != a.Val {
-				tok.Attr[i].Val = v
-				changed = true
-			}
-		}
-		if changed {
-			b.WriteString(tok.String())
-		} else {
-			b.WriteString(raw)
-		}
-	}
-	return b.String()
-}
-
-// absoluteRef resolves one relative reference against base; absolute,
-// empty and unparseable references are returned as they are.
-func absoluteRef(ref string, base *url.URL) string {
-	v := strings.TrimSpace(ref)
-	if v == "" {
-		return ref
-	}
-	u, err := url.Parse(v)
-	if err != nil || u.IsAbs() {
-		return ref
-	}
-	return base.ResolveReference(u).String()
-}
-
-// absoluteSrcset resolves the URL of each candidate of a srcset attribute,
-// keeping its width or density descriptor.
-func absoluteSrcset(set string, base *url.URL) string {
-	cands := strings.Split(set, ",")
-	for i, c := range cands {
-		f := strings.Fields(c)
-		if len(f) == 0 {
-			continue
-		}
-		f[0] = absoluteRef(f[0], base)
-		cands[i] = strings.Join(f, " ")
-	}
-	return strings.Join(cands, ", ")
-}
-
-// baseURL parses an item link for resolving its content's relative URLs;
-// nil when there is none that can serve.
-func baseURL(link string) *url.URL {
-	if !httpURL(link) {
-		return nil
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return nil
-	}
-	return u
-}
-
 // mediaTypes are the types of common enclosure files, so that a guess does
 // not depend on the machine's MIME tables.
 var mediaTypes = map[string]string{
@@ -889,145 +740,4 @@ func makeEnclosure(rawURL string, length int64, typ string) (e feed.Enclosure, p
 		}
 	}
 	return feed.Enclosure{URL: rawURL, Length: max(length, 0), Type: typ}, ""
-}
-
-// itemID makes the ID of an item with a local name, such as a path below
-// a source's folder: prefix, the escaped source name, '/', the escaped
-// name in NFC.
-func itemID(prefix, sourceName, local string) string {
-	return prefix + escapeTag(sourceName) + "/" + escapeTagPath(norm.NFC.String(local))
-}
-
-// fillLink fills a link template for a slug, as Text does: "{slug}" and
-// "{source}", the latter path-escaped. An empty template gives "".
-func fillLink(template, sourceName, slug string) string {
-	if template == "" {
-		return ""
-	}
-	return strings.NewReplacer("{slug}", slug, "{source}", url.PathEscape(sourceName)).Replace(template)
-}
-
-// readLimited reads a regular file of at most limit bytes, with the checks
-// and messages of Text.
-func readLimited(p string, limit int64) ([]byte, error) {
-	return (&Text{MaxSize: limit}).readFile(p)
-}
-
-// fileCounts holds the counts a source's Stats method reports.
-type fileCounts struct {
-	mu            sync.Mutex
-	read, skipped int
-}
-
-func (c *fileCounts) get() (read, skipped int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.read, c.skipped
-}
-
-func (c *fileCounts) set(read, skipped int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.read, c.skipped = read, skipped
-}
-
-// lineWarning is a problem at one line of a file: 0 when no line is to
-// blame. key names the front matter key or JSON field concerned, or is "".
-type lineWarning struct {
-	line   int
-	key    string
-	reason string
-}
-
-// lineError is an error that stops a file or item from publishing, and
-// the line to blame.
-type lineError struct {
-	line int
-	key  string
-	err  error
-}
-
-func (e *lineError) Error() string { return e.err.Error() }
-func (e *lineError) Unwrap() error { return e.err }
-
-// problemAt turns an error into a warning, keeping the line and key of a
-// *lineError.
-func problemAt(err error) lineWarning {
-	if le, ok := errors.AsType[*lineError](err); ok {
-		return lineWarning{line: le.line, key: le.key, reason: le.err.Error()}
-	}
-	return lineWarning{reason: err.Error()}
-}
-
-// logFileProblem logs a warning about a file with the fixed keys
-// "source", "file", "line" (when known), keyName (when w names one) and
-// "reason".
-func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
-	args := []any{"source", sourceName, "file", file}
-	if w.line > 0 {
-		args = append(args, "line", w.line)
-	}
-	if w.key != "" {
-		args = append(args, keyName, w.key)
-	}
-	args = append(args, "reason", w.reason)
-	log.Warn(msg, args...)
-}
-
-// walkFiles calls visit, in lexical order, for every file below dir whose
-// base name match accepts, with its path and its path relative to dir in
-// forward slashes, as Text walks: names starting with "." are passed over
-// and such folders not entered, a folder that cannot be read is logged and
-// skipped, and symbolic links to folders are not entered. It fails when
-// dir cannot be read as a folder or when ctx ends.
-func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName string,
-	match func(name string) bool, visit func(p, rel string)) error {
-	root, err := filepath.EvalSymlinks(dir)
-	if err == nil {
-		var info fs.FileInfo
-		if info, err = os.Stat(root); err == nil && !info.IsDir() {
-			err = errors.New("not a directory")
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
-	}
-	rel := func(p string) string {
-		r, err := filepath.Rel(root, p)
-		if err != nil {
-			return filepath.ToSlash(p)
-		}
-		return filepath.ToSlash(r)
-	}
-	var rootErr error
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if err != nil {
-			if p == root {
-				rootErr = err
-				return err
-			}
-			log.Warn("folder skipped", "source", sourceName, "folder", rel(p), "reason", pathCause(err).Error())
-			return nil
-		}
-		if p == root {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.IsDir() && match(d.Name()) {
-			visit(p, rel(p))
-		}
-		return nil
-	})
-	if rootErr != nil {
-		return fmt.Errorf("read folder %s: %w", dir, pathCause(rootErr))
-	}
-	return err
 }

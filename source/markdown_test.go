@@ -3,20 +3,13 @@ package source
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
-	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/net/html"
 
 	"github.com/feedpub/feedpub/feed"
 )
@@ -32,11 +25,11 @@ func testMarkdown() *Markdown {
 // newTestMarkdown returns a Markdown source on root whose log is written
 // to the returned buffer.
 func newTestMarkdown(root string) (*Markdown, *bytes.Buffer) {
-	var buf bytes.Buffer
 	m := testMarkdown()
 	m.Root = root
-	m.Logger = slog.New(slog.NewTextHandler(&buf, nil))
-	return m, &buf
+	log, buf := testLogger()
+	m.Logger = log
+	return m, buf
 }
 
 func TestMarkdownParse(t *testing.T) {
@@ -552,34 +545,7 @@ func TestMarkdownFetchGolden(t *testing.T) {
 	if n := len(logLines(log, "level=WARN")); n != 3 {
 		t.Errorf("%d warnings, want 3:\n%s", n, log)
 	}
-	if read, skipped := m.Stats(); read != 5 || skipped != 1 {
-		t.Errorf("Stats() = %d, %d; want 5, 1", read, skipped)
-	}
-}
-
-// checkGolden compares items, as indented JSON, with a golden file, or
-// rewrites the file with -update.
-func checkGolden(t *testing.T, golden string, items []feed.Item) {
-	t.Helper()
-	var got bytes.Buffer
-	enc := json.NewEncoder(&got)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "\t")
-	if err := enc.Encode(items); err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("items differ from %s (run with -update to accept):\n%s", golden, got.Bytes())
-	}
+	checkStats(t, m, 5, 1)
 }
 
 func TestMarkdownFetchProblemFiles(t *testing.T) {
@@ -615,9 +581,7 @@ func TestMarkdownFetchProblemFiles(t *testing.T) {
 			t.Errorf("want one log line with %q:\n%s", want, log)
 		}
 	}
-	if read, skipped := m.Stats(); read != 3 || skipped != 2 {
-		t.Errorf("Stats() = %d, %d; want 3, 2", read, skipped)
-	}
+	checkStats(t, m, 3, 2)
 }
 
 func TestMarkdownFetchErrors(t *testing.T) {
@@ -643,15 +607,7 @@ func TestMarkdownFetchErrors(t *testing.T) {
 			m, _ := newTestMarkdown(dir)
 			tt.change(m)
 			items, err := m.Fetch(t.Context())
-			if err == nil {
-				t.Fatalf("Fetch = %d items, want error", len(items))
-			}
-			if !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("error %q, want it to contain %q", err, tt.wantErr)
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("error %v is not %v", err, tt.is)
-			}
+			checkFetchError(t, items, err, tt.wantErr, tt.is)
 		})
 	}
 }
@@ -660,116 +616,10 @@ func TestMarkdownFetchCanceled(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{"a.md": "A.\n"})
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	ctx := canceledContext(t)
 	m, _ := newTestMarkdown(root)
 	if _, err := m.Fetch(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Fetch error = %v, want context.Canceled", err)
-	}
-}
-
-func TestAbsoluteHTML(t *testing.T) {
-	t.Parallel()
-	base, err := url.Parse("https://news.example.com/2026/ferry/story")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, in, want string
-	}{
-		{"relative image", `<p><img src="pics/a.png" alt="A"></p>`, `<p><img src="https://news.example.com/2026/ferry/pics/a.png" alt="A"></p>`},
-		{"root-relative and parent links", `<a href="/about">x</a> <a href="../list">y</a>`, `<a href="https://news.example.com/about">x</a> <a href="https://news.example.com/2026/list">y</a>`},
-		{"protocol-relative", `<img src="//cdn.example.net/a.png">`, `<img src="https://cdn.example.net/a.png">`},
-		{"fragment only", `<a href="#notes">n</a>`, `<a href="https://news.example.com/2026/ferry/story#notes">n</a>`},
-		{"srcset", `<img srcset="a.png 1x, /b.png 2x">`, `<img srcset="https://news.example.com/2026/ferry/a.png 1x, https://news.example.com/b.png 2x">`},
-		{"self-closing tag", `<img src="a.png"/>`, `<img src="https://news.example.com/2026/ferry/a.png"/>`},
-		{"video poster and source", `<video poster="p.jpg"><source src="v.mp4"></video>`, `<video poster="https://news.example.com/2026/ferry/p.jpg"><source src="https://news.example.com/2026/ferry/v.mp4"></video>`},
-		{"blockquote cite", `<blockquote cite="src.html">q</blockquote>`, `<blockquote cite="https://news.example.com/2026/ferry/src.html">q</blockquote>`},
-		{"absolute URLs unchanged, byte for byte", `<A HREF='https://x.example/a?b=1&amp;c=2'>x</A> <a href="mailto:a@b.example">m</a>`, `<A HREF='https://x.example/a?b=1&amp;c=2'>x</A> <a href="mailto:a@b.example">m</a>`},
-		{"other schemes left to the sanitiser", `<a href="javascript:alert(1)">j</a>`, `<a href="javascript:alert(1)">j</a>`},
-		{"empty href unchanged", `<a href="">e</a>`, `<a href="">e</a>`},
-		{"text, entities and comments unchanged", `<p>a &lt; b &amp; "c"</p><!-- src="x" --> src="y"`, `<p>a &lt; b &amp; "c"</p><!-- src="x" --> src="y"`},
-		{"script text unchanged", `<script>var s = "<img src='x'>";</script>`, `<script>var s = "<img src='x'>";</script>`},
-		{"attribute values re-escaped", `<a title="a &quot;b&quot;" href="q?x=1&amp;y=2">t</a>`, `<a title="a &#34;b&#34;" href="https://news.example.com/2026/ferry/q?x=1&amp;y=2">t</a>`},
-		{"no tags", `plain & simple`, `plain & simple`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got := AbsoluteHTML(tt.in, base)
-			if got != tt.want {
-				t.Errorf("AbsoluteHTML(%q)\n got %q\nwant %q", tt.in, got, tt.want)
-			}
-			if again := AbsoluteHTML(got, base); again != got {
-				t.Errorf("not idempotent: %q then %q", got, again)
-			}
-			if same := AbsoluteHTML(tt.in, nil); same != tt.in {
-				t.Errorf("with a nil base: %q, want the input", same)
-			}
-		})
-	}
-	rel, _ := url.Parse("/relative/base")
-	if in := `<img src="a.png">`; AbsoluteHTML(in, rel) != in {
-		t.Error("a relative base changed the fragment")
-	}
-}
-
-// checkSafeItem fails t when an item lacks an ID or title, holds text that
-// is not valid UTF-8 or that XML refuses, or content that could run
-// script.
-func checkSafeItem(t *testing.T, it feed.Item) {
-	t.Helper()
-	if it.ID == "" || it.Title == "" {
-		t.Fatalf("item without ID or Title: %+v", it)
-	}
-	strs := []string{it.ID, it.Title, it.Link, it.Summary, it.ContentHTML}
-	for _, p := range it.Authors {
-		strs = append(strs, p.Name, p.Email, p.URL)
-	}
-	for _, e := range it.Enclosures {
-		strs = append(strs, e.URL, e.Type)
-	}
-	strs = append(strs, it.Categories...)
-	for _, s := range strs {
-		if !utf8.ValidString(s) {
-			t.Fatalf("invalid UTF-8 in %q", s)
-		}
-		for _, r := range s {
-			if !feed.XMLChar(r) {
-				t.Fatalf("character %U not allowed in XML in %q", r, s)
-			}
-		}
-	}
-	z := html.NewTokenizer(strings.NewReader(it.ContentHTML))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		tok := z.Token()
-		switch tok.Data {
-		case "script", "style", "iframe", "object", "embed", "form", "input":
-			t.Fatalf("content holds <%s>: %s", tok.Data, it.ContentHTML)
-		}
-		for _, a := range tok.Attr {
-			if strings.HasPrefix(a.Key, "on") {
-				t.Fatalf("content holds handler %s: %s", a.Key, it.ContentHTML)
-			}
-			if a.Key == "href" || a.Key == "src" {
-				u, err := url.Parse(strings.TrimSpace(a.Val))
-				if err != nil {
-					t.Fatalf("content holds unparseable %s %q", a.Key, a.Val)
-				}
-				switch strings.ToLower(u.Scheme) {
-				case "", "http", "https", "mailto":
-				default:
-					t.Fatalf("content holds %s with scheme %q: %s", a.Key, u.Scheme, it.ContentHTML)
-				}
-			}
-		}
 	}
 }
 

@@ -372,19 +372,9 @@ func (r *Remote) now() time.Time {
 	return r.Now()
 }
 
-func (r *Remote) logger() *slog.Logger {
-	if r.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return r.Logger
-}
+func (r *Remote) logger() *slog.Logger { return orDiscard(r.Logger) }
 
-func (r *Remote) maxBody() int64 {
-	if r.MaxBody <= 0 {
-		return DefaultRemoteMaxBody
-	}
-	return r.MaxBody
-}
+func (r *Remote) maxBody() int64 { return sizeLimit(r.MaxBody, DefaultRemoteMaxBody) }
 
 func (r *Remote) stateKey() string { return "remote/" + r.SourceName }
 
@@ -794,7 +784,7 @@ func remotePersons(ps []*gofeed.Person) []feed.Person {
 		if p == nil {
 			continue
 		}
-		q := feed.Person{Name: textOfHTML(p.Name), Email: strings.TrimSpace(feed.CleanText(p.Email))}
+		q := usablePerson(feed.Person{Name: textOfHTML(p.Name), Email: strings.TrimSpace(feed.CleanText(p.Email))})
 		if !q.IsZero() {
 			out = append(out, q)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -99,16 +98,16 @@ func (s *remoteServer) lastHeader() http.Header {
 // ledger as its state, a clock at remoteT0, and its log in the returned
 // buffer.
 func newTestRemote(name, rawURL string) (*Remote, *remoteClock, *bytes.Buffer) {
-	var buf bytes.Buffer
 	clock := &remoteClock{t: remoteT0}
+	log, buf := testLogger()
 	return &Remote{
 		SourceName: name,
 		URL:        rawURL,
 		IDPrefix:   remotePrefix,
 		State:      ledger.NewMemory(),
 		Now:        clock.Now,
-		Logger:     slog.New(slog.NewTextHandler(&buf, nil)),
-	}, clock, &buf
+		Logger:     log,
+	}, clock, buf
 }
 
 // remoteFixture returns the bytes of testdata/remote/name.
@@ -676,28 +675,8 @@ func TestRemoteFormats(t *testing.T) {
 					t.Errorf("item %s: origin %+v, want FeedURL %s", it.ID, it.Origin, r.URL)
 				}
 			}
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "\t")
-			if err := enc.Encode(items); err != nil {
-				t.Fatal(err)
-			}
-			got := bytes.ReplaceAll(buf.Bytes(), []byte(srv.URL), []byte("http://upstream.test"))
-			golden := filepath.Join("testdata", "remote", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("items differ from %s (run with -update to accept):\n%s", golden, got)
-			}
+			got := bytes.ReplaceAll(itemsJSON(t, items), []byte(srv.URL), []byte("http://upstream.test"))
+			checkGoldenBytes(t, filepath.Join("testdata", "remote", name+".golden"), got)
 		})
 	}
 }

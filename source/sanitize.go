@@ -2,6 +2,7 @@ package source
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -11,120 +12,186 @@ import (
 	"github.com/feedpub/feedpub/feed"
 )
 
-// contentPolicy is the sanitising policy for HTML taken from other
-// people's feeds: bluemonday's policy for user-generated content, which
-// removes scripts, styles, event handler attributes, forms and frames, and
-// allows only http, https and mailto URLs.
-var contentPolicy = sync.OnceValue(bluemonday.UGCPolicy)
+// ugcPolicy is the one sanitising policy of the package, for all the HTML
+// it publishes, whether written locally or taken from other people's
+// feeds: bluemonday's policy for user-generated content, which removes
+// scripts, styles, event handler attributes, forms and frames, and allows
+// only http, https and mailto URLs. A built policy is safe for concurrent
+// use.
+var ugcPolicy = sync.OnceValue(bluemonday.UGCPolicy)
+
+// sanitizeUGC returns an HTML fragment with everything ugcPolicy forbids
+// removed.
+func sanitizeUGC(fragment string) string {
+	return ugcPolicy().Sanitize(fragment)
+}
 
 // sanitizeContent makes an untrusted HTML fragment safe to publish: it is
-// sanitised with contentPolicy, and its URLs are then made absolute against
-// base by absolutizeHTML, which also drops any URL attribute that does not
-// end up http, https or mailto. A nil base leaves relative URLs relative.
-// The result is valid UTF-8 with no character XML refuses.
+// sanitised with ugcPolicy, and its URLs are then made absolute against
+// base by safeAbsoluteHTML, which also drops any URL attribute that does
+// not end up http, https or mailto. A nil base leaves relative URLs
+// relative. The result is valid UTF-8 with no character XML refuses.
 func sanitizeContent(fragment string, base *url.URL) string {
-	s := contentPolicy().Sanitize(feed.CleanText(fragment))
-	s = absolutizeHTML(s, base)
+	s := sanitizeUGC(feed.CleanText(fragment))
+	s = safeAbsoluteHTML(s, base)
 	return strings.TrimSpace(feed.CleanText(s))
 }
 
-// remoteURLAttrs are the attributes whose value is a single URL.
-var remoteURLAttrs = map[string]bool{
+// baseURL parses an item link for resolving its content's relative URLs;
+// nil when there is none that can serve.
+func baseURL(link string) *url.URL {
+	if !httpURL(link) {
+		return nil
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// urlAttrs are the attributes whose value is a single URL.
+var urlAttrs = map[string]bool{
 	"href": true, "src": true, "cite": true, "longdesc": true, "poster": true,
 	"background": true, "action": true, "formaction": true, "icon": true,
 	"manifest": true, "data": true, "codebase": true, "xlink:href": true,
+	"usemap": true,
 }
 
-// absolutizeHTML resolves the relative URLs of an HTML fragment's href,
-// src and other URL attributes against base (an absolute http or https
-// URL; anything else counts as nil), and removes every URL attribute whose
-// value does not parse or names a scheme other than http, https and mailto,
-// so that javascript: and data: URLs never survive. srcset candidates are
-// resolved one by one; a srcset with any bad candidate is removed whole.
-// Text and comments are copied as they are.
-//
-// It is the remote source's own copy of what markdown's AbsoluteHTML does
-// for local content; the two are meant to become one.
-func absolutizeHTML(fragment string, base *url.URL) string {
-	if !strings.Contains(fragment, "<") {
+// AbsoluteHTML returns an HTML fragment with every relative URL in an
+// href, src, srcset, poster, cite or similar attribute resolved against
+// base, so that the fragment means the same wherever a feed reader shows
+// it. URLs of other schemes, and values that do not parse, are left to the
+// sanitiser. Everything else is kept byte for byte. With a nil or relative
+// base the fragment is returned as it is.
+func AbsoluteHTML(fragment string, base *url.URL) string {
+	if base == nil || !base.IsAbs() {
 		return fragment
 	}
+	return rewriteURLs(fragment, base, false)
+}
+
+// safeAbsoluteHTML is AbsoluteHTML for content about to be published,
+// which leaves nothing to a later step: base must be an absolute http or
+// https URL (anything else counts as nil, which leaves relative URLs
+// relative), and every URL attribute whose value does not parse or names
+// a scheme other than http, https and mailto is removed, so that
+// javascript: and data: URLs never survive. srcset candidates are
+// resolved one by one; a srcset with any bad candidate, or a mailto one,
+// is removed whole. Every tag is written out afresh; text and comments
+// are copied as they are.
+func safeAbsoluteHTML(fragment string, base *url.URL) string {
 	if base != nil && ((base.Scheme != "http" && base.Scheme != "https") || base.Host == "") {
 		base = nil
 	}
+	return rewriteURLs(fragment, base, true)
+}
+
+// rewriteURLs is AbsoluteHTML and, when strict, safeAbsoluteHTML. A tag is
+// written out afresh when strict or when one of its URLs changed, and
+// otherwise copied byte for byte.
+func rewriteURLs(fragment string, base *url.URL, strict bool) string {
+	if !strings.Contains(fragment, "<") {
+		return fragment
+	}
+	// The schemes an absolute URL may have; nil allows any, and values
+	// that do not parse.
+	var linkSchemes, imageSchemes []string
+	if strict {
+		linkSchemes = []string{"http", "https", "mailto"}
+		imageSchemes = linkSchemes[:2]
+	}
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	var b strings.Builder
-	b.Grow(len(fragment))
+	b.Grow(len(fragment) + len(fragment)/8)
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
 			return b.String()
 		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			attrs := tok.Attr[:0]
-			for _, a := range tok.Attr {
-				switch {
-				case remoteURLAttrs[a.Key]:
-					v, ok := remoteRef(a.Val, base)
-					if !ok {
-						continue
-					}
-					a.Val = v
-				case a.Key == "srcset":
-					v, ok := remoteSrcset(a.Val, base)
-					if !ok {
-						continue
-					}
-					a.Val = v
-				}
-				attrs = append(attrs, a)
-			}
-			tok.Attr = attrs
-			b.WriteString(tok.String())
 		default:
 			b.Write(z.Raw())
+			continue
+		}
+		// Token lowercases the tag in the tokenizer's buffer: keep the
+		// tag as written first.
+		var raw string
+		if !strict {
+			raw = string(z.Raw())
+		}
+		tok := z.Token()
+		changed := false
+		attrs := tok.Attr[:0]
+		for _, a := range tok.Attr {
+			v, ok := a.Val, true
+			switch {
+			case urlAttrs[a.Key]:
+				v, ok = resolveRef(a.Val, base, linkSchemes)
+			case a.Key == "srcset":
+				v, ok = resolveSrcset(a.Val, base, imageSchemes)
+			}
+			if !ok {
+				changed = true
+				continue
+			}
+			if v != a.Val {
+				a.Val = v
+				changed = true
+			}
+			attrs = append(attrs, a)
+		}
+		tok.Attr = attrs
+		if strict || changed {
+			b.WriteString(tok.String())
+		} else {
+			b.WriteString(raw)
 		}
 	}
 }
 
-// remoteRef resolves one URL attribute value against base. ok is false
-// when the value does not parse or names a scheme other than http, https
-// and mailto.
-func remoteRef(ref string, base *url.URL) (string, bool) {
-	ref = strings.TrimSpace(ref)
-	u, err := url.Parse(ref)
-	if err != nil {
-		return "", false
-	}
-	if u.Scheme != "" {
-		switch u.Scheme {
-		case "http", "https", "mailto":
-			return ref, true
-		}
-		return "", false
-	}
-	if base == nil {
+// resolveRef resolves one URL attribute value against base. A value that
+// is empty or absolute, or relative with a nil base, is returned as it
+// is. schemes lists the schemes an absolute value may name: with nil,
+// every value is kept, even one that does not parse; otherwise ok is
+// false for a value that does not parse or names another scheme.
+func resolveRef(ref string, base *url.URL, schemes []string) (string, bool) {
+	v := strings.TrimSpace(ref)
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return ref, schemes == nil
+	case u.Scheme != "":
+		return ref, schemes == nil || slices.Contains(schemes, u.Scheme)
+	case v == "" || base == nil:
 		return ref, true
 	}
 	return base.ResolveReference(u).String(), true
 }
 
-// remoteSrcset resolves each candidate URL of a srcset attribute.
-func remoteSrcset(srcset string, base *url.URL) (string, bool) {
-	var out []string
-	for cand := range strings.SplitSeq(srcset, ",") {
-		fields := strings.Fields(cand)
-		if len(fields) == 0 {
+// resolveSrcset resolves the URL of each candidate of a srcset attribute,
+// keeping its width or density descriptor, as resolveRef does. With a nil
+// schemes list, empty candidates are kept and nothing is refused;
+// otherwise empty candidates are dropped, and ok is false when any
+// candidate is refused or none is left.
+func resolveSrcset(set string, base *url.URL, schemes []string) (string, bool) {
+	cands := strings.Split(set, ",")
+	out := cands[:0]
+	for _, c := range cands {
+		f := strings.Fields(c)
+		if len(f) == 0 {
+			if schemes == nil {
+				out = append(out, c)
+			}
 			continue
 		}
-		u, ok := remoteRef(fields[0], base)
-		if !ok || strings.HasPrefix(u, "mailto:") {
+		u, ok := resolveRef(f[0], base, schemes)
+		if !ok {
 			return "", false
 		}
-		fields[0] = u
-		out = append(out, strings.Join(fields, " "))
+		f[0] = u
+		out = append(out, strings.Join(f, " "))
 	}
-	if len(out) == 0 {
+	if schemes != nil && len(out) == 0 {
 		return "", false
 	}
 	return strings.Join(out, ", "), true

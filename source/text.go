@@ -1,17 +1,12 @@
 package source
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
-	"net/url"
-	"os"
 	"path"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -71,8 +66,7 @@ type Text struct {
 	// problem; nil discards them.
 	Logger *slog.Logger
 
-	mu            sync.Mutex
-	read, skipped int
+	counts fileCounts
 }
 
 var _ Source = (*Text)(nil)
@@ -85,18 +79,7 @@ func (t *Text) Name() string { return t.SourceName }
 // whose files all fail even though Fetch itself succeeded. A file
 // published with warnings counts as read. After a Fetch that failed, the
 // counts cover the files it got to, zero when it read none.
-func (t *Text) Stats() (read, skipped int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.read, t.skipped
-}
-
-// setStats records the counts Stats reports.
-func (t *Text) setStats(read, skipped int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.read, t.skipped = read, skipped
-}
+func (t *Text) Stats() (read, skipped int) { return t.counts.get() }
 
 // Fetch walks Root in lexical order and returns the items of every
 // matching file: each file's article, then those of its headlines not
@@ -128,41 +111,29 @@ const parseChunk = 256
 // error from emit stops the walk and is returned.
 func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 	start := time.Now()
-	t.setStats(0, 0)
+	t.counts.set(0, 0)
 	if err := t.check(); err != nil {
 		return fmt.Errorf("source %s: %w", t.SourceName, err)
 	}
-	root, err := filepath.EvalSymlinks(t.Root)
-	if err == nil {
-		var info fs.FileInfo
-		if info, err = os.Stat(root); err == nil && !info.IsDir() {
-			err = errors.New("not a directory")
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("source %s: read folder %s: %w", t.SourceName, t.Root, pathCause(err))
-	}
 	w := &textWalk{
 		t:         t,
-		ctx:       ctx,
-		root:      root,
 		log:       t.logger(),
 		emit:      emit,
 		ids:       map[string]string{},
 		headlines: map[string]bool{},
 		lines:     map[string]bool{},
 	}
-	err = filepath.WalkDir(root, w.visit)
-	switch {
-	case w.rootErr != nil:
-		return fmt.Errorf("source %s: read folder %s: %w", t.SourceName, t.Root, pathCause(w.rootErr))
-	case err != nil:
+	var paths []filePath
+	err := walkFiles(ctx, t.Root, w.log, t.SourceName, globMatch(t.glob()), func(p, rel string) {
+		paths = append(paths, filePath{abs: p, rel: rel})
+	})
+	if err != nil {
 		return fmt.Errorf("source %s: %w", t.SourceName, err)
 	}
 	results := make([]parsed, parseChunk)
 	workers := runtime.GOMAXPROCS(0)
-	for lo := 0; lo < len(w.paths); lo += parseChunk {
-		chunk := w.paths[lo:min(lo+parseChunk, len(w.paths))]
+	for lo := 0; lo < len(paths); lo += parseChunk {
+		chunk := paths[lo:min(lo+parseChunk, len(paths))]
 		var wg sync.WaitGroup
 		for k := range workers {
 			wg.Add(1)
@@ -184,7 +155,7 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 			results[i] = parsed{}
 		}
 	}
-	t.setStats(w.read, w.skipped)
+	t.counts.set(w.read, w.skipped)
 	w.log.Info("source read", "source", t.SourceName, "files", w.read, "skipped", w.skipped,
 		"articles", w.articles, "headlines", w.headlineItems, "took", time.Since(start))
 	return nil
@@ -192,11 +163,8 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 
 // check validates the fields Fetch relies on.
 func (t *Text) check() error {
-	if t.Root == "" {
-		return errors.New("no folder configured")
-	}
-	if _, err := path.Match(t.glob(), ""); err != nil {
-		return fmt.Errorf("glob %q: %w", t.glob(), err)
+	if err := checkFolder(t.Root, t.glob()); err != nil {
+		return err
 	}
 	switch t.Headlines {
 	case "", HeadlinesItems, HeadlinesIgnore:
@@ -207,45 +175,25 @@ func (t *Text) check() error {
 }
 
 // glob returns Glob or its default.
-func (t *Text) glob() string {
-	if t.Glob == "" {
-		return DefaultTextGlob
-	}
-	return t.Glob
-}
+func (t *Text) glob() string { return cmp.Or(t.Glob, DefaultTextGlob) }
 
 // maxSize returns MaxSize or its default.
-func (t *Text) maxSize() int64 {
-	if t.MaxSize <= 0 {
-		return DefaultMaxSize
-	}
-	return t.MaxSize
-}
+func (t *Text) maxSize() int64 { return sizeLimit(t.MaxSize, DefaultMaxSize) }
 
 // logger returns Logger, or one that discards everything.
-func (t *Text) logger() *slog.Logger {
-	if t.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return t.Logger
-}
+func (t *Text) logger() *slog.Logger { return orDiscard(t.Logger) }
 
 // textWalk is the state of one Fetch.
 type textWalk struct {
-	t       *Text
-	ctx     context.Context
-	root    string
-	log     *slog.Logger
-	rootErr error
+	t   *Text
+	log *slog.Logger
 
 	// ids maps each ID already used to the file that used it.
 	ids map[string]string
 	// headlines holds the keys of the headlines already published.
 	headlines map[string]bool
 	// lines holds the headline lines already seen, as written.
-	lines map[string]bool
-	// paths lists the files to read, in walk order.
-	paths         []filePath
+	lines         map[string]bool
 	emit          func(feed.Item) error
 	articles      int
 	headlineItems int
@@ -259,59 +207,15 @@ type filePath struct{ abs, rel string }
 type parsed struct {
 	article   *feed.Item
 	headlines []string
-	warns     []warning
+	warns     []lineWarning
 	notFile   bool
 	err       error
 }
 
-// visit is the filepath.WalkDirFunc of a Fetch.
-func (w *textWalk) visit(p string, d fs.DirEntry, err error) error {
-	if cerr := w.ctx.Err(); cerr != nil {
-		return cerr
-	}
-	if err != nil {
-		if p == w.root {
-			w.rootErr = err
-			return err
-		}
-		w.log.Warn("folder skipped", "source", w.t.SourceName, "folder", w.rel(p), "reason", pathCause(err).Error())
-		return nil
-	}
-	if p == w.root {
-		return nil
-	}
-	if strings.HasPrefix(d.Name(), ".") {
-		if d.IsDir() {
-			return filepath.SkipDir
-		}
-		return nil
-	}
-	if d.IsDir() {
-		return nil
-	}
-	if ok, _ := path.Match(w.t.glob(), d.Name()); ok {
-		w.paths = append(w.paths, filePath{abs: p, rel: w.rel(p)})
-	}
-	return nil
-}
-
-// rel returns p relative to the root, with forward slashes.
-func (w *textWalk) rel(p string) string {
-	r, err := filepath.Rel(w.root, p)
-	if err != nil {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
-
-// errNotFile says a path names a folder (through a symbolic link), which
-// is passed over without a warning.
-var errNotFile = errors.New("not a file")
-
 // parseFile reads and parses one article file. It runs on several
 // goroutines at once and touches no shared state.
 func (t *Text) parseFile(f filePath) parsed {
-	data, err := t.readFile(f.abs)
+	data, err := readLimited(f.abs, t.maxSize())
 	if errors.Is(err, errNotFile) {
 		return parsed{notFile: true}
 	}
@@ -330,11 +234,7 @@ func (w *textWalk) publish(rel string, r *parsed) error {
 		return nil
 	}
 	for _, wn := range r.warns {
-		args := []any{"source", w.t.SourceName, "file", rel, "reason", wn.reason}
-		if wn.key != "" {
-			args = append(args, "key", wn.key)
-		}
-		w.log.Warn("article warning", args...)
+		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
 	}
 	if r.err != nil {
 		w.skip(rel, r.err.Error())
@@ -369,8 +269,8 @@ func (w *textWalk) publish(rel string, r *parsed) error {
 		w.headlines[key] = true
 		item := w.t.headlineItem(title, key)
 		if prev, dup := w.ids[item.ID]; dup {
-			w.log.Warn("headline skipped", "source", w.t.SourceName, "file", rel,
-				"reason", fmt.Sprintf("id %s already used by %s", item.ID, prev))
+			logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
+				lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, prev)})
 			continue
 		}
 		w.ids[item.ID] = rel
@@ -385,61 +285,14 @@ func (w *textWalk) publish(rel string, r *parsed) error {
 // skip logs that a file publishes nothing, and why.
 func (w *textWalk) skip(rel, reason string) {
 	w.skipped++
-	w.log.Warn("article skipped", "source", w.t.SourceName, "file", rel, "reason", reason)
-}
-
-// readFile reads the file at p, refusing what is not a regular file or is
-// larger than MaxSize. The size is checked again while reading, in case
-// the file grew after it was listed.
-func (t *Text) readFile(p string) ([]byte, error) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
-	}
-	if info.IsDir() {
-		return nil, errNotFile
-	}
-	if !info.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	limit := t.maxSize()
-	if info.Size() > limit {
-		return nil, fmt.Errorf("too large: %d bytes, limit %d", info.Size(), limit)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
-	}
-	defer f.Close()
-	// Read what Stat announced in one go; a file that grew since is
-	// still caught by the limit.
-	buf := bytes.NewBuffer(make([]byte, 0, info.Size()+1))
-	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
-	data := buf.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("too large: more than %d bytes", limit)
-	}
-	return data, nil
-}
-
-// pathCause strips the operation and path from a *fs.PathError, for
-// messages that name the path themselves.
-func pathCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	logFileProblem(w.log, "article skipped", w.t.SourceName, rel, "key", lineWarning{reason: reason})
 }
 
 // parseArticle turns one file's bytes into its article item (nil for a
 // headline-only file) and its headline lines, which Fetch deduplicates
 // across files. relpath is the file's path below Root, with forward
 // slashes. A non-nil error says why the file publishes nothing.
-func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, []warning, error) {
+func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, []lineWarning, error) {
 	f, warns, err := parseText(data)
 	if err != nil {
 		return nil, nil, warns, err
@@ -456,13 +309,9 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 	// File names may come decomposed (macOS) or composed (most others):
 	// NFC keeps IDs the same on both.
 	relpath = norm.NFC.String(relpath)
-	base := t.IDPrefix + escapeTag(t.SourceName) + "/"
-	id := base + escapeTagPath(relpath)
-	switch {
-	case f.id != "" && absoluteURI(f.id):
-		id = f.id
-	case f.id != "":
-		id = base + escapeTagPath(f.id)
+	id := itemID(t.IDPrefix, t.SourceName, relpath)
+	if f.id != "" {
+		id = ownItemID(t.IDPrefix, t.SourceName, f.id)
 	}
 	title := f.title
 	if title == "" && len(f.paragraphs) > 0 {
@@ -474,7 +323,7 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 	}
 	link := f.link
 	if link == "" {
-		link = t.link(slugPath(strings.TrimSuffix(relpath, path.Ext(relpath))))
+		link = fillLink(t.LinkTemplate, t.SourceName, slugPath(strings.TrimSuffix(relpath, path.Ext(relpath))))
 	}
 	return feed.Item{
 		ID:          id,
@@ -497,7 +346,7 @@ func (t *Text) headlineItem(title, key string) feed.Item {
 	return feed.Item{
 		ID:     t.IDPrefix + escapeTag(t.SourceName) + "#" + escapeTag(key),
 		Title:  title,
-		Link:   t.link(headlineSlug(key)),
+		Link:   fillLink(t.LinkTemplate, t.SourceName, headlineSlug(key)),
 		Source: t.SourceName,
 	}
 }
@@ -511,12 +360,4 @@ func headlineTitle(line string) (title, key string, ok bool) {
 		return "", "", false
 	}
 	return title, key, true
-}
-
-// link fills LinkTemplate for a slug.
-func (t *Text) link(slug string) string {
-	if t.LinkTemplate == "" {
-		return ""
-	}
-	return strings.NewReplacer("{slug}", slug, "{source}", url.PathEscape(t.SourceName)).Replace(t.LinkTemplate)
 }

@@ -3,79 +3,26 @@ package source
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/feedpub/feedpub/feed"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 // newTestText returns a Text on root whose log is written to the returned
 // buffer.
 func newTestText(root string) (*Text, *bytes.Buffer) {
-	var buf bytes.Buffer
 	tx := testText()
 	tx.Root = root
-	tx.Logger = slog.New(slog.NewTextHandler(&buf, nil))
-	return tx, &buf
-}
-
-// writeTree writes files, named by slash-separated paths, below root.
-func writeTree(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// ids returns the IDs of items, in order.
-func ids(items []feed.Item) []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.ID
-	}
-	return out
-}
-
-// titles returns the titles of items, in order.
-func titles(items []feed.Item) []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.Title
-	}
-	return out
-}
-
-// logLines returns the lines of a log that contain every one of parts.
-func logLines(log string, parts ...string) []string {
-	var out []string
-	for line := range strings.Lines(log) {
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
+	log, buf := testLogger()
+	tx.Logger = log
+	return tx, buf
 }
 
 func TestTextFetchSeed(t *testing.T) {
@@ -118,9 +65,7 @@ func TestTextFetchSeed(t *testing.T) {
 			t.Errorf("item %d is not a headline item: %+v", i, it)
 		}
 	}
-	if read, skipped := tx.Stats(); read != 1 || skipped != 0 {
-		t.Errorf("Stats() = %d, %d; want 1, 0", read, skipped)
-	}
+	checkStats(t, tx, 1, 0)
 	if lines := logLines(log.String(), "level=WARN"); len(lines) > 0 {
 		t.Errorf("warnings for the seed: %q", lines)
 	}
@@ -309,9 +254,7 @@ func TestTextFetchProblemFiles(t *testing.T) {
 	if lines := logLines(log, "file=bad-date.txt", "key=date"); len(lines) != 1 {
 		t.Errorf("bad date warning does not name the key:\n%s", log)
 	}
-	if read, skipped := tx.Stats(); read != 6 || skipped != 8 {
-		t.Errorf("Stats() = %d, %d; want 6, 8", read, skipped)
-	}
+	checkStats(t, tx, 6, 8)
 }
 
 func TestTextFetchUnreadableFile(t *testing.T) {
@@ -361,18 +304,8 @@ func TestTextFetchErrors(t *testing.T) {
 			tx, _ := newTestText(dir)
 			tt.change(tx)
 			items, err := tx.Fetch(t.Context())
-			if err == nil {
-				t.Fatalf("Fetch = %d items, want error", len(items))
-			}
-			if !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("error %q, want it to contain %q", err, tt.wantErr)
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("error %v is not %v", err, tt.is)
-			}
-			if read, skipped := tx.Stats(); read != 0 || skipped != 0 {
-				t.Errorf("Stats() = %d, %d after a failed Fetch, want 0, 0", read, skipped)
-			}
+			checkFetchError(t, items, err, tt.wantErr, tt.is)
+			checkStats(t, tx, 0, 0)
 		})
 	}
 }
@@ -381,8 +314,7 @@ func TestTextFetchCanceled(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{"a.txt": "A.\n"})
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	ctx := canceledContext(t)
 	tx, _ := newTestText(root)
 	if _, err := tx.Fetch(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Fetch error = %v, want context.Canceled", err)
@@ -425,36 +357,16 @@ func TestTextFetchStableIDs(t *testing.T) {
 		"2026/03/Été 26.txt":  "Summer body.\n",
 		"2026/04/council.txt": "Council body.\n\nRail news\n",
 	}
-	a, b := t.TempDir(), t.TempDir()
-	writeTree(t, a, files)
-	writeTree(t, b, files)
-	// Give the copy other modification times, as a fresh checkout would.
-	later := time.Now().Add(48 * time.Hour)
-	err := filepath.WalkDir(b, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Chtimes(p, later, later)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoCopies(t, files)
 	var got [2][]feed.Item
 	for i, root := range []string{a, b} {
 		tx, _ := newTestText(root)
+		var err error
 		if got[i], err = tx.Fetch(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(got[0]) != 5 {
-		t.Fatalf("got %d items, want 5", len(got[0]))
-	}
-	for i := range got[0] {
-		x, y := got[0][i], got[1][i]
-		if x.ID != y.ID || x.Link != y.Link {
-			t.Errorf("item %d: ID, Link %q, %q in one copy, %q, %q in the other", i, x.ID, x.Link, y.ID, y.Link)
-		}
-	}
+	checkSameIdentity(t, got, 5)
 }
 
 func TestTextFetchGolden(t *testing.T) {
@@ -464,26 +376,7 @@ func TestTextFetchGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got bytes.Buffer
-	enc := json.NewEncoder(&got)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "\t")
-	if err := enc.Encode(items); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "articles.golden")
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("items differ from %s (run with -update to accept):\n%s", golden, got.Bytes())
-	}
+	checkGolden(t, filepath.Join("testdata", "articles.golden"), items)
 	if lines := logLines(buf.String(), "level=WARN", "file=briefs.txt", "no article body"); len(lines) != 1 {
 		t.Errorf("want a warning for the headline-only briefs.txt:\n%s", buf)
 	}

@@ -46,16 +46,9 @@ type textFile struct {
 	article bool
 }
 
-// warning is a problem in a file that does not stop it from publishing.
-type warning struct {
-	// key is the header key concerned, in lower case, or "".
-	key    string
-	reason string
-}
-
 // parseText reads one article file. A non-nil error says why the file
 // yields nothing; warnings are returned either way.
-func parseText(data []byte) (textFile, []warning, error) {
+func parseText(data []byte) (textFile, []lineWarning, error) {
 	text, warns, err := decodeText(data)
 	if err != nil {
 		return textFile{}, warns, err
@@ -67,7 +60,7 @@ func parseText(data []byte) (textFile, []warning, error) {
 		blocks = blocks[1:]
 	} else if len(blocks) == 1 && allHeadlines(blocks[0]) {
 		f.headlines = collapseAll(blocks[0])
-		warns = append(warns, warning{reason: "no article body"})
+		warns = append(warns, lineWarning{reason: "no article body"})
 		return f, warns, nil
 	}
 	if len(blocks) >= 2 && allHeadlines(blocks[len(blocks)-1]) {
@@ -87,12 +80,12 @@ func parseText(data []byte) (textFile, []warning, error) {
 // decodeText turns file bytes into clean text with LF line endings. Invalid
 // UTF-8 is taken for Windows-1252, the usual encoding of text that is not
 // UTF-8, and reported.
-func decodeText(data []byte) (string, []warning, error) {
+func decodeText(data []byte) (string, []lineWarning, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return "", nil, errors.New("contains NUL bytes (binary or UTF-16?)")
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	var warns []warning
+	var warns []lineWarning
 	var s string
 	if utf8.Valid(data) {
 		s = string(data)
@@ -102,7 +95,7 @@ func decodeText(data []byte) (string, []warning, error) {
 		if err != nil {
 			return "", nil, fmt.Errorf("decode as Windows-1252: %w", err)
 		}
-		warns = append(warns, warning{reason: "not valid UTF-8; decoded as Windows-1252"})
+		warns = append(warns, lineWarning{reason: "not valid UTF-8; decoded as Windows-1252"})
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
@@ -170,14 +163,14 @@ func isHeader(block []string) bool {
 
 // readHeader fills f from a header block and reports values it could not
 // use. The first occurrence of a key wins.
-func (f *textFile) readHeader(block []string) []warning {
-	var warns []warning
+func (f *textFile) readHeader(block []string) []lineWarning {
+	var warns []lineWarning
 	seen := map[string]bool{}
 	for _, line := range block {
 		key, value, _ := headerLine(line)
 		value = feed.CollapseSpace(feed.CleanText(value))
 		if seen[key] {
-			warns = append(warns, warning{key: key, reason: "repeated header key; later value ignored"})
+			warns = append(warns, lineWarning{key: key, reason: "repeated header key; later value ignored"})
 			continue
 		}
 		seen[key] = true
@@ -191,13 +184,13 @@ func (f *textFile) readHeader(block []string) []warning {
 			f.summary = value
 		case "id":
 			if uriScheme.MatchString(value) && !absoluteURI(value) {
-				warns = append(warns, warning{key: key, reason: fmt.Sprintf("id %q is not a valid URI; used as a local name", value)})
+				warns = append(warns, lineWarning{key: key, reason: fmt.Sprintf("id %q is not a valid URI; used as a local name", value)})
 			}
 			f.id = value
 		case "date", "updated":
 			t, err := ParseDate(value)
 			if err != nil {
-				warns = append(warns, warning{key: key, reason: err.Error()})
+				warns = append(warns, lineWarning{key: key, reason: err.Error()})
 				continue
 			}
 			if key == "date" {
@@ -207,14 +200,14 @@ func (f *textFile) readHeader(block []string) []warning {
 			}
 		case "link":
 			if !httpURL(value) {
-				warns = append(warns, warning{key: key, reason: fmt.Sprintf("link %q is not an absolute http(s) URL", value)})
+				warns = append(warns, lineWarning{key: key, reason: fmt.Sprintf("link %q is not an absolute http(s) URL", value)})
 				continue
 			}
 			f.link = value
 		case "tags":
 			f.tags = splitTags(value)
 		case "author":
-			var w []warning
+			var w []lineWarning
 			f.authors, w = parseAuthors(value)
 			warns = append(warns, w...)
 		}
@@ -254,9 +247,9 @@ func splitTags(s string) []string {
 
 // parseAuthors reads a comma-separated list of "Name <email>", "Name" or a
 // bare e-mail address.
-func parseAuthors(s string) ([]feed.Person, []warning) {
+func parseAuthors(s string) ([]feed.Person, []lineWarning) {
 	var people []feed.Person
-	var warns []warning
+	var warns []lineWarning
 	for a := range strings.SplitSeq(s, ",") {
 		a = strings.TrimSpace(a)
 		var p feed.Person
@@ -269,7 +262,7 @@ func parseAuthors(s string) ([]feed.Person, []warning) {
 			if isEmail(email) {
 				p.Email = email
 			} else if email != "" {
-				warns = append(warns, warning{key: "author", reason: fmt.Sprintf("%q is not an e-mail address", email)})
+				warns = append(warns, lineWarning{key: "author", reason: fmt.Sprintf("%q is not an e-mail address", email)})
 			}
 		case isEmail(a):
 			p.Email = a

@@ -10,10 +10,7 @@ import (
 	"github.com/feedpub/feedpub/feed"
 )
 
-const (
-	testPrefix = "tag:news.example.com,2026-01-01:"
-	testLink   = "http://127.0.0.1:8080/items/{slug}"
-)
+const testLink = "http://127.0.0.1:8080/items/{slug}"
 
 // testText is a Text configured as the tests expect, without a folder.
 func testText() *Text {
@@ -358,7 +355,7 @@ func TestParseArticle(t *testing.T) {
 
 // checkWarning fails t unless some warning's reason contains want, or,
 // when want is "", unless there is no warning at all.
-func checkWarning(t *testing.T, warns []warning, want string) {
+func checkWarning(t *testing.T, warns []lineWarning, want string) {
 	t.Helper()
 	if want == "" {
 		if len(warns) > 0 {

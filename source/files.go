@@ -1,0 +1,228 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// The sources that read local files (Text, Markdown, JSONItems) share the
+// helpers below, so that they walk folders, read files, count and report
+// problems in the same way and with the same messages.
+
+// checkFolder validates the folder and glob of a source that walks one.
+func checkFolder(root, glob string) error {
+	if root == "" {
+		return errors.New("no folder configured")
+	}
+	if _, err := path.Match(glob, ""); err != nil {
+		return fmt.Errorf("glob %q: %w", glob, err)
+	}
+	return nil
+}
+
+// globMatch returns a match function for walkFiles that accepts the base
+// names glob matches, as path.Match does.
+func globMatch(glob string) func(name string) bool {
+	return func(name string) bool {
+		ok, _ := path.Match(glob, name)
+		return ok
+	}
+}
+
+// walkFiles calls visit, in lexical order, for every file below dir whose
+// base name match accepts, with its path and its path relative to dir in
+// forward slashes: names starting with "." are passed over and such
+// folders not entered, a folder that cannot be read is logged and
+// skipped, and symbolic links to folders are not entered. It fails when
+// dir cannot be read as a folder or when ctx ends.
+func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName string,
+	match func(name string) bool, visit func(p, rel string)) error {
+	root, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		var info fs.FileInfo
+		if info, err = os.Stat(root); err == nil && !info.IsDir() {
+			err = errors.New("not a directory")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
+	}
+	rel := func(p string) string {
+		r, err := filepath.Rel(root, p)
+		if err != nil {
+			return filepath.ToSlash(p)
+		}
+		return filepath.ToSlash(r)
+	}
+	var rootErr error
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			if p == root {
+				rootErr = err
+				return err
+			}
+			log.Warn("folder skipped", "source", sourceName, "folder", rel(p), "reason", pathCause(err).Error())
+			return nil
+		}
+		if p == root {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && match(d.Name()) {
+			visit(p, rel(p))
+		}
+		return nil
+	})
+	if rootErr != nil {
+		return fmt.Errorf("read folder %s: %w", dir, pathCause(rootErr))
+	}
+	return err
+}
+
+// errNotFile says a path names a folder (through a symbolic link), which
+// is passed over without a warning.
+var errNotFile = errors.New("not a file")
+
+// readLimited reads the file at p, refusing what is not a regular file or
+// is larger than limit bytes. The size is checked again while reading, in
+// case the file grew after it was listed.
+func readLimited(p string, limit int64) ([]byte, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
+	}
+	if info.IsDir() {
+		return nil, errNotFile
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("too large: %d bytes, limit %d", info.Size(), limit)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
+	}
+	defer f.Close()
+	// Read what Stat announced in one go; a file that grew since is
+	// still caught by the limit.
+	buf := bytes.NewBuffer(make([]byte, 0, info.Size()+1))
+	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
+	data := buf.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("too large: more than %d bytes", limit)
+	}
+	return data, nil
+}
+
+// pathCause strips the operation and path from a *fs.PathError, for
+// messages that name the path themselves.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// sizeLimit returns n, or def when n is zero or less.
+func sizeLimit(n, def int64) int64 {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
+// fileCounts holds the counts a source's Stats method reports.
+type fileCounts struct {
+	mu            sync.Mutex
+	read, skipped int
+}
+
+func (c *fileCounts) get() (read, skipped int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.read, c.skipped
+}
+
+func (c *fileCounts) set(read, skipped int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.read, c.skipped = read, skipped
+}
+
+// orDiscard returns log, or a logger that discards everything when log is
+// nil.
+func orDiscard(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
+}
+
+// lineWarning is a problem in a file that does not stop it, or the item
+// concerned, from publishing. line is the line to blame, or 0 when none
+// is; key names the header or front matter key or the JSON field
+// concerned (a header key in lower case), or is "".
+type lineWarning struct {
+	line   int
+	key    string
+	reason string
+}
+
+// lineError is an error that stops a file or item from publishing, and
+// the line to blame.
+type lineError struct {
+	line int
+	key  string
+	err  error
+}
+
+func (e *lineError) Error() string { return e.err.Error() }
+func (e *lineError) Unwrap() error { return e.err }
+
+// problemAt turns an error into a warning, keeping the line and key of a
+// *lineError.
+func problemAt(err error) lineWarning {
+	if le, ok := errors.AsType[*lineError](err); ok {
+		return lineWarning{line: le.line, key: le.key, reason: le.err.Error()}
+	}
+	return lineWarning{reason: err.Error()}
+}
+
+// logFileProblem logs a warning about a file with the fixed keys
+// "source", "file", "line" (when known), keyName (when w names one) and
+// "reason".
+func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
+	args := []any{"source", sourceName, "file", file}
+	if w.line > 0 {
+		args = append(args, "line", w.line)
+	}
+	if w.key != "" {
+		args = append(args, keyName, w.key)
+	}
+	args = append(args, "reason", w.reason)
+	log.Warn(msg, args...)
+}
