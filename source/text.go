@@ -325,11 +325,17 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 	if link == "" {
 		link = fillLink(t.LinkTemplate, t.SourceName, slugPath(strings.TrimSuffix(relpath, path.Ext(relpath))))
 	}
+	// The summary is the lead paragraph's, as Normalize would derive it
+	// from the HTML; made here from the text, it spares that parse.
+	summary := f.summary
+	if summary == "" && len(f.paragraphs) > 0 {
+		summary = feed.Summarize(f.paragraphs[0], feed.SummaryMax)
+	}
 	return feed.Item{
 		ID:          id,
 		Title:       title,
 		Link:        link,
-		Summary:     f.summary,
+		Summary:     summary,
 		ContentHTML: feed.ParagraphsHTML(f.paragraphs),
 		Authors:     f.authors,
 		Categories:  f.tags,

@@ -72,7 +72,7 @@ func TestParseArticle(t *testing.T) {
 				if it.ID != testPrefix+"wire/story.txt" || it.Link != "http://127.0.0.1:8080/items/story" {
 					t.Errorf("ID, Link = %q, %q", it.ID, it.Link)
 				}
-				if !it.Published.IsZero() || it.Summary != "" || it.Source != "wire" {
+				if !it.Published.IsZero() || it.Summary != "The council approved the budget on Tuesday. It was close." || it.Source != "wire" {
 					t.Errorf("Published, Summary, Source = %v, %q, %q", it.Published, it.Summary, it.Source)
 				}
 			},
