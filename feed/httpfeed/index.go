@@ -81,8 +81,11 @@ type indexFormat struct {
 // renderIndex renders the index page of s. It runs once per swapped
 // snapshot; requests only ever get the stored bytes.
 func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
+	// Titles come from configuration and sources; the page gets the same
+	// cleaning as the feeds, so no control character reaches a browser
+	// or a terminal.
 	page := indexPage{
-		Title:     siteTitle,
+		Title:     feed.CollapseSpace(feed.CleanText(siteTitle)),
 		BuiltISO:  s.built.UTC().Format(time.RFC3339),
 		BuiltText: s.built.UTC().Format("2 January 2006, 15:04 MST"),
 	}
@@ -91,8 +94,8 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 			page.Feeds = append(page.Feeds, indexFeed{name: d.Feed, Title: d.Feed})
 		}
 		f := &page.Feeds[len(page.Feeds)-1]
-		if f.Title == f.name && d.Title != "" {
-			f.Title = d.Title
+		if t := feed.CollapseSpace(feed.CleanText(d.Title)); f.Title == f.name && t != "" {
+			f.Title = t
 		}
 		f.Formats = append(f.Formats, indexFormat{
 			Label:    formatLabel(d.Format),
