@@ -21,7 +21,6 @@ import (
 	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
-	"github.com/feedpub/feedpub/feed/ledger"
 	"github.com/feedpub/feedpub/feed/publish"
 )
 
@@ -242,16 +241,7 @@ func (s *server) build(ctx context.Context, reason string) error {
 
 func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	start := time.Now()
-	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
-	if err != nil {
-		return fmt.Errorf("open ledger: %w", err)
-	}
-	defer led.Close()
-	b, err := newBuilder(cfg, led, s.logger)
-	if err != nil {
-		return err
-	}
-	res, err := b.Build(ctx)
+	res, err := buildSite(ctx, cfg, s.logger, ledgerLockWait)
 	if err != nil {
 		return err
 	}
@@ -268,6 +258,7 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	}
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
+	s.handler.ObserveSources(res.Degraded)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }

@@ -105,6 +105,9 @@ type Handler struct {
 	lastSuccess time.Time
 	lastFailure time.Time
 	lastError   string
+	// degraded maps each source that failed in the last build, and
+	// whose last good items were published, to its error.
+	degraded map[string]string
 }
 
 // state is what one Swap installs: the snapshot and everything derived
@@ -342,6 +345,23 @@ func (h *Handler) ObserveBuild(took time.Duration, items map[string]int, err err
 	h.markSuccess(now)
 }
 
+// ObserveSources records the sources a successful build had to publish
+// from their last good items (nil or empty: none). /healthz lists them, and
+// feedpub_source_failures_total counts each failure by source.
+func (h *Handler) ObserveSources(degraded map[string]error) {
+	var m map[string]string
+	for name, err := range degraded {
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[name] = err.Error()
+		h.m.sourceFailures.WithLabelValues(name).Inc()
+	}
+	h.mu.Lock()
+	h.degraded = m
+	h.mu.Unlock()
+}
+
 // markSuccess moves the last successful build time forward to t; it never
 // moves it back, so a late Swap of an older snapshot does not make the
 // service look staler than it is.
@@ -531,6 +551,10 @@ type health struct {
 	Documents   int    `json:"documents"`
 	LastFailure string `json:"last_failure,omitempty"`
 	LastError   string `json:"last_error,omitempty"`
+	// Degraded lists the sources that failed in the last build and were
+	// published from their last good items: the service is up, but part
+	// of what it serves is not fresh.
+	Degraded map[string]string `json:"degraded_sources,omitempty"`
 }
 
 // serveHealth reports "ok", or 503 with "starting" before the first Swap
@@ -541,6 +565,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	now := h.now()
 	h.mu.Lock()
 	last, lastFailure, lastError := h.lastSuccess, h.lastFailure, h.lastError
+	degraded := h.degraded
 	h.mu.Unlock()
 
 	body := health{Status: "ok"}
@@ -561,6 +586,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 		body.LastFailure = lastFailure.UTC().Format(time.RFC3339)
 		body.LastError = lastError
 	}
+	body.Degraded = degraded
 
 	out, err := json.Marshal(body)
 	if err != nil {

@@ -995,3 +995,31 @@ func BenchmarkNewSnapshot(b *testing.B) {
 		}
 	}
 }
+
+func TestHealthzListsDegradedSources(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	h := New(Options{Registerer: reg, Gatherer: reg})
+	snap, err := NewSnapshot([]Document{{Feed: "news", Title: "N", Format: feed.RSS, Body: []byte("<rss/>"), Modified: time.Unix(1e9, 0), SelfURL: "http://x/news.rss"}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Swap(snap)
+	h.ObserveSources(map[string]error{"partner": errors.New("connection refused")})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"degraded_sources":{"partner":"connection refused"}`) {
+		t.Errorf("healthz with a degraded source: %d %s", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `feedpub_source_failures_total{source="partner"} 1`) {
+		t.Errorf("metrics do not count the failure:\n%s", rec.Body.String())
+	}
+	h.ObserveSources(nil)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if strings.Contains(rec.Body.String(), "degraded") {
+		t.Errorf("a recovered source is still listed: %s", rec.Body.String())
+	}
+}

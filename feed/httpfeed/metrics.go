@@ -17,6 +17,9 @@ type metrics struct {
 	lastSuccess   prometheus.Gauge
 	requests      *prometheus.CounterVec
 	bytes         *prometheus.CounterVec
+	// sourceFailures counts builds in which a source failed and its last
+	// good items were published instead.
+	sourceFailures *prometheus.CounterVec
 }
 
 // Values of the format label for requests that are not for a feed
@@ -63,6 +66,10 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 			Name: "feedpub_http_response_bytes_total",
 			Help: "Bytes of feed document bodies sent, after content coding, by feed and format.",
 		}, []string{"feed", "format"})),
+		sourceFailures: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedpub_source_failures_total",
+			Help: "Builds in which a source failed and its last good items were published, by source.",
+		}, []string{"source"})),
 	}
 }
 
