@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 )
 
 // Fingerprints let a build tell, from file metadata alone, that no source
@@ -42,24 +44,44 @@ func (j *JSONItems) Fingerprint(ctx context.Context) (string, error) {
 }
 
 func treeFingerprint(ctx context.Context, root, sourceName string, match func(string) bool, settings string) (string, error) {
-	h := sha256.New()
-	h.Write([]byte(settings))
+	var files []filePath
 	err := walkFiles(ctx, root, slog.New(slog.DiscardHandler), sourceName, match, func(p, rel string) {
-		fileFingerprint(h, p, rel)
+		files = append(files, filePath{abs: p, rel: rel})
 	})
 	if err != nil {
 		return "", fmt.Errorf("source %s: %w", sourceName, err)
 	}
+	// Stat the files on every CPU; the lines are hashed in walk order.
+	lines := make([]string, len(files))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := k; i < len(files); i += workers {
+				lines[i] = fileLine(files[i].abs, files[i].rel)
+			}
+		}()
+	}
+	wg.Wait()
+	h := sha256.New()
+	h.Write([]byte(settings))
+	for _, l := range lines {
+		h.Write([]byte(l))
+	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// fileFingerprint adds one file: Stat follows symbolic links, as reading
-// the file does.
-func fileFingerprint(h hash.Hash, p, rel string) {
+// fileFingerprint adds one file to h.
+func fileFingerprint(h hash.Hash, p, rel string) { h.Write([]byte(fileLine(p, rel))) }
+
+// fileLine describes one file for a fingerprint: Stat follows symbolic
+// links, as reading the file does.
+func fileLine(p, rel string) string {
 	info, err := os.Stat(p)
 	if err != nil {
-		fmt.Fprintf(h, "%s\x00unreadable\n", rel)
-		return
+		return rel + "\x00unreadable\n"
 	}
-	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%o\n", rel, info.Size(), info.ModTime().UnixNano(), info.Mode())
+	return fmt.Sprintf("%s\x00%d\x00%d\x00%o\n", rel, info.Size(), info.ModTime().UnixNano(), info.Mode())
 }
