@@ -35,44 +35,6 @@ import (
 	"github.com/feedpub/feedpub/feed"
 )
 
-// secStartServe is startServe with a configuration of the test's own:
-// config is the whole feedpub.yaml, without the schedule, which is added.
-func secStartServe(t *testing.T, config, schedule string, files map[string]string) *served {
-	t.Helper()
-	dir := t.TempDir()
-	files["feedpub.yaml"] = config + "schedule: \"" + schedule + "\"\n"
-	writeFiles(t, dir, files)
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &served{t: t, dir: dir, stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
-	stdout := &syncBuffer{}
-	go func() {
-		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0", "-grace", "5s"}, stdout, s.stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			t.Error("serve did not stop within 10s")
-		}
-	})
-	addr := regexp.MustCompile(`serving on (http://\S+/)`)
-	waitFor(t, "the address", 10*time.Second, func() bool {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			t.Fatalf("serve exited: %v\n%s", err, s.stderr.String())
-		default:
-		}
-		if m := addr.FindStringSubmatch(stdout.String()); m != nil {
-			s.base = m[1]
-			return true
-		}
-		return false
-	})
-	return s
-}
-
 // secAddr is the host:port the server listens on.
 func secAddr(s *served) string {
 	return strings.TrimSuffix(strings.TrimPrefix(s.base, "http://"), "/")
@@ -789,7 +751,7 @@ func TestServeHostileMarkup(t *testing.T) {
 			"date": "2026-01-02T11:00:00Z",
 		}),
 	}
-	s := secStartServe(t, cfg, "@every 1h", files)
+	s := startServeConfig(t, cfg, "@every 1h", files)
 	secWaitServing(s)
 	if strings.Contains(s.stderr.String(), "source degraded") {
 		t.Errorf("a remote source failed:\n%s", s.stderr.String())

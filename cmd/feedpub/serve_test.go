@@ -50,8 +50,15 @@ type served struct {
 
 func startServe(t *testing.T, schedule string, files map[string]string) *served {
 	t.Helper()
+	return startServeConfig(t, minimalConfig, schedule, files)
+}
+
+// startServeConfig is startServe with a configuration of the test's own:
+// config is the whole feedpub.yaml but for the schedule, which is added.
+func startServeConfig(t *testing.T, config, schedule string, files map[string]string) *served {
+	t.Helper()
 	dir := t.TempDir()
-	files["feedpub.yaml"] = minimalConfig + "schedule: \"" + schedule + "\"\n"
+	files["feedpub.yaml"] = config + "schedule: \"" + schedule + "\"\n"
 	writeFiles(t, dir, files)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{t: t, dir: dir, stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
