@@ -189,7 +189,9 @@ func absoluteURL(ref string, base *url.URL) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return "", fmt.Errorf("%q is not an http(s) URL", ref)
 	}
-	return u.String(), nil
+	// url.Parse lets spaces and quotes through in queries and fragments;
+	// a link must not carry them raw.
+	return escapeIRI(u.String()), nil
 }
 
 // LeadText returns the plain text of the first block of an HTML fragment
