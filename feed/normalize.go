@@ -116,14 +116,18 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 }
 
 // escapeIRI percent-encodes the ASCII characters an IRI cannot hold
-// (space, quotes, angle brackets and the like), so that an id taken from
+// (space, quotes, angle brackets, a second '#' and the like), so that an id taken from
 // a source is a valid Atom id and stays the same id every time.
 func escapeIRI(s string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
+	fragment := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x80 || iriASCII(c) {
+		// Only the first '#' starts the fragment; one inside it is data.
+		ok := c >= 0x80 || iriASCII(c) && !(c == '#' && fragment)
+		fragment = fragment || c == '#'
+		if ok {
 			if b.Len() > 0 {
 				b.WriteByte(c)
 			}
