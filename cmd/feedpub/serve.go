@@ -212,6 +212,10 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 		cfg.Listen = old.Listen
 	}
 	s.cfg.Store(cfg)
+	// The index page is rendered with each snapshot: have the reload's
+	// build swap one in even when the feeds come out the same.
+	s.handler.SetSiteTitle(cfg.Title)
+	s.served.Store(false)
 	entry, err = s.scheduleBuilds(c, ctx, cfg, entry)
 	if err != nil {
 		s.logger.Error("configuration reload: schedule refused", "error", err)

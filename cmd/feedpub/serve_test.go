@@ -222,6 +222,10 @@ func TestServeReloadAndShutdown(t *testing.T) {
 		_, body := s.get("/news.json", nil)
 		return bytes.Contains(body, []byte("Renamed News"))
 	})
+	waitFor(t, "the reloaded title on the index page", 10*time.Second, func() bool {
+		_, body := s.get("/", nil)
+		return bytes.Contains(body, []byte("<h1>Renamed News</h1>"))
+	})
 
 	s.stop()
 	select {

@@ -235,7 +235,10 @@ func (h *Handler) Swap(s *Snapshot) {
 			{"Link", []string{h.links(d.SelfURL)}},
 		})
 	}
-	page, err := renderIndex(s, h.siteTitle)
+	h.mu.Lock()
+	title := h.siteTitle
+	h.mu.Unlock()
+	page, err := renderIndex(s, title)
 	if err != nil {
 		// The template is fixed and its data plain strings, so this is a
 		// bug; the feeds themselves are still worth serving.
@@ -343,6 +346,17 @@ func (h *Handler) ObserveBuild(took time.Duration, items map[string]int, err err
 		h.m.feedItems.WithLabelValues(name).Set(float64(n))
 	}
 	h.markSuccess(now)
+}
+
+// SetSiteTitle changes the title heading the index page, from the next
+// Swap on, as when the configuration is reloaded. Empty means "Feeds".
+func (h *Handler) SetSiteTitle(title string) {
+	if title == "" {
+		title = "Feeds"
+	}
+	h.mu.Lock()
+	h.siteTitle = title
+	h.mu.Unlock()
 }
 
 // ObserveSources records the sources a successful build had to publish
