@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
+
+	"github.com/feedpub/feedpub/internal/par"
 )
 
 // Fingerprints let a build tell, from file metadata alone, that no source
@@ -53,18 +53,7 @@ func treeFingerprint(ctx context.Context, root, sourceName string, match func(st
 	}
 	// Stat the files on every CPU; the lines are hashed in walk order.
 	lines := make([]string, len(files))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := k; i < len(files); i += workers {
-				lines[i] = fileLine(files[i].abs, files[i].rel)
-			}
-		}()
-	}
-	wg.Wait()
+	par.For(len(files), func(i int) { lines[i] = fileLine(files[i].abs, files[i].rel) })
 	h := sha256.New()
 	h.Write([]byte(settings))
 	for _, l := range lines {

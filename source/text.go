@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/par"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -131,20 +130,9 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 		return fmt.Errorf("source %s: %w", t.SourceName, err)
 	}
 	results := make([]parsed, parseChunk)
-	workers := runtime.GOMAXPROCS(0)
 	for lo := 0; lo < len(paths); lo += parseChunk {
 		chunk := paths[lo:min(lo+parseChunk, len(paths))]
-		var wg sync.WaitGroup
-		for k := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := k; i < len(chunk); i += workers {
-					results[i] = t.parseFile(chunk[i])
-				}
-			}()
-		}
-		wg.Wait()
+		par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
 		for i := range chunk {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("source %s: %w", t.SourceName, err)

@@ -19,13 +19,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/internal/par"
 )
 
 // Source yields the items of one configured source. It is the interface
@@ -244,21 +243,12 @@ func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed
 	out := make([]feed.Item, len(items))
 	hashes := make([]string, len(items))
 	errs := make([]error, len(items))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := k; i < len(items); i += workers {
-				out[i], errs[i] = feed.Normalize(items[i], base)
-				if errs[i] == nil {
-					hashes[i] = feed.Hash(out[i])
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	par.For(len(items), func(i int) {
+		out[i], errs[i] = feed.Normalize(items[i], base)
+		if errs[i] == nil {
+			hashes[i] = feed.Hash(out[i])
+		}
+	})
 	kept, skipped := 0, 0
 	for i := range out {
 		if errs[i] != nil {
