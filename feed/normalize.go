@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/html"
 )
@@ -50,16 +51,15 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		// strings after lower-casing them: write the canonical form.
 		out.ID = u.Scheme + out.ID[i:]
 	}
-	lead := ""
-	if out.ContentHTML != "" {
-		lead = LeadText(out.ContentHTML)
-	}
-	if out.Summary == "" {
-		out.Summary = lead
+	// The lead is parsed out of the HTML only when it is needed: most
+	// sources give a summary and a title.
+	if out.Summary == "" && out.ContentHTML != "" {
+		out.Summary = LeadText(out.ContentHTML)
 	}
 	out.Summary = Summarize(out.Summary, SummaryMax)
 	if out.Title == "" {
-		out.Title = DeriveTitle(cmp.Or(out.Summary, lead))
+		// An empty summary here means the content has no text either.
+		out.Title = DeriveTitle(out.Summary)
 	}
 	if out.Title == "" {
 		return Item{}, fmt.Errorf("item %s: no title and no text to derive one from", out.ID)
@@ -277,7 +277,9 @@ func Hash(it Item) string {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
 		h.Write(n[:])
-		h.Write([]byte(s))
+		// io.Writer promises not to modify what it is given, so the
+		// string's bytes are handed over without a copy.
+		h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 	}
 	field(it.ID)
 	field(it.Title)

@@ -45,10 +45,16 @@ func XMLChar(r rune) bool {
 // XMLChar refuses removed. It is idempotent.
 func CleanText(s string) string {
 	// Fast path: text that is already clean, the common case, is checked
-	// in one pass and returned as it is. ASCII is checked byte by byte and
-	// is NFC by definition; other text is decoded and checked for NFC.
-	ascii := true
+	// in one pass and returned as it is. Printable ASCII is checked a word
+	// at a time; other runes are decoded, checked, and looked up among the
+	// runes that keep text in NFC whatever surrounds them.
+	var safe *[0x10000 / 64]uint64
+	checkNFC := false
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && printable8(load8(s, i)) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
@@ -57,14 +63,19 @@ func CleanText(s string) string {
 			i++
 			continue
 		}
-		ascii = false
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if (r == utf8.RuneError && size == 1) || !XMLChar(r) {
 			return cleanSlow(s)
 		}
+		if !checkNFC {
+			if safe == nil {
+				safe = nfcSafe()
+			}
+			checkNFC = !nfcSafeRune(safe, r)
+		}
 		i += size
 	}
-	if ascii || norm.NFC.IsNormalString(s) {
+	if !checkNFC || norm.NFC.IsNormalString(s) {
 		return s
 	}
 	return norm.NFC.String(s)
@@ -87,9 +98,17 @@ func cleanSlow(s string) string {
 // CollapseSpace replaces every run of white space in s with one space and
 // trims both ends.
 func CollapseSpace(s string) string {
-	// Most text is already collapsed: check before building a copy.
+	// Most text is already collapsed: check before building a copy, a
+	// word at a time where the text is printable ASCII.
 	prevSpace := true
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			if ok, endsSpace := collapsed8(load8(s, i), prevSpace); ok {
+				prevSpace = endsSpace
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			sp := asciiSpace[c]

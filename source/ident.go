@@ -134,7 +134,29 @@ func fillLink(template, sourceName, slug string) string {
 	if template == "" {
 		return ""
 	}
-	return strings.NewReplacer("{slug}", slug, "{source}", url.PathEscape(sourceName)).Replace(template)
+	// Both placeholders are replaced in one pass, so that a slug that
+	// happens to contain "{source}" stays as it is.
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(template, '{')
+		if i < 0 {
+			b.WriteString(template)
+			return b.String()
+		}
+		b.WriteString(template[:i])
+		template = template[i:]
+		switch {
+		case strings.HasPrefix(template, "{slug}"):
+			b.WriteString(slug)
+			template = template[len("{slug}"):]
+		case strings.HasPrefix(template, "{source}"):
+			b.WriteString(url.PathEscape(sourceName))
+			template = template[len("{source}"):]
+		default:
+			b.WriteByte('{')
+			template = template[1:]
+		}
+	}
 }
 
 // usablePerson drops an email that is not an address and a URL that is not

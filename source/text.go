@@ -249,12 +249,14 @@ func (w *textWalk) publish(rel string, r *parsed) error {
 		if w.lines[h] {
 			continue
 		}
-		w.lines[h] = true
+		// h shares the file's whole text: the map keeps a copy of the
+		// line alone, or every file would stay in memory to the end.
+		w.lines[strings.Clone(h)] = true
 		title, key, ok := headlineTitle(h)
 		if !ok || w.headlines[key] {
 			continue
 		}
-		w.headlines[key] = true
+		w.headlines[strings.Clone(key)] = true
 		item := w.t.headlineItem(title, key)
 		if prev, dup := w.ids[item.ID]; dup {
 			logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/feedpub/feedpub/feed"
 	"golang.org/x/text/encoding/charmap"
@@ -88,7 +89,9 @@ func decodeText(data []byte) (string, []lineWarning, error) {
 	var warns []lineWarning
 	var s string
 	if utf8.Valid(data) {
-		s = string(data)
+		// data is the file's own buffer, never written again: the text
+		// shares it rather than copying every article once more.
+		s = unsafe.String(unsafe.SliceData(data), len(data))
 	} else {
 		var err error
 		s, err = charmap.Windows1252.NewDecoder().String(string(data))

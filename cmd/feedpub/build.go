@@ -20,6 +20,8 @@ configuration error.
 `, stderr)
 	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
 	wait := fs.Duration("wait", ledgerLockWait, "how long to wait for another build that holds the ledger")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file`, for 'go tool pprof'")
+	memProfile := fs.String("memprofile", "", "write a heap profile taken at the end of the build to `file`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,8 +36,15 @@ configuration error.
 	if err != nil {
 		return err
 	}
+	stop, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	res, err := buildSite(ctx, cfg, logger, *wait)
+	if perr := stop(); perr != nil {
+		logger.Warn("profile not written", "error", perr)
+	}
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
