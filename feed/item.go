@@ -50,6 +50,12 @@ type Item struct {
 	Origin *Origin
 	// Source is the name of the configured source the item came from.
 	Source string
+	// Partial marks an item whose file did not change since the last
+	// build: its source sent everything but ContentHTML, which only the
+	// items a feed publishes need. Ref is the source's own reference to
+	// the item's file, for reading the content when it is needed.
+	Partial bool
+	Ref     string
 }
 
 // Enclosure is a media file attached to an item.

@@ -38,6 +38,8 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		Summary:     CollapseSpace(CleanText(it.Summary)),
 		ContentHTML: strings.TrimSpace(CleanText(it.ContentHTML)),
 		Source:      it.Source,
+		Partial:     it.Partial,
+		Ref:         it.Ref,
 		Published:   wholeSecondUTC(it.Published),
 		Updated:     wholeSecondUTC(it.Updated),
 	}

@@ -105,18 +105,24 @@ var errNotFile = errors.New("not a file")
 // is larger than limit bytes. The size is checked again while reading, in
 // case the file grew after it was listed.
 func readLimited(p string, limit int64) ([]byte, error) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
+	info, err := statFile(p)
+	return readStatted(p, info, err, limit)
+}
+
+// readStatted is readLimited for a file already stated: info and statErr
+// are what statFile returned for p.
+func readStatted(p string, info fileInfo, statErr error, limit int64) ([]byte, error) {
+	if statErr != nil {
+		return nil, fmt.Errorf("unreadable: %w", pathCause(statErr))
 	}
-	if info.IsDir() {
+	if info.mode.IsDir() {
 		return nil, errNotFile
 	}
-	if !info.Mode().IsRegular() {
+	if !info.mode.IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	if info.Size() > limit {
-		return nil, fmt.Errorf("too large: %d bytes, limit %d", info.Size(), limit)
+	if info.size > limit {
+		return nil, fmt.Errorf("too large: %d bytes, limit %d", info.size, limit)
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -125,7 +131,7 @@ func readLimited(p string, limit int64) ([]byte, error) {
 	defer f.Close()
 	// Read what Stat announced in one go; a file that grew since is
 	// still caught by the limit.
-	buf := bytes.NewBuffer(make([]byte, 0, info.Size()+1))
+	buf := bytes.NewBuffer(make([]byte, 0, info.size+1))
 	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
 	data := buf.Bytes()
 	if err != nil {

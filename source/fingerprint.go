@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 
+	"github.com/feedpub/feedpub/internal/buildctx"
 	"github.com/feedpub/feedpub/internal/par"
 )
 
@@ -19,10 +22,107 @@ import (
 // read, the path, size, modification time and mode: an edit, a new or
 // removed file, or a copy with new times all change it.
 
-// Fingerprint implements the build's fingerprint check.
+// Fingerprint implements the build's fingerprint check. The files it
+// lists and stats are kept for the Stream of the same build (the one
+// whose context carries the same buildctx token), which then does not
+// walk the folder again.
 func (t *Text) Fingerprint(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	t.listing = listing{}
+	t.mu.Unlock()
 	settings := fmt.Sprintf("text\x00%s\x00%s\x00%d\x00%s\x00%s\x00%s", t.SourceName, t.glob(), t.maxSize(), t.Headlines, t.IDPrefix, t.LinkTemplate)
-	return treeFingerprint(ctx, t.Root, t.SourceName, globMatch(t.glob()), settings)
+	// Folders that cannot be read are reported here, since the build's
+	// Stream will not walk again.
+	files, err := scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), t.logger())
+	if err != nil {
+		return "", fmt.Errorf("source %s: %w", t.SourceName, err)
+	}
+	if tok := buildctx.From(ctx); tok != nil {
+		t.mu.Lock()
+		t.listing = listing{build: tok, files: files}
+		t.mu.Unlock()
+	}
+	return fingerprintOf(settings, files), nil
+}
+
+// listing is what a Fingerprint found, for the Stream of its build.
+type listing struct {
+	build *buildctx.Token
+	files []statted
+}
+
+// takeListing returns the files Fingerprint listed in the build ctx
+// belongs to, if it did, and forgets them.
+func (t *Text) takeListing(ctx context.Context) []statted {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l := t.listing
+	t.listing = listing{}
+	if l.build == nil || l.build != buildctx.From(ctx) {
+		return nil
+	}
+	return l.files
+}
+
+// statted is a listed file and what stat said of it.
+type statted struct {
+	filePath
+	info fileInfo
+	err  error
+}
+
+// fileInfo is what a build needs of a file's fs.FileInfo, in a few words
+// rather than the whole of it: listings hold one for every file.
+type fileInfo struct {
+	size, mtime int64
+	mode        fs.FileMode
+}
+
+// statFile stats p, following symbolic links as reading does.
+func statFile(p string) (fileInfo, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fileInfo{}, err
+	}
+	return fileInfo{size: fi.Size(), mtime: fi.ModTime().UnixNano(), mode: fi.Mode()}, nil
+}
+
+// scanTree lists the files below root that match, in walk order, and stats
+// them on every CPU. Stat follows symbolic links, as reading does.
+func scanTree(ctx context.Context, root, sourceName string, match func(string) bool, log *slog.Logger) ([]statted, error) {
+	var files []statted
+	err := walkFiles(ctx, root, log, sourceName, match, func(p, rel string) {
+		files = append(files, statted{filePath: filePath{abs: p, rel: rel}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	par.For(len(files), func(i int) { files[i].info, files[i].err = statFile(files[i].abs) })
+	return files, nil
+}
+
+// fingerprintOf hashes settings and every file's path, size, modification
+// time and mode, in walk order.
+func fingerprintOf(settings string, files []statted) string {
+	h := sha256.New()
+	h.Write([]byte(settings))
+	var b []byte
+	for _, f := range files {
+		b = append(b[:0], f.rel...)
+		if f.err != nil {
+			b = append(b, "\x00unreadable\n"...)
+		} else {
+			b = append(b, 0)
+			b = strconv.AppendInt(b, f.info.size, 10)
+			b = append(b, 0)
+			b = strconv.AppendInt(b, f.info.mtime, 10)
+			b = append(b, 0)
+			b = strconv.AppendUint(b, uint64(f.info.mode), 8)
+			b = append(b, '\n')
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Fingerprint implements the build's fingerprint check.
@@ -44,33 +144,15 @@ func (j *JSONItems) Fingerprint(ctx context.Context) (string, error) {
 }
 
 func treeFingerprint(ctx context.Context, root, sourceName string, match func(string) bool, settings string) (string, error) {
-	var files []filePath
-	err := walkFiles(ctx, root, slog.New(slog.DiscardHandler), sourceName, match, func(p, rel string) {
-		files = append(files, filePath{abs: p, rel: rel})
-	})
+	files, err := scanTree(ctx, root, sourceName, match, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return "", fmt.Errorf("source %s: %w", sourceName, err)
 	}
-	// Stat the files on every CPU; the lines are hashed in walk order.
-	lines := make([]string, len(files))
-	par.For(len(files), func(i int) { lines[i] = fileLine(files[i].abs, files[i].rel) })
-	h := sha256.New()
-	h.Write([]byte(settings))
-	for _, l := range lines {
-		h.Write([]byte(l))
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return fingerprintOf(settings, files), nil
 }
 
 // fileFingerprint adds one file to h.
-func fileFingerprint(h hash.Hash, p, rel string) { h.Write([]byte(fileLine(p, rel))) }
-
-// fileLine describes one file for a fingerprint: Stat follows symbolic
-// links, as reading the file does.
-func fileLine(p, rel string) string {
-	info, err := os.Stat(p)
-	if err != nil {
-		return rel + "\x00unreadable\n"
-	}
-	return fmt.Sprintf("%s\x00%d\x00%d\x00%o\n", rel, info.Size(), info.ModTime().UnixNano(), info.Mode())
+func fileFingerprint(h hash.Hash, p, rel string) {
+	info, err := statFile(p)
+	h.Write([]byte(fingerprintOf("", []statted{{filePath: filePath{abs: p, rel: rel}, info: info, err: err}})))
 }

@@ -767,6 +767,10 @@ func TestRemoteStoredItems(t *testing.T) {
 	it := fullItem()
 	v := reflect.ValueOf(it)
 	for i := range v.NumField() {
+		switch v.Type().Field(i).Name {
+		case "Partial", "Ref":
+			continue // set by file sources for one build, never stored
+		}
 		if v.Field(i).IsZero() {
 			t.Fatalf("fullItem leaves feed.Item.%s zero: set it, and store it in storedItem", v.Type().Field(i).Name)
 		}

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/par"
 	"golang.org/x/text/unicode/norm"
@@ -64,8 +67,17 @@ type Text struct {
 	// Logger receives a warning for every file skipped or published with a
 	// problem; nil discards them.
 	Logger *slog.Logger
+	// CacheFile, when set, is the file where Stream keeps what each
+	// article file yielded, so that the next Stream reads only the files
+	// that changed and sends the articles of the others as partial
+	// items, which Complete fills in. Leave it empty for callers that
+	// need every item whole.
+	CacheFile string
 
 	counts fileCounts
+	// mu guards listing, which Fingerprint leaves for Stream.
+	mu      sync.Mutex
+	listing listing
 }
 
 var _ Source = (*Text)(nil)
@@ -120,32 +132,44 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 		emit:      emit,
 		ids:       map[string]string{},
 		headlines: map[string]bool{},
-		lines:     map[string]bool{},
+		lines:     map[uint64]bool{},
 	}
-	var paths []filePath
-	err := walkFiles(ctx, t.Root, w.log, t.SourceName, globMatch(t.glob()), func(p, rel string) {
-		paths = append(paths, filePath{abs: p, rel: rel})
-	})
-	if err != nil {
-		return fmt.Errorf("source %s: %w", t.SourceName, err)
+	paths := t.takeListing(ctx)
+	if paths == nil {
+		var err error
+		if paths, err = scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), w.log); err != nil {
+			return fmt.Errorf("source %s: %w", t.SourceName, err)
+		}
 	}
+	w.cache = t.openCache(w.log)
+	complete := false
+	defer func() { w.cache.finish(complete) }()
 	results := make([]parsed, parseChunk)
+	raws := make([][]byte, parseChunk)
 	for lo := 0; lo < len(paths); lo += parseChunk {
 		chunk := paths[lo:min(lo+parseChunk, len(paths))]
-		par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
+		if w.cache == nil {
+			par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
+		} else {
+			for i, f := range chunk {
+				raws[i] = w.cache.record(f.rel)
+			}
+			par.For(len(chunk), func(i int) { results[i] = t.readCached(chunk[i], raws[i]) })
+		}
 		for i := range chunk {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("source %s: %w", t.SourceName, err)
 			}
-			if err := w.publish(chunk[i].rel, &results[i]); err != nil {
+			if err := w.publish(chunk[i], &results[i]); err != nil {
 				return err
 			}
-			results[i] = parsed{}
+			results[i], raws[i] = parsed{}, nil
 		}
 	}
+	complete = true
 	t.counts.set(w.read, w.skipped)
 	w.log.Info("source read", "source", t.SourceName, "files", w.read, "skipped", w.skipped,
-		"articles", w.articles, "headlines", w.headlineItems, "took", time.Since(start))
+		"unchanged", w.unchanged, "articles", w.articles, "headlines", w.headlineItems, "took", time.Since(start))
 	return nil
 }
 
@@ -180,12 +204,16 @@ type textWalk struct {
 	ids map[string]string
 	// headlines holds the keys of the headlines already published.
 	headlines map[string]bool
-	// lines holds the headline lines already seen, as written.
-	lines         map[string]bool
+	// lines holds the hashes of the headline lines already seen, as
+	// written.
+	lines map[uint64]bool
+	// cache is nil without Text.CacheFile.
+	cache         *textCache
 	emit          func(feed.Item) error
 	articles      int
 	headlineItems int
 	read, skipped int
+	unchanged     int
 }
 
 // filePath names one article file.
@@ -195,31 +223,65 @@ type filePath struct{ abs, rel string }
 type parsed struct {
 	article   *feed.Item
 	headlines []string
-	warns     []lineWarning
-	notFile   bool
-	err       error
+	// lineHashes are the hashes of headlines, by which lines are
+	// deduplicated and cached.
+	lineHashes []uint64
+	warns      []lineWarning
+	notFile    bool
+	err        error
+	// cached is set instead of the fields above when the file did not
+	// change: its record stands for it, and raw is the record as stored
+	// when it is to be stored again as it is. record is the new record
+	// of a file that was parsed.
+	cached, record *fileRecord
+	raw            []byte
 }
 
 // parseFile reads and parses one article file. It runs on several
 // goroutines at once and touches no shared state.
-func (t *Text) parseFile(f filePath) parsed {
-	data, err := readLimited(f.abs, t.maxSize())
+func (t *Text) parseFile(f statted) parsed {
+	data, err := readStatted(f.abs, f.info, f.err, t.maxSize())
 	if errors.Is(err, errNotFile) {
 		return parsed{notFile: true}
 	}
 	if err != nil {
 		return parsed{err: err}
 	}
+	return t.parseData(f.filePath, data)
+}
+
+// parseData parses the bytes of one article file.
+func (t *Text) parseData(f filePath, data []byte) parsed {
 	article, headlines, warns, err := t.parseArticle(f.rel, data)
-	return parsed{article: article, headlines: headlines, warns: warns, err: err}
+	hashes := make([]uint64, len(headlines))
+	for i, h := range headlines {
+		hashes[i] = xxhash.Sum64String(h)
+	}
+	return parsed{article: article, headlines: headlines, lineHashes: hashes, warns: warns, err: err}
 }
 
 // publish logs what parsing one file found and emits its items: the
 // article, then each headline not published before.
-func (w *textWalk) publish(rel string, r *parsed) error {
+func (w *textWalk) publish(f statted, r *parsed) error {
+	rel := f.rel
 	if r.notFile {
 		w.log.Debug("symbolic link to folder not followed", "source", w.t.SourceName, "file", rel)
 		return nil
+	}
+	if rec := r.cached; rec != nil {
+		if !w.linesKnown(rec) {
+			// The file that had the text of one of this file's
+			// headlines changed or went: read this one afresh.
+			*r = w.t.readCached(f, nil)
+			return w.publish(f, r)
+		}
+		return w.publishCached(rel, r)
+	}
+	if rec := r.record; rec != nil && w.cache != nil {
+		// Stored once the walk says which headlines this file is the
+		// first to have.
+		rec.lines = make([]string, len(rec.headlines))
+		defer func() { w.cache.put(rel, encodeRecord(rec)) }()
 	}
 	for _, wn := range r.warns {
 		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
@@ -229,13 +291,7 @@ func (w *textWalk) publish(rel string, r *parsed) error {
 		return nil
 	}
 	if article := r.article; article != nil {
-		if prev, dup := w.ids[article.ID]; dup {
-			w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, prev))
-			return nil
-		}
-		w.ids[article.ID] = rel
-		w.articles++
-		if err := w.emit(*article); err != nil {
+		if ok, err := w.emitArticle(rel, *article); !ok || err != nil {
 			return err
 		}
 	}
@@ -243,33 +299,116 @@ func (w *textWalk) publish(rel string, r *parsed) error {
 	if w.t.Headlines == HeadlinesIgnore {
 		return nil
 	}
-	for _, h := range r.headlines {
+	for i, h := range r.headlines {
 		// Most repeats of a headline are byte for byte the same line:
-		// they are recognised before any folding work.
-		if w.lines[h] {
+		// they are recognised by its hash before any folding work.
+		sum := r.lineHashes[i]
+		if w.lines[sum] {
 			continue
 		}
-		// h shares the file's whole text: the map keeps a copy of the
-		// line alone, or every file would stay in memory to the end.
-		w.lines[strings.Clone(h)] = true
-		title, key, ok := headlineTitle(h)
-		if !ok || w.headlines[key] {
-			continue
+		w.lines[sum] = true
+		if r.record != nil && w.cache != nil {
+			r.record.lines[i] = h
 		}
-		w.headlines[strings.Clone(key)] = true
-		item := w.t.headlineItem(title, key)
-		if prev, dup := w.ids[item.ID]; dup {
-			logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
-				lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, prev)})
-			continue
-		}
-		w.ids[item.ID] = rel
-		w.headlineItems++
-		if err := w.emit(item); err != nil {
+		if err := w.emitHeadline(rel, h); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// publishCached emits the items of a file that did not change, from its
+// record: the article as a partial item, then the new headlines.
+func (w *textWalk) publishCached(rel string, r *parsed) error {
+	rec := r.cached
+	w.unchanged++
+	if r.raw != nil {
+		w.cache.put(rel, r.raw)
+	} else {
+		w.cache.put(rel, encodeRecord(rec))
+	}
+	for _, wn := range rec.warns {
+		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
+	}
+	if rec.skip != "" {
+		w.skip(rel, rec.skip)
+		return nil
+	}
+	if rec.article != nil {
+		article := *rec.article
+		article.Source, article.Partial, article.Ref = w.t.SourceName, true, rel
+		// Records leave out what the path gives, as newRecord does.
+		if article.ID == "" {
+			article.ID = w.t.fileID(rel)
+		}
+		if article.Link == "" {
+			article.Link = w.t.fileLink(rel)
+		}
+		if ok, err := w.emitArticle(rel, article); !ok || err != nil {
+			return err
+		}
+	}
+	w.read++
+	if w.t.Headlines == HeadlinesIgnore {
+		return nil
+	}
+	for i, sum := range rec.headlines {
+		if w.lines[sum] {
+			continue
+		}
+		w.lines[sum] = true
+		if err := w.emitHeadline(rel, rec.lines[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linesKnown reports whether the text of every headline of rec that the
+// walk has not met yet is in rec.
+func (w *textWalk) linesKnown(rec *fileRecord) bool {
+	if w.t.Headlines == HeadlinesIgnore {
+		return true
+	}
+	for i, h := range rec.headlines {
+		// A file may list a line twice: the text is kept with the first.
+		if rec.lines[i] == "" && !w.lines[h] && !slices.Contains(rec.headlines[:i], h) {
+			return false
+		}
+	}
+	return true
+}
+
+// emitArticle emits a file's article unless its ID was used before, in
+// which case the whole file is skipped and ok is false.
+func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
+	if prev, dup := w.ids[article.ID]; dup {
+		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, prev))
+		return false, nil
+	}
+	w.ids[article.ID] = rel
+	w.articles++
+	return true, w.emit(article)
+}
+
+// emitHeadline emits the item of one headline line seen for the first
+// time, unless a copy of it was published before.
+func (w *textWalk) emitHeadline(rel, line string) error {
+	title, key, ok := headlineTitle(line)
+	if !ok || w.headlines[key] {
+		return nil
+	}
+	// key may share the file's whole text: the map keeps a copy.
+	w.headlines[strings.Clone(key)] = true
+	item := w.t.headlineItem(title, key)
+	if prev, dup := w.ids[item.ID]; dup {
+		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
+			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, prev)})
+		return nil
+	}
+	w.ids[item.ID] = rel
+	w.headlineItems++
+	return w.emit(item)
 }
 
 // skip logs that a file publishes nothing, and why.
@@ -296,10 +435,7 @@ func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, 
 
 // articleItem makes the item of an article file.
 func (t *Text) articleItem(relpath string, f textFile) feed.Item {
-	// File names may come decomposed (macOS) or composed (most others):
-	// NFC keeps IDs the same on both.
-	relpath = norm.NFC.String(relpath)
-	id := itemID(t.IDPrefix, t.SourceName, relpath)
+	id := t.fileID(relpath)
 	if f.id != "" {
 		id = ownItemID(t.IDPrefix, t.SourceName, f.id)
 	}
@@ -313,7 +449,7 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 	}
 	link := f.link
 	if link == "" {
-		link = fillLink(t.LinkTemplate, t.SourceName, slugPath(strings.TrimSuffix(relpath, path.Ext(relpath))))
+		link = t.fileLink(relpath)
 	}
 	// The summary is the lead paragraph's, as Normalize would derive it
 	// from the HTML; made here from the text, it spares that parse.
@@ -333,6 +469,21 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 		Updated:     f.updated,
 		Source:      t.SourceName,
 	}
+}
+
+// fileID is the ID of the article of the file at relpath when its header
+// gives none.
+func (t *Text) fileID(relpath string) string {
+	// File names may come decomposed (macOS) or composed (most others):
+	// NFC keeps IDs the same on both.
+	return itemID(t.IDPrefix, t.SourceName, norm.NFC.String(relpath))
+}
+
+// fileLink is the link of the article of the file at relpath when its
+// header gives none.
+func (t *Text) fileLink(relpath string) string {
+	relpath = norm.NFC.String(relpath)
+	return fillLink(t.LinkTemplate, t.SourceName, slugPath(strings.TrimSuffix(relpath, path.Ext(relpath))))
 }
 
 // headlineItem makes the item of one headline line, and returns the key

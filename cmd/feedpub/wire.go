@@ -48,6 +48,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				IDPrefix:     cfg.TagPrefix(),
 				LinkTemplate: cfg.LinkTemplate(s),
 				Logger:       logger,
+				CacheFile:    cfg.State + ".files/" + s.Name,
 			})
 		case config.TypeMarkdown:
 			b.Sources = append(b.Sources, &source.Markdown{

@@ -24,6 +24,7 @@ import (
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/internal/buildctx"
 	"github.com/feedpub/feedpub/internal/par"
 )
 
@@ -131,6 +132,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if b.Now != nil {
 		now = b.Now
 	}
+	// Sources may keep what the fingerprint check learned for the rest
+	// of this build, and only this build.
+	ctx = buildctx.New(ctx)
 	fp, state := b.fingerprint(ctx)
 	if fp != "" {
 		if res, ok := b.unchanged(ctx, fp, state); ok {
@@ -145,12 +149,12 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	flush := func() error {
 		items, hashes, skipped := normalizeAll(batch, b.Base, logger)
 		batch = batch[:0]
-		res.Skipped += skipped
-		res.Items += len(items)
-		recorded, err := b.settleDates(ctx, stamp, items, hashes)
+		items, recorded, err := b.settleBatch(ctx, stamp, items, hashes, logger)
 		if err != nil {
 			return err
 		}
+		res.Skipped += skipped
+		res.Items += len(items)
 		res.Recorded += recorded
 		for _, it := range items {
 			selections.offer(it)
@@ -193,25 +197,37 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 
+	// Every document to render, in order, with its items.
+	type doc struct {
+		name string
+		meta feed.Meta
+	}
+	var docs []doc
+	var lists [][]feed.Item
 	for i, f := range b.Feeds {
 		sel := selections[i]
-		items := sel.main.Items()
-		if len(items) == 0 {
-			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", f.Name, feed.ErrNoItems)
+		docs = append(docs, doc{f.Name, f.Meta})
+		lists = append(lists, sel.main.Items())
+		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
+			c := sel.categories[slug]
+			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug)})
+			lists = append(lists, c.sel.Items())
 		}
-		fr, err := renderFeed(f.Name, f.Meta, items)
+	}
+	lists, recorded, err := b.completeSelected(ctx, stamp, lists, logger)
+	if err != nil {
+		return nil, err
+	}
+	res.Recorded += recorded
+	for i, d := range docs {
+		if len(lists[i]) == 0 {
+			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", d.name, feed.ErrNoItems)
+		}
+		fr, err := renderFeed(d.name, d.meta, lists[i])
 		if err != nil {
 			return nil, err
 		}
 		res.Feeds = append(res.Feeds, fr)
-		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
-			c := sel.categories[slug]
-			fr, err := renderFeed("category/"+slug, f.CategoryMeta(c.name, slug), c.sel.Items())
-			if err != nil {
-				return nil, err
-			}
-			res.Feeds = append(res.Feeds, fr)
-		}
 	}
 
 	if b.Output != "" {
@@ -235,7 +251,7 @@ type Streamer interface {
 
 // batchSize is how many items are normalised together, on every CPU, and
 // recorded in the ledger in one transaction.
-const batchSize = 4096
+const batchSize = 2048
 
 // normalizeAll normalises items and hashes them on every CPU, logging and
 // dropping those that cannot be published; the order is kept.
@@ -245,7 +261,8 @@ func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed
 	errs := make([]error, len(items))
 	par.For(len(items), func(i int) {
 		out[i], errs[i] = feed.Normalize(items[i], base)
-		if errs[i] == nil {
+		// A partial item lacks its content; it has no hash of its own.
+		if errs[i] == nil && !out[i].Partial {
 			hashes[i] = feed.Hash(out[i])
 		}
 	})
@@ -329,42 +346,48 @@ func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, err
 	return fr, nil
 }
 
-// settleDates gives every item its published and updated dates: the
-// source's own where it gave them, else the ledger's. Published falls back
-// to the first time the item was seen; updated moves only when the item's
-// content hash changes.
-func (b *Builder) settleDates(ctx context.Context, now time.Time, items []feed.Item, hashes []string) (recorded int, err error) {
-	if len(items) == 0 {
+// observe records the items at idx in the ledger and gives each its
+// published and updated dates: the source's own where it gave them, else
+// the ledger's. Published falls back to the first time the item was seen;
+// updated moves only when the item's content hash changes. It returns how
+// many items the ledger recorded as new or changed.
+func (b *Builder) observe(ctx context.Context, now time.Time, items []feed.Item, hashes []string, idx []int) (recorded int, err error) {
+	if len(idx) == 0 {
 		return 0, nil
 	}
-	entries := make([]ledger.Entry, len(items))
-	for i, it := range items {
-		entries[i] = ledger.Entry{ID: it.ID, Hash: hashes[i]}
+	entries := make([]ledger.Entry, len(idx))
+	for j, i := range idx {
+		entries[j] = ledger.Entry{ID: items[i].ID, Hash: hashes[i]}
 	}
 	recs, err := b.Ledger.Observe(ctx, now, entries)
 	if err != nil {
 		return 0, fmt.Errorf("ledger: %w", err)
 	}
 	stamp := now.UTC().Truncate(time.Second)
-	for i := range items {
-		it, rec := &items[i], recs[i]
-		if rec.Changed.Equal(stamp) {
+	for j, i := range idx {
+		if recs[j].Changed.Equal(stamp) {
 			recorded++
 		}
-		if it.Published.IsZero() {
-			it.Published = rec.FirstSeen.UTC()
-		}
-		if it.Updated.IsZero() {
-			it.Updated = it.Published
-			if rec.Changed.After(rec.FirstSeen) {
-				it.Updated = rec.Changed.UTC()
-			}
-		}
-		if it.Updated.Before(it.Published) {
-			it.Updated = it.Published
-		}
+		settle(&items[i], recs[j])
 	}
 	return recorded, nil
+}
+
+// settle gives it the dates its ledger record implies where the source
+// gave none.
+func settle(it *feed.Item, rec ledger.Record) {
+	if it.Published.IsZero() {
+		it.Published = rec.FirstSeen.UTC()
+	}
+	if it.Updated.IsZero() {
+		it.Updated = it.Published
+		if rec.Changed.After(rec.FirstSeen) {
+			it.Updated = rec.Changed.UTC()
+		}
+	}
+	if it.Updated.Before(it.Published) {
+		it.Updated = it.Published
+	}
 }
 
 // renderChecked renders one document and validates it against the items it

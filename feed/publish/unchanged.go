@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/internal/buildid"
 )
 
 // Fingerprinter is implemented by sources that can tell from file
@@ -63,14 +63,16 @@ func (b *Builder) fingerprint(ctx context.Context) (string, ledger.State) {
 		return "", nil
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "binary %s\n", binaryIdentity())
+	fmt.Fprintf(h, "binary %s\n", buildid.ID())
 	fmt.Fprintf(h, "output %s\nbase %v\n", b.Output, b.Base)
+	// Every source must have a fingerprint, or none is taken.
 	for _, src := range b.Sources {
-		fp, ok := src.(Fingerprinter)
-		if !ok {
+		if _, ok := src.(Fingerprinter); !ok {
 			return "", nil
 		}
-		s, err := fp.Fingerprint(ctx)
+	}
+	for _, src := range b.Sources {
+		s, err := src.(Fingerprinter).Fingerprint(ctx)
 		if err != nil {
 			return "", nil
 		}
@@ -107,26 +109,6 @@ func describeFeed(f Feed) string {
 		}
 	}
 	return b.String()
-}
-
-// binaryIdentity names the running program, so that a new feedpub, which
-// may render differently, never takes an old build's output as its own.
-func binaryIdentity() string {
-	var parts []string
-	if info, ok := debug.ReadBuildInfo(); ok {
-		parts = append(parts, info.Main.Path, info.Main.Version, info.Main.Sum)
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				parts = append(parts, s.Value)
-			}
-		}
-	}
-	if exe, err := os.Executable(); err == nil {
-		if fi, err := os.Stat(exe); err == nil {
-			parts = append(parts, fmt.Sprint(fi.Size(), fi.ModTime().UnixNano()))
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // unchanged returns the result of the last build when this one would
