@@ -57,44 +57,52 @@ func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName str
 	if err != nil {
 		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
 	}
-	rel := func(p string) string {
-		r, err := filepath.Rel(root, p)
-		if err != nil {
-			return filepath.ToSlash(p)
-		}
-		return filepath.ToSlash(r)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	var rootErr error
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if err != nil {
-			if p == root {
-				rootErr = err
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
+	}
+	// Paths are joined by hand: root is clean and names hold no
+	// separator, and filepath.Join would clean every one again.
+	sep := string(filepath.Separator)
+	var walk func(abs, rel string, entries []fs.DirEntry) error
+	walk = func(abs, rel string, entries []fs.DirEntry) error {
+		for _, d := range entries {
+			name := d.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			p, r := abs+sep+name, name
+			switch {
+			case sep == "/":
+				r = p[len(root)+1:] // the same bytes: no copy
+			case rel != "":
+				r = rel + "/" + name
+			}
+			if !d.IsDir() {
+				if match(name) {
+					visit(p, r)
+				}
+				continue
+			}
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			log.Warn("folder skipped", "source", sourceName, "folder", rel(p), "reason", pathCause(err).Error())
-			return nil
-		}
-		if p == root {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
+			// os.ReadDir returns what it could read along with the
+			// error: those entries are still walked.
+			sub, err := os.ReadDir(p)
+			if err != nil {
+				log.Warn("folder skipped", "source", sourceName, "folder", r, "reason", pathCause(err).Error())
 			}
-			return nil
-		}
-		if !d.IsDir() && match(d.Name()) {
-			visit(p, rel(p))
+			if err := walk(p, r, sub); err != nil {
+				return err
+			}
 		}
 		return nil
-	})
-	if rootErr != nil {
-		return fmt.Errorf("read folder %s: %w", dir, pathCause(rootErr))
 	}
-	return err
+	return walk(root, "", entries)
 }
 
 // errNotFile says a path names a folder (through a symbolic link), which

@@ -9,11 +9,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
+	"iter"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/feedpub/feedpub/internal/buildctx"
-	"github.com/feedpub/feedpub/internal/par"
 )
 
 // Fingerprints let a build tell, from file metadata alone, that no source
@@ -48,12 +51,12 @@ func (t *Text) Fingerprint(ctx context.Context) (string, error) {
 // listing is what a Fingerprint found, for the Stream of its build.
 type listing struct {
 	build *buildctx.Token
-	files []statted
+	files [][]statted
 }
 
 // takeListing returns the files Fingerprint listed in the build ctx
 // belongs to, if it did, and forgets them.
-func (t *Text) takeListing(ctx context.Context) []statted {
+func (t *Text) takeListing(ctx context.Context) [][]statted {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	l := t.listing
@@ -89,25 +92,94 @@ func statFile(p string) (fileInfo, error) {
 
 // scanTree lists the files below root that match, in walk order, and stats
 // them on every CPU. Stat follows symbolic links, as reading does.
-func scanTree(ctx context.Context, root, sourceName string, match func(string) bool, log *slog.Logger) ([]statted, error) {
-	var files []statted
+func scanTree(ctx context.Context, root, sourceName string, match func(string) bool, log *slog.Logger) ([][]statted, error) {
+	// The files are stated in batches of one folder while the walk goes
+	// on, on every CPU: a build that finds nothing changed spends most of
+	// its time here.
+	const batch = 256
+	var (
+		batches [][]statted
+		cur     []statted
+		curDir  string
+		wg      sync.WaitGroup
+		slots   = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
+	dispatch := func() {
+		if len(cur) == 0 {
+			return
+		}
+		b, dir := cur, curDir
+		batches = append(batches, b)
+		cur = make([]statted, 0, batch)
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			statBatch(dir, b)
+		})
+	}
 	err := walkFiles(ctx, root, log, sourceName, match, func(p, rel string) {
-		files = append(files, statted{filePath: filePath{abs: p, rel: rel}})
+		dir := p[:len(p)-len(path.Base(rel))-1]
+		if dir != curDir || len(cur) == batch {
+			dispatch()
+			curDir = dir
+		}
+		cur = append(cur, statted{filePath: filePath{abs: p, rel: rel}})
 	})
+	dispatch()
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	par.For(len(files), func(i int) { files[i].info, files[i].err = statFile(files[i].abs) })
-	return files, nil
+	return batches, nil
+}
+
+// eachFile yields the files of batches in order.
+func eachFile(batches [][]statted) iter.Seq[statted] {
+	return func(yield func(statted) bool) {
+		for _, b := range batches {
+			for _, f := range b {
+				if !yield(f) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// chunks yields the files of batches in order, n at a time (fewer at the
+// end), in a buffer that is reused: small folders are read in chunks as
+// large as big ones.
+func chunks(batches [][]statted, n int) iter.Seq[[]statted] {
+	return func(yield func([]statted) bool) {
+		buf := make([]statted, 0, n)
+		for f := range eachFile(batches) {
+			if buf = append(buf, f); len(buf) == n {
+				if !yield(buf) {
+					return
+				}
+				buf = buf[:0]
+			}
+		}
+		if len(buf) > 0 {
+			yield(buf)
+		}
+	}
+}
+
+// statEach stats files one by one, by path.
+func statEach(files []statted) {
+	for i := range files {
+		files[i].info, files[i].err = statFile(files[i].abs)
+	}
 }
 
 // fingerprintOf hashes settings and every file's path, size, modification
 // time and mode, in walk order.
-func fingerprintOf(settings string, files []statted) string {
+func fingerprintOf(settings string, batches [][]statted) string {
 	h := sha256.New()
 	h.Write([]byte(settings))
 	var b []byte
-	for _, f := range files {
+	for f := range eachFile(batches) {
 		b = append(b[:0], f.rel...)
 		if f.err != nil {
 			b = append(b, "\x00unreadable\n"...)
@@ -154,5 +226,5 @@ func treeFingerprint(ctx context.Context, root, sourceName string, match func(st
 // fileFingerprint adds one file to h.
 func fileFingerprint(h hash.Hash, p, rel string) {
 	info, err := statFile(p)
-	h.Write([]byte(fingerprintOf("", []statted{{filePath: filePath{abs: p, rel: rel}, info: info, err: err}})))
+	h.Write([]byte(fingerprintOf("", [][]statted{{{filePath: filePath{abs: p, rel: rel}, info: info, err: err}}})))
 }

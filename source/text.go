@@ -146,8 +146,7 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 	defer func() { w.cache.finish(complete) }()
 	results := make([]parsed, parseChunk)
 	raws := make([][]byte, parseChunk)
-	for lo := 0; lo < len(paths); lo += parseChunk {
-		chunk := paths[lo:min(lo+parseChunk, len(paths))]
+	for chunk := range chunks(paths, parseChunk) {
 		if w.cache == nil {
 			par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
 		} else {
