@@ -72,55 +72,59 @@ func writeArticles(tb testing.TB, dir string, n int) int64 {
 	return total
 }
 
-func benchBuilder(dir string, led ledger.Ledger, out string) *publish.Builder {
+func benchBuilder(dir string, led ledger.Ledger, out, cache string) *publish.Builder {
 	base, _ := url.Parse("http://127.0.0.1:8080/")
 	meta := feed.Meta{
 		ID: "tag:news.example.com,2026-01-01:feed:news", Title: "Bench", Link: "https://news.example.com/",
 		SelfURL: map[feed.Format]string{feed.RSS: "http://127.0.0.1:8080/news.rss", feed.Atom: "http://127.0.0.1:8080/news.atom", feed.JSON: "http://127.0.0.1:8080/news.json"},
 	}
 	return &publish.Builder{
-		Sources: []publish.Source{&source.Text{SourceName: "wire", Root: dir, IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: "http://127.0.0.1:8080/items/{slug}"}},
-		Feeds:   []publish.Feed{{Name: "news", Meta: meta, Sources: []string{"wire"}, Limit: 50}},
-		Ledger:  led,
-		Output:  out,
-		Base:    base,
-		Now:     func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) },
+		Sources: []publish.Source{&source.Text{SourceName: "wire", Root: dir, CacheFile: cache,
+			IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: "http://127.0.0.1:8080/items/{slug}"}},
+		Feeds:  []publish.Feed{{Name: "news", Meta: meta, Sources: []string{"wire"}, Limit: 50}},
+		Ledger: led,
+		Output: out,
+		Base:   base,
+		Now:    func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) },
 	}
 }
 
 // BenchmarkBuild builds 10,000 seed-sized articles (FEEDPUB_BENCH_ARTICLES
-// to change it) into all three formats:
-// "full" with an empty ledger (every item new), "unchanged" again over the
-// same ledger. It reports articles/s and the process's peak RSS.
+// to change it) into all three formats, as feedpub build does (ledger
+// file, output folder, file cache):
+//
+//	full       an empty ledger and no cache: every file read, every item new
+//	unchanged  nothing changed since the last build: skipped by the fingerprint
+//	one-edit   one article edited since the last build: only it is parsed
+//	no-cache   the one-edit build without a file cache: every file read again
+//
+// It reports articles/s (of the whole archive) and the process's peak RSS.
 func BenchmarkBuild(b *testing.B) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("FEEDPUB_BENCH_ARTICLES")); err == nil && v > 0 {
 		n = v
 	}
 	dir := b.TempDir()
-	size := writeArticles(b, filepath.Join(dir, "articles"), n)
-	run := func(b *testing.B, fresh bool) {
-		var total time.Duration
-		for i := range b.N {
-			path := filepath.Join(dir, "ledger.db")
-			if fresh {
-				path = filepath.Join(dir, fmt.Sprintf("ledger-%d-%d.db", b.N, i))
-			}
-			led, err := ledger.OpenBolt(path, ledger.BoltOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			start := time.Now()
-			res, err := benchBuilder(filepath.Join(dir, "articles"), led, filepath.Join(dir, "public")).Build(context.Background())
-			total += time.Since(start)
-			led.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if res.Feeds[0].Items != 50 {
-				b.Fatalf("feed has %d items", res.Feeds[0].Items)
-			}
+	articles := filepath.Join(dir, "articles")
+	size := writeArticles(b, articles, n)
+	build := func(b *testing.B, ledgerPath, cache string) time.Duration {
+		led, err := ledger.OpenBolt(ledgerPath, ledger.BoltOptions{})
+		if err != nil {
+			b.Fatal(err)
 		}
+		defer led.Close()
+		start := time.Now()
+		res, err := benchBuilder(articles, led, filepath.Join(dir, "public"), cache).Build(context.Background())
+		took := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Feeds[0].Items != 50 {
+			b.Fatalf("feed has %d items", res.Feeds[0].Items)
+		}
+		return took
+	}
+	report := func(b *testing.B, total time.Duration) {
 		b.SetBytes(size)
 		b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "articles/s")
 		var ru syscall.Rusage
@@ -128,15 +132,49 @@ func BenchmarkBuild(b *testing.B) {
 			b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
 		}
 	}
-	b.Run("full", func(b *testing.B) { run(b, true) })
-	// Prime the shared ledger so that "unchanged" measures a rebuild.
-	led, err := ledger.OpenBolt(filepath.Join(dir, "ledger.db"), ledger.BoltOptions{})
-	if err != nil {
-		b.Fatal(err)
+	ledgerPath := filepath.Join(dir, "ledger.db")
+	cache := filepath.Join(dir, "cache")
+	b.Run("full", func(b *testing.B) {
+		var total time.Duration
+		for i := range b.N {
+			total += build(b, filepath.Join(dir, fmt.Sprintf("ledger-%d-%d.db", b.N, i)), "")
+		}
+		report(b, total)
+	})
+	// Prime the shared ledger and cache so that the others measure
+	// rebuilds.
+	build(b, ledgerPath, cache)
+	b.Run("unchanged", func(b *testing.B) {
+		var total time.Duration
+		for range b.N {
+			total += build(b, ledgerPath, cache)
+		}
+		report(b, total)
+	})
+	edit := func(i int) {
+		p := filepath.Join(articles, fmt.Sprintf("%03d", (i*7919%n)/1000), fmt.Sprintf("%06d.txt", i*7919%n))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = append([]byte(fmt.Sprintf("Edit %d. ", i)), data...)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
-	if _, err := benchBuilder(filepath.Join(dir, "articles"), led, filepath.Join(dir, "public")).Build(context.Background()); err != nil {
-		b.Fatal(err)
+	for _, sub := range []struct {
+		name  string
+		cache string
+	}{{"one-edit", cache}, {"no-cache", ""}} {
+		b.Run(sub.name, func(b *testing.B) {
+			var total time.Duration
+			for i := range b.N {
+				b.StopTimer()
+				edit(i)
+				b.StartTimer()
+				total += build(b, ledgerPath, sub.cache)
+			}
+			report(b, total)
+		})
 	}
-	led.Close()
-	b.Run("unchanged", func(b *testing.B) { run(b, false) })
 }
