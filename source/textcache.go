@@ -97,7 +97,10 @@ func (t *Text) openCache(log *slog.Logger) *textCache {
 	tc := &textCache{path: t.CacheFile, log: log, source: t.SourceName, done: true}
 	settings := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%s", buildid.ID(),
 		t.SourceName, t.glob(), t.maxSize(), t.Headlines, t.IDPrefix, t.LinkTemplate)
-	if err := tc.openIn(settings); err != nil {
+	if err := tc.openIn(settings); errors.Is(err, errStaleCache) {
+		// After an upgrade or a change of settings: expected.
+		log.Info("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "reason", err.Error())
+	} else if err != nil {
 		log.Warn("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "reason", err.Error())
 	}
 	if err := tc.openOut(settings); err != nil {

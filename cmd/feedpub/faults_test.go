@@ -273,6 +273,24 @@ func TestKilledBuilds(t *testing.T) {
 		t.Fatalf("build after the kills: %v\n%s", err, stderr)
 	}
 	record()
+	// Killed builds leave half-written file caches behind; the next build
+	// removes them and leaves one cache, which the build after it uses.
+	entries, err := os.ReadDir(filepath.Join(dir, "data", "feedpub.db.files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "wire" {
+		t.Errorf("file cache folder after the kills holds %v, want only wire", entries)
+	}
+	writeFiles(t, dir, map[string]string{"articles/after.txt": "One more story after the kills.\n"})
+	_, stderr, err := feedpub(t, "build", "-config", cfg, "-log-level", "info")
+	if err != nil {
+		t.Fatalf("build after the kills: %v\n%s", err, stderr)
+	}
+	if want := fmt.Sprintf("unchanged=%d", 60+200); !strings.Contains(stderr, want) {
+		t.Errorf("the build after the kills did not use the file cache (want %s):\n%s", want, stderr)
+	}
+	record()
 	t.Logf("%d of 200 builds killed", killed)
 	if killed < 40 || killed > 196 {
 		t.Errorf("%d of 200 builds killed: the kills did not spread over whole builds", killed)

@@ -215,6 +215,7 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 	// The index page is rendered with each snapshot: have the reload's
 	// build swap one in even when the feeds come out the same.
 	s.handler.SetSiteTitle(cfg.Title)
+	s.handler.SetStaleAfter(s.staleAfter(cfg))
 	s.served.Store(false)
 	entry, err = s.scheduleBuilds(c, ctx, cfg, entry)
 	if err != nil {

@@ -89,7 +89,7 @@ type Handler struct {
 	now        func() time.Time
 	maxAge     func(time.Time) time.Duration
 	hubLink    string
-	staleAfter time.Duration
+	staleAfter time.Duration // guarded by mu
 	siteTitle  string
 
 	state atomic.Pointer[state]
@@ -359,6 +359,14 @@ func (h *Handler) SetSiteTitle(title string) {
 	h.mu.Unlock()
 }
 
+// SetStaleAfter changes Options.StaleAfter, as when a reloaded
+// configuration changes the build schedule.
+func (h *Handler) SetStaleAfter(d time.Duration) {
+	h.mu.Lock()
+	h.staleAfter = d
+	h.mu.Unlock()
+}
+
 // ObserveSources records the sources a successful build had to publish
 // from their last good items (nil or empty: none). /healthz lists them, and
 // feedpub_source_failures_total counts each failure by source.
@@ -579,7 +587,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	now := h.now()
 	h.mu.Lock()
 	last, lastFailure, lastError := h.lastSuccess, h.lastFailure, h.lastError
-	degraded := h.degraded
+	degraded, staleAfter := h.degraded, h.staleAfter
 	h.mu.Unlock()
 
 	body := health{Status: "ok"}
@@ -592,7 +600,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 		age := max(int64(now.Sub(last)/time.Second), 0)
 		body.LastSuccess = last.UTC().Format(time.RFC3339)
 		body.AgeSeconds = &age
-		if h.staleAfter > 0 && now.Sub(last) > h.staleAfter {
+		if staleAfter > 0 && now.Sub(last) > staleAfter {
 			body.Status, status = "stale", http.StatusServiceUnavailable
 		}
 	}

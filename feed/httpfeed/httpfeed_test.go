@@ -649,6 +649,20 @@ func TestObserveBuildSuccessRefreshesHealth(t *testing.T) {
 	}
 }
 
+func TestSetStaleAfter(t *testing.T) {
+	t.Parallel()
+	h, c := newTestHandler(t, Options{StaleAfter: time.Hour})
+	c.set(built.Add(30 * time.Minute))
+	if w := do(h, "GET", "/healthz"); w.Code != http.StatusOK {
+		t.Fatalf("within an hour: status = %d, want 200", w.Code)
+	}
+	// A reload to a tighter schedule makes the same age stale.
+	h.SetStaleAfter(10 * time.Minute)
+	if w := do(h, "GET", "/healthz"); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"stale"`) {
+		t.Fatalf("after SetStaleAfter(10m): %d %s, want 503 stale", w.Code, w.Body)
+	}
+}
+
 func TestCacheControl(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
