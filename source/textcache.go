@@ -448,7 +448,7 @@ func decodeRecord(v []byte) (*fileRecord, error) {
 			r.warns[i] = lineWarning{line: int(d.uvarint()), key: d.str(), reason: d.str()}
 		}
 	}
-	if d.byte() == 1 {
+	if d.flag() {
 		a := &feed.Item{ID: d.str(), Title: d.str(), Link: d.str()}
 		a.Published = d.time()
 		a.Updated = d.time()
@@ -548,8 +548,20 @@ func (d *decoder) str() string {
 	return s
 }
 
+// flag reads a byte that must be 0 or 1.
+func (d *decoder) flag() bool {
+	switch d.byte() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	d.err = true
+	return false
+}
+
 func (d *decoder) time() time.Time {
-	if d.byte() == 0 {
+	if !d.flag() {
 		return time.Time{}
 	}
 	sec, nsec := d.varint(), d.uvarint()
