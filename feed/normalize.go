@@ -16,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/feedpub/feedpub/internal/keyset"
 	"golang.org/x/net/html"
 )
 
@@ -348,29 +349,30 @@ func Select(items []Item, limit int) []Item {
 // the newest limit items offered, so a feed over an archive of any size
 // needs memory for its own items alone (and for the ids and links seen).
 type Selection struct {
-	limit    int
-	seen     map[string]bool
-	seenLink map[string]bool
-	heap     selHeap
-	seq      int
+	limit int
+	// seen and seenLink remember every id and canonical link offered, by
+	// hash: a few words an item, whatever the archive's size.
+	seen, seenLink keyset.Set
+	heap           selHeap
+	seq            int
 }
 
 // NewSelection returns an empty Selection of at most limit items (no limit
 // when limit <= 0).
 func NewSelection(limit int) *Selection {
-	return &Selection{limit: limit, seen: map[string]bool{}, seenLink: map[string]bool{}}
+	return &Selection{limit: limit, seen: keyset.NewSet(), seenLink: keyset.NewSet()}
 }
 
 // Offer considers it for the selection and reports whether it was kept for
 // now; an item whose id or canonical link was offered before is refused.
 func (s *Selection) Offer(it Item) bool {
 	link := CanonicalLink(it.Link)
-	if s.seen[it.ID] || (link != "" && s.seenLink[link]) {
+	if s.seen.Has(it.ID) || (link != "" && s.seenLink.Has(link)) {
 		return false
 	}
-	s.seen[it.ID] = true
+	s.seen.Add(it.ID)
 	if link != "" {
-		s.seenLink[link] = true
+		s.seenLink.Add(link)
 	}
 	s.seq++
 	e := selEntry{it: it, seq: s.seq}

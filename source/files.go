@@ -47,25 +47,38 @@ func globMatch(glob string) func(name string) bool {
 // dir cannot be read as a folder or when ctx ends.
 func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName string,
 	match func(name string) bool, visit func(p, rel string)) error {
-	root, err := filepath.EvalSymlinks(dir)
-	if err == nil {
-		var info fs.FileInfo
-		if info, err = os.Stat(root); err == nil && !info.IsDir() {
-			err = errors.New("not a directory")
-		}
-	}
+	root, err := resolveFolder(dir)
 	if err != nil {
-		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
+		return err
 	}
+	sep := string(filepath.Separator)
+	return walkTree(ctx, root, log, sourceName, match, func(dir, relDir, name string) {
+		// Paths are joined by hand: root is clean and names hold no
+		// separator, and filepath.Join would clean every one again.
+		p, r := dir+sep+name, name
+		switch {
+		case sep == "/":
+			r = p[len(root)+1:] // the same bytes: no copy
+		case relDir != "":
+			r = relDir + "/" + name
+		}
+		visit(p, r)
+	})
+}
+
+// walkTree is walkFiles below a root already resolved, calling visit with
+// each file's folder (one string shared by the folder's files), the
+// folder's path relative to root in forward slashes ("" for root itself)
+// and the file's name.
+func walkTree(ctx context.Context, root string, log *slog.Logger, sourceName string,
+	match func(name string) bool, visit func(dir, relDir, name string)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(root)
 	if err != nil {
-		return fmt.Errorf("read folder %s: %w", dir, pathCause(err))
+		return fmt.Errorf("read folder %s: %w", root, pathCause(err))
 	}
-	// Paths are joined by hand: root is clean and names hold no
-	// separator, and filepath.Join would clean every one again.
 	sep := string(filepath.Separator)
 	var walk func(abs, rel string, entries []fs.DirEntry) error
 	walk = func(abs, rel string, entries []fs.DirEntry) error {
@@ -74,18 +87,15 @@ func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName str
 			if strings.HasPrefix(name, ".") {
 				continue
 			}
-			p, r := abs+sep+name, name
-			switch {
-			case sep == "/":
-				r = p[len(root)+1:] // the same bytes: no copy
-			case rel != "":
-				r = rel + "/" + name
-			}
 			if !d.IsDir() {
 				if match(name) {
-					visit(p, r)
+					visit(abs, rel, name)
 				}
 				continue
+			}
+			p, r := abs+sep+name, name
+			if rel != "" {
+				r = rel + "/" + name
 			}
 			if err := ctx.Err(); err != nil {
 				return err
@@ -103,6 +113,22 @@ func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName str
 		return nil
 	}
 	return walk(root, "", entries)
+}
+
+// resolveFolder returns dir with symbolic links resolved, or an error
+// naming dir when it is not a folder that can be read.
+func resolveFolder(dir string) (string, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		var info fs.FileInfo
+		if info, err = os.Stat(root); err == nil && !info.IsDir() {
+			err = errors.New("not a directory")
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("read folder %s: %w", dir, pathCause(err))
+	}
+	return root, nil
 }
 
 // errNotFile says a path names a folder (through a symbolic link), which

@@ -67,12 +67,19 @@ func (t *Text) takeListing(ctx context.Context) [][]statted {
 	return l.files
 }
 
-// statted is a listed file and what stat said of it.
+// statted is a listed file and what stat said of it. A listing holds one
+// for every file of a source, so it is kept small: the folder's path is
+// shared by all its files, and the full path is made when it is needed.
 type statted struct {
-	filePath
-	info fileInfo
-	err  error
+	// dir is the file's folder; rel its path below the source's
+	// folder, in forward slashes, whose last element is its name.
+	dir, rel string
+	info     fileInfo
+	err      error
 }
+
+// abs returns the file's path.
+func (f *statted) abs() string { return f.dir + string(filepath.Separator) + path.Base(f.rel) }
 
 // fileInfo is what a build needs of a file's fs.FileInfo, in a few words
 // rather than the whole of it: listings hold one for every file.
@@ -93,6 +100,10 @@ func statFile(p string) (fileInfo, error) {
 // scanTree lists the files below root that match, in walk order, and stats
 // them on every CPU. Stat follows symbolic links, as reading does.
 func scanTree(ctx context.Context, root, sourceName string, match func(string) bool, log *slog.Logger) ([][]statted, error) {
+	root, err := resolveFolder(root)
+	if err != nil {
+		return nil, err
+	}
 	// The files are stated in batches of one folder while the walk goes
 	// on, on every CPU: a build that finds nothing changed spends most of
 	// its time here.
@@ -100,7 +111,6 @@ func scanTree(ctx context.Context, root, sourceName string, match func(string) b
 	var (
 		batches [][]statted
 		cur     []statted
-		curDir  string
 		wg      sync.WaitGroup
 		slots   = make(chan struct{}, runtime.GOMAXPROCS(0))
 	)
@@ -108,22 +118,24 @@ func scanTree(ctx context.Context, root, sourceName string, match func(string) b
 		if len(cur) == 0 {
 			return
 		}
-		b, dir := cur, curDir
+		b := cur
 		batches = append(batches, b)
 		cur = make([]statted, 0, batch)
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			statBatch(dir, b)
+			statBatch(b[0].dir, b)
 		})
 	}
-	err := walkFiles(ctx, root, log, sourceName, match, func(p, rel string) {
-		dir := p[:len(p)-len(path.Base(rel))-1]
-		if dir != curDir || len(cur) == batch {
+	err = walkTree(ctx, root, log, sourceName, match, func(dir, relDir, name string) {
+		if len(cur) > 0 && (cur[0].dir != dir || len(cur) == batch) {
 			dispatch()
-			curDir = dir
 		}
-		cur = append(cur, statted{filePath: filePath{abs: p, rel: rel}})
+		rel := name
+		if relDir != "" {
+			rel = relDir + "/" + name
+		}
+		cur = append(cur, statted{dir: dir, rel: rel})
 	})
 	dispatch()
 	wg.Wait()
@@ -169,7 +181,7 @@ func chunks(batches [][]statted, n int) iter.Seq[[]statted] {
 // statEach stats files one by one, by path.
 func statEach(files []statted) {
 	for i := range files {
-		files[i].info, files[i].err = statFile(files[i].abs)
+		files[i].info, files[i].err = statFile(files[i].abs())
 	}
 }
 
@@ -226,5 +238,5 @@ func treeFingerprint(ctx context.Context, root, sourceName string, match func(st
 // fileFingerprint adds one file to h.
 func fileFingerprint(h hash.Hash, p, rel string) {
 	info, err := statFile(p)
-	h.Write([]byte(fingerprintOf("", [][]statted{{{filePath: filePath{abs: p, rel: rel}, info: info, err: err}}})))
+	h.Write([]byte(fingerprintOf("", [][]statted{{{dir: filepath.Dir(p), rel: rel, info: info, err: err}}})))
 }

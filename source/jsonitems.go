@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/keyset"
 )
 
 // DefaultJSONMaxSize bounds the size of one file of a JSONItems source
@@ -88,7 +89,7 @@ func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
 	log := j.logger()
 	var (
 		items         []feed.Item
-		ids           = map[string]string{}
+		ids           = keyset.NewMap[string]()
 		read, skipped int
 		itemsSkipped  int
 	)
@@ -119,13 +120,13 @@ func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
 				logFileProblem(log, "item warning", j.SourceName, rel, "field", w)
 			}
 			where := fmt.Sprintf("%s:%d", rel, pi.line)
-			if prev, dup := ids[pi.item.ID]; dup {
+			if prev, dup := ids.Get(pi.item.ID); dup {
 				itemsSkipped++
 				logFileProblem(log, "item skipped", j.SourceName, rel, "field",
 					lineWarning{line: pi.line, key: "id", reason: fmt.Sprintf("id %s already used at %s", pi.item.ID, prev)})
 				continue
 			}
-			ids[pi.item.ID] = where
+			ids.Put(pi.item.ID, where)
 			items = append(items, pi.item)
 			n++
 		}

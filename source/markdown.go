@@ -29,6 +29,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/keyset"
 )
 
 // DefaultMarkdownGlob selects the files of a Markdown source when its Glob
@@ -112,7 +113,7 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 	log := m.logger()
 	var (
 		items                 []feed.Item
-		ids                   = map[string]string{}
+		ids                   = keyset.NewMap[string]()
 		read, skipped, drafts int
 	)
 	skip := func(rel string, err error) {
@@ -142,11 +143,11 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 			log.Debug("draft not published", "source", m.SourceName, "file", rel)
 			return
 		}
-		if prev, dup := ids[item.ID]; dup {
+		if prev, dup := ids.Get(item.ID); dup {
 			skip(rel, fmt.Errorf("id %s already used by %s", item.ID, prev))
 			return
 		}
-		ids[item.ID] = rel
+		ids.Put(item.ID, rel)
 		items = append(items, *item)
 		read++
 	})

@@ -2,6 +2,7 @@ package source
 
 import (
 	"io/fs"
+	"path"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,9 +22,8 @@ func statBatch(dir string, files []statted) {
 	var st unix.Stat_t
 	for i := range files {
 		f := &files[i]
-		name := f.abs[len(dir)+1:]
-		if err := unix.Fstatat(fd, name, &st, 0); err != nil {
-			f.info, f.err = statFile(f.abs)
+		if err := unix.Fstatat(fd, path.Base(f.rel), &st, 0); err != nil {
+			f.info, f.err = statFile(f.abs())
 			continue
 		}
 		f.info = fileInfo{size: st.Size, mtime: st.Mtim.Nano(), mode: fileMode(st.Mode)}

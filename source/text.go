@@ -14,6 +14,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/keyset"
 	"github.com/feedpub/feedpub/internal/par"
 	"golang.org/x/text/unicode/norm"
 )
@@ -130,8 +131,8 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 		t:         t,
 		log:       t.logger(),
 		emit:      emit,
-		ids:       map[string]string{},
-		headlines: map[string]bool{},
+		ids:       keyset.NewMap[string](),
+		headlines: keyset.NewSet(),
 		lines:     map[uint64]bool{},
 	}
 	paths := t.takeListing(ctx)
@@ -200,9 +201,9 @@ type textWalk struct {
 	log *slog.Logger
 
 	// ids maps each ID already used to the file that used it.
-	ids map[string]string
+	ids *keyset.Map[string]
 	// headlines holds the keys of the headlines already published.
-	headlines map[string]bool
+	headlines keyset.Set
 	// lines holds the hashes of the headline lines already seen, as
 	// written.
 	lines map[uint64]bool
@@ -239,19 +240,19 @@ type parsed struct {
 // parseFile reads and parses one article file. It runs on several
 // goroutines at once and touches no shared state.
 func (t *Text) parseFile(f statted) parsed {
-	data, err := readStatted(f.abs, f.info, f.err, t.maxSize())
+	data, err := readStatted(f.abs(), f.info, f.err, t.maxSize())
 	if errors.Is(err, errNotFile) {
 		return parsed{notFile: true}
 	}
 	if err != nil {
 		return parsed{err: err}
 	}
-	return t.parseData(f.filePath, data)
+	return t.parseData(f.rel, data)
 }
 
-// parseData parses the bytes of one article file.
-func (t *Text) parseData(f filePath, data []byte) parsed {
-	article, headlines, warns, err := t.parseArticle(f.rel, data)
+// parseData parses the bytes of the article file at rel.
+func (t *Text) parseData(rel string, data []byte) parsed {
+	article, headlines, warns, err := t.parseArticle(rel, data)
 	hashes := make([]uint64, len(headlines))
 	for i, h := range headlines {
 		hashes[i] = xxhash.Sum64String(h)
@@ -381,11 +382,11 @@ func (w *textWalk) linesKnown(rec *fileRecord) bool {
 // emitArticle emits a file's article unless its ID was used before, in
 // which case the whole file is skipped and ok is false.
 func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
-	if prev, dup := w.ids[article.ID]; dup {
+	if prev, dup := w.ids.Get(article.ID); dup {
 		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, prev))
 		return false, nil
 	}
-	w.ids[article.ID] = rel
+	w.ids.Put(article.ID, rel)
 	w.articles++
 	return true, w.emit(article)
 }
@@ -394,18 +395,16 @@ func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err erro
 // time, unless a copy of it was published before.
 func (w *textWalk) emitHeadline(rel, line string) error {
 	title, key, ok := headlineTitle(line)
-	if !ok || w.headlines[key] {
+	if !ok || !w.headlines.Add(key) {
 		return nil
 	}
-	// key may share the file's whole text: the map keeps a copy.
-	w.headlines[strings.Clone(key)] = true
 	item := w.t.headlineItem(title, key)
-	if prev, dup := w.ids[item.ID]; dup {
+	if prev, dup := w.ids.Get(item.ID); dup {
 		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
 			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, prev)})
 		return nil
 	}
-	w.ids[item.ID] = rel
+	w.ids.Put(item.ID, rel)
 	w.headlineItems++
 	return w.emit(item)
 }

@@ -307,7 +307,7 @@ func (t *Text) readCached(f statted, raw []byte) parsed {
 	if rec != nil && rec.size == f.info.size && rec.mtime == f.info.mtime {
 		return parsed{cached: rec, raw: raw}
 	}
-	data, err := readStatted(f.abs, f.info, nil, t.maxSize())
+	data, err := readStatted(f.abs(), f.info, nil, t.maxSize())
 	if errors.Is(err, errNotFile) {
 		return parsed{notFile: true}
 	}
@@ -320,7 +320,7 @@ func (t *Text) readCached(f statted, raw []byte) parsed {
 		rec.mtime = f.info.mtime
 		return parsed{cached: rec}
 	}
-	p := t.parseData(f.filePath, data)
+	p := t.parseData(f.rel, data)
 	p.record = t.newRecord(f.rel, int64(len(data)), f.info.mtime, sum, &p)
 	return p
 }
@@ -364,7 +364,7 @@ func (t *Text) Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []
 		rel := it.Ref
 		abs := filepath.Join(t.Root, filepath.FromSlash(rel))
 		info, err := statFile(abs)
-		p := t.parseFile(statted{filePath: filePath{abs: abs, rel: rel}, info: info, err: err})
+		p := t.parseFile(statted{dir: filepath.Dir(abs), rel: rel, info: info, err: err})
 		switch {
 		case p.err != nil:
 			errs[i] = fmt.Errorf("source %s: file %s: %w", t.SourceName, rel, p.err)
@@ -497,9 +497,12 @@ func (d *decoder) byte() byte {
 	return c
 }
 
+// uvarint and varint accept only the shortest encoding of a number, the
+// one encodeRecord writes, so that a record has one stored form.
 func (d *decoder) uvarint() uint64 {
+	var buf [binary.MaxVarintLen64]byte
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || n != binary.PutUvarint(buf[:], v) {
 		d.err = true
 		return 0
 	}
@@ -508,8 +511,9 @@ func (d *decoder) uvarint() uint64 {
 }
 
 func (d *decoder) varint() int64 {
+	var buf [binary.MaxVarintLen64]byte
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
+	if n <= 0 || n != binary.PutVarint(buf[:], v) {
 		d.err = true
 		return 0
 	}
