@@ -21,10 +21,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
-
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/htmlcheck"
 )
 
 // The markup the hostile fields carry.
@@ -408,7 +406,7 @@ func TestSourcesHostileInput(t *testing.T) {
 				t.Errorf("Authors = %+v, want the markup of a name as text", titled.Authors)
 			}
 			if tc.body {
-				if text := hostileTextOf(titled.ContentHTML); !strings.Contains(text, hostileText) || !strings.Contains(text, `<a href="javascript:alert(1)">link</a>`) {
+				if text := htmlcheck.Text(titled.ContentHTML); !strings.Contains(text, hostileText) || !strings.Contains(text, `<a href="javascript:alert(1)">link</a>`) {
 					t.Errorf("the body's text is %q, want the markup in it as text", text)
 				}
 			}
@@ -438,7 +436,7 @@ func hostileItemProblems(it feed.Item) []string {
 		if s == "" {
 			return
 		}
-		if sch := hostileScheme(s); sch != "http" && sch != "https" {
+		if sch := htmlcheck.Scheme(s); sch != "http" && sch != "https" {
 			add("%s %q is not an http(s) URL", field, s)
 		}
 		if p := hostileBadChars(s); p != "" {
@@ -476,7 +474,7 @@ func hostileItemProblems(it feed.Item) []string {
 	if p := hostileBadChars(it.ContentHTML); p != "" {
 		add("ContentHTML: %s", p)
 	}
-	for _, p := range hostileLiveMarkup(it.ContentHTML) {
+	for _, p := range htmlcheck.LiveMarkup(it.ContentHTML, htmlcheck.Content) {
 		add("ContentHTML: %s in %q", p, it.ContentHTML)
 	}
 	return problems
@@ -501,112 +499,6 @@ func hostileBadChars(s string) string {
 	return ""
 }
 
-// hostileScheme returns the scheme of a URL as a browser reads it: spaces
-// and controls around it stripped, tabs and newlines removed, in lower
-// case; "" for a relative reference.
-func hostileScheme(v string) string {
-	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
-	v = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return -1
-		}
-		return r
-	}, v)
-	i := strings.IndexAny(v, ":/?#")
-	if i <= 0 || v[i] != ':' {
-		return ""
-	}
-	return strings.ToLower(v[:i])
-}
-
-// hostileURLAttrs are the HTML attributes whose value is a URL.
-var hostileURLAttrs = map[string]bool{
-	"href": true, "src": true, "action": true, "formaction": true, "data": true,
-	"poster": true, "background": true, "cite": true, "longdesc": true, "codebase": true,
-	"lowsrc": true, "dynsrc": true, "manifest": true, "icon": true, "ping": true,
-	"xlink:href": true, "archive": true, "usemap": true, "profile": true,
-}
-
-// hostileLiveMarkup parses an HTML fragment inside a <div>, as a feed
-// reader inserts content, and lists what in it could run script or phish:
-// active elements, form controls, event handlers, style with url(), and
-// URL attributes whose scheme is not http, https or mailto (relative
-// references pass).
-func hostileLiveMarkup(fragment string) []string {
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(fragment), ctx)
-	if err != nil {
-		return []string{"HTML does not parse: " + err.Error()}
-	}
-	var problems []string
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			switch strings.ToLower(n.Data) {
-			case "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta", "link",
-				"form", "button", "input", "textarea", "select", "portal", "svg", "math", "template":
-				problems = append(problems, fmt.Sprintf("a <%s> element", n.Data))
-			}
-			for _, a := range n.Attr {
-				key := strings.ToLower(a.Key)
-				if a.Namespace != "" {
-					key = strings.ToLower(a.Namespace) + ":" + key
-				}
-				switch {
-				case strings.HasPrefix(strings.ToLower(a.Key), "on"):
-					problems = append(problems, fmt.Sprintf("<%s %s=%q>", n.Data, a.Key, a.Val))
-				case key == "style":
-					problems = append(problems, fmt.Sprintf("<%s style=%q>", n.Data, a.Val))
-				case key == "srcset":
-					for cand := range strings.SplitSeq(a.Val, ",") {
-						if f := strings.Fields(cand); len(f) > 0 {
-							if sch := hostileScheme(f[0]); sch != "" && sch != "http" && sch != "https" {
-								problems = append(problems, fmt.Sprintf("<%s srcset=%q>", n.Data, a.Val))
-							}
-						}
-					}
-				case hostileURLAttrs[key] || hostileURLAttrs[strings.ToLower(a.Key)]:
-					switch hostileScheme(a.Val) {
-					case "", "http", "https", "mailto":
-					default:
-						problems = append(problems, fmt.Sprintf("<%s %s=%q>", n.Data, a.Key, a.Val))
-					}
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	for _, n := range nodes {
-		walk(n)
-	}
-	return problems
-}
-
-// hostileTextOf returns the text an HTML fragment shows.
-func hostileTextOf(fragment string) string {
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(fragment), ctx)
-	if err != nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	for _, n := range nodes {
-		walk(n)
-	}
-	return b.String()
-}
-
 // TestHostileCheckers makes sure the checks above catch what they look
 // for, so that a pass means something.
 func TestHostileCheckers(t *testing.T) {
@@ -621,12 +513,12 @@ func TestHostileCheckers(t *testing.T) {
 		`<p style="color:red">x</p>`,
 		`<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`,
 	} {
-		if len(hostileLiveMarkup(bad)) == 0 {
-			t.Errorf("hostileLiveMarkup passes %s", bad)
+		if len(htmlcheck.LiveMarkup(bad, htmlcheck.Content)) == 0 {
+			t.Errorf("htmlcheck.LiveMarkup passes %s", bad)
 		}
 	}
-	if p := hostileLiveMarkup(`<p>a <a href="https://ok.example/" rel="nofollow">b</a> <img src="rel.png" alt="c"> &lt;script&gt;</p>`); len(p) > 0 {
-		t.Errorf("hostileLiveMarkup flags safe HTML: %v", p)
+	if p := htmlcheck.LiveMarkup(`<p>a <a href="https://ok.example/" rel="nofollow">b</a> <img src="rel.png" alt="c"> &lt;script&gt;</p>`, htmlcheck.Content); len(p) > 0 {
+		t.Errorf("htmlcheck.LiveMarkup flags safe HTML: %v", p)
 	}
 	bad := []feed.Item{
 		{ID: "tag:x,2026:a", Title: "a\x01b"},

@@ -33,6 +33,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/htmlcheck"
 )
 
 // secAddr is the host:port the server listens on.
@@ -439,7 +440,7 @@ func TestServeSecurityHeaders(t *testing.T) {
 	for _, problem := range secCSPProblems(csp[0]) {
 		t.Errorf("index Content-Security-Policy %q: %s", csp[0], problem)
 	}
-	if problems := secLiveMarkup(string(page), false); len(problems) > 0 {
+	if problems := htmlcheck.LiveMarkup(string(page), htmlcheck.Page); len(problems) > 0 {
 		t.Errorf("index page: %s", strings.Join(problems, "; "))
 	}
 
@@ -759,17 +760,17 @@ func TestServeHostileMarkup(t *testing.T) {
 
 	// The index page: no live markup, the titles as text.
 	_, page := s.get("/", nil)
-	if problems := secLiveMarkup(string(page), false); len(problems) > 0 {
+	if problems := htmlcheck.LiveMarkup(string(page), htmlcheck.Page); len(problems) > 0 {
 		t.Errorf("index page has live markup: %s\n%s", strings.Join(problems, "; "), page)
 	}
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := secElementText(doc, atom.Title); !strings.Contains(got, secScript) || !strings.Contains(got, secSVG) {
+	if got := htmlcheck.ElementText(doc, atom.Title); !strings.Contains(got, secScript) || !strings.Contains(got, secSVG) {
 		t.Errorf("index <title> = %q, want the site title's markup as text", got)
 	}
-	if got := secElementText(doc, atom.H2); !strings.Contains(got, secScript) {
+	if got := htmlcheck.ElementText(doc, atom.H2); !strings.Contains(got, secScript) {
 		t.Errorf("index <h2> = %q, want the feed title's markup as text", got)
 	}
 	// The feeds drop the control characters of the configured titles;
@@ -963,7 +964,7 @@ func secDocumentProblems(format feed.Format, body []byte) []string {
 				add("<%s> %s", o.name.Local, p)
 			}
 			if o.htmlText {
-				for _, p := range secLiveMarkup(text, true) {
+				for _, p := range htmlcheck.LiveMarkup(text, htmlcheck.Fragment) {
 					add("<%s>: %s", o.name.Local, p)
 				}
 			}
@@ -994,7 +995,7 @@ func secWalkJSON(v any, key string, problems *[]string) {
 		}
 		switch key {
 		case "content_html":
-			for _, p := range secLiveMarkup(v, true) {
+			for _, p := range htmlcheck.LiveMarkup(v, htmlcheck.Fragment) {
 				*problems = append(*problems, "content_html: "+p)
 			}
 		case "url", "external_url", "home_page_url", "feed_url", "icon", "favicon", "image", "banner_image", "avatar", "next_url":
@@ -1022,141 +1023,8 @@ func secBadChars(s string) string {
 
 // secHTTPURL reports whether s is an absolute http or https URL.
 func secHTTPURL(s string) bool {
-	scheme := secScheme(s)
+	scheme := htmlcheck.Scheme(s)
 	return scheme == "http" || scheme == "https"
-}
-
-// secScheme returns the scheme of a URL attribute value as a browser reads
-// it: leading and trailing spaces and controls stripped, tabs and newlines
-// removed anywhere, in lower case; "" for a relative reference.
-func secScheme(v string) string {
-	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
-	v = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return -1
-		}
-		return r
-	}, v)
-	i := strings.IndexAny(v, ":/?#")
-	if i <= 0 || v[i] != ':' {
-		return ""
-	}
-	return strings.ToLower(v[:i])
-}
-
-// secURLAttrs are the HTML attributes whose value is a URL.
-var secURLAttrs = map[string]bool{
-	"href": true, "src": true, "action": true, "formaction": true, "data": true,
-	"poster": true, "background": true, "cite": true, "longdesc": true, "codebase": true,
-	"lowsrc": true, "dynsrc": true, "manifest": true, "icon": true, "ping": true,
-	"xlink:href": true, "archive": true, "usemap": true, "profile": true,
-}
-
-// secLiveMarkup parses an HTML fragment as a reader would, inside a <div>
-// (or, when fragment is false, as a whole document), and lists what in it
-// could run script: script and other active elements, event handler
-// attributes, and URL attributes whose scheme is not http, https or mailto
-// (relative references pass). Form controls count only in fragments.
-func secLiveMarkup(s string, fragment bool) []string {
-	var roots []*html.Node
-	if fragment {
-		ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-		nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
-		if err != nil {
-			return []string{"HTML does not parse: " + err.Error()}
-		}
-		roots = nodes
-	} else {
-		doc, err := html.Parse(strings.NewReader(s))
-		if err != nil {
-			return []string{"HTML does not parse: " + err.Error()}
-		}
-		roots = []*html.Node{doc}
-	}
-	var problems []string
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			switch strings.ToLower(n.Data) {
-			case "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal":
-				problems = append(problems, fmt.Sprintf("a <%s> element", n.Data))
-			case "form", "button", "input", "textarea", "select":
-				// Forms in someone else's content are phishing
-				// material; the index page's own read-only fields
-				// are not.
-				if fragment {
-					problems = append(problems, fmt.Sprintf("a <%s> element", n.Data))
-				}
-			case "meta":
-				for _, a := range n.Attr {
-					if strings.EqualFold(a.Key, "http-equiv") {
-						problems = append(problems, "a <meta http-equiv> element")
-					}
-				}
-			case "link":
-				if fragment {
-					problems = append(problems, "a <link> element")
-				}
-			}
-			for _, a := range n.Attr {
-				key := strings.ToLower(a.Key)
-				if a.Namespace != "" {
-					key = strings.ToLower(a.Namespace) + ":" + key
-				}
-				switch {
-				case strings.HasPrefix(strings.ToLower(a.Key), "on"):
-					problems = append(problems, fmt.Sprintf("<%s %s=%q>", n.Data, a.Key, a.Val))
-				case key == "style" && strings.Contains(strings.ToLower(a.Val), "url("):
-					problems = append(problems, fmt.Sprintf("<%s style=%q>", n.Data, a.Val))
-				case key == "srcset":
-					for cand := range strings.SplitSeq(a.Val, ",") {
-						if f := strings.Fields(cand); len(f) > 0 {
-							if sch := secScheme(f[0]); sch != "" && sch != "http" && sch != "https" {
-								problems = append(problems, fmt.Sprintf("<%s srcset=%q>", n.Data, a.Val))
-							}
-						}
-					}
-				case secURLAttrs[key] || secURLAttrs[strings.ToLower(a.Key)]:
-					switch secScheme(a.Val) {
-					case "", "http", "https", "mailto":
-					default:
-						problems = append(problems, fmt.Sprintf("<%s %s=%q>", n.Data, a.Key, a.Val))
-					}
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	for _, r := range roots {
-		walk(r)
-	}
-	return problems
-}
-
-// secElementText returns the text of the first element a in the tree of n.
-func secElementText(n *html.Node, a atom.Atom) string {
-	if n.Type == html.ElementNode && n.DataAtom == a {
-		var b strings.Builder
-		var text func(*html.Node)
-		text = func(n *html.Node) {
-			if n.Type == html.TextNode {
-				b.WriteString(n.Data)
-			}
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				text(c)
-			}
-		}
-		text(n)
-		return b.String()
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if s := secElementText(c, a); s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // TestBuildHostileRemotes builds a site whose remote sources redirect to
@@ -1295,16 +1163,16 @@ func TestSecurityCheckers(t *testing.T) {
 		`<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`,
 		`<svg><style><img src=x onerror=alert(1)></style></svg>`,
 	} {
-		if len(secLiveMarkup(bad, true)) == 0 {
-			t.Errorf("secLiveMarkup passes %s", bad)
+		if len(htmlcheck.LiveMarkup(bad, htmlcheck.Fragment)) == 0 {
+			t.Errorf("htmlcheck.LiveMarkup passes %s", bad)
 		}
 	}
 	for _, good := range []string{
 		`<p>a <a href="https://ok.example/">b</a> <img src="rel.png" alt="c"> &lt;script&gt;alert(1)&lt;/script&gt;</p>`,
 		`<a href="mailto:x@ok.example">m</a>`,
 	} {
-		if p := secLiveMarkup(good, true); len(p) > 0 {
-			t.Errorf("secLiveMarkup flags %s: %v", good, p)
+		if p := htmlcheck.LiveMarkup(good, htmlcheck.Fragment); len(p) > 0 {
+			t.Errorf("htmlcheck.LiveMarkup flags %s: %v", good, p)
 		}
 	}
 
