@@ -62,20 +62,11 @@ N=${1:-100000}
 ROUNDS=${ROUNDS:-3}
 KEEP=${KEEP:-0}
 
-if ! [[ $N =~ ^[1-9][0-9]*$ ]] || ((N < 100)); then
-	echo "build.sh: N must be a whole number of at least 100, got '$N'" >&2
-	exit 2
-fi
-if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
-	echo "build.sh: ROUNDS must be a positive whole number, got '$ROUNDS'" >&2
-	exit 2
-fi
-if [[ ! -f go.mod || ! -d cmd/feedpub || ! -f bench/build_feedgen.py ]]; then
-	echo "build.sh: run from the repository root: bash bench/build.sh" >&2
-	exit 2
-fi
-
-log() { printf '%s\n' "$*" >&2; }
+source "$(dirname "$0")/lib.sh"
+bench_init build.sh
+need_whole N ROUNDS
+((N >= 100)) || fail "N must be at least 100, got '$N'"
+[[ -f bench/build_feedgen.py ]] || fail "run from the repository root: bash bench/build.sh"
 
 # --- tools -------------------------------------------------------------------
 
@@ -97,11 +88,7 @@ missing=()
 [[ -x /usr/bin/time ]] || missing+=(time)
 PYTHON=$(feedgen_python) || missing+=(python3-feedgenerator)
 if ((${#missing[@]})); then
-	sudo=()
-	((EUID != 0)) && sudo=(sudo)
-	log "installing ${missing[*]} with apt-get"
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	apt_install "${missing[@]}"
 	PYTHON=$(feedgen_python) || {
 		echo "build.sh: no python3 imports feedgenerator after installing python3-feedgenerator" >&2
 		exit 1
@@ -110,19 +97,7 @@ fi
 
 # --- temporary folder and clean-up --------------------------------------------
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/feedpub-build-bench.XXXXXX")
-cleanup() {
-	local status=$?
-	if [[ $KEEP == 1 ]]; then
-		log "kept $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp feedpub-build-bench
 
 # --- feedpub, the generator and the site --------------------------------------
 

@@ -65,22 +65,12 @@ TARGET_KB=${TARGET_KB:-150}
 BASELINE=${BASELINE:-}
 KEEP=${KEEP:-0}
 
-for v in DURATION CONNS THREADS ROUNDS TARGET_KB; do
-	if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
-		echo "serve.sh: $v must be a positive whole number, got '${!v}'" >&2
-		exit 2
-	fi
-done
-if [[ ! -f go.mod || ! -d cmd/feedpub ]]; then
-	echo "serve.sh: run from the repository root: bash bench/serve.sh" >&2
-	exit 2
-fi
+source "$(dirname "$0")/lib.sh"
+bench_init serve.sh
+need_whole DURATION CONNS THREADS ROUNDS TARGET_KB
 if [[ -n $BASELINE && ! -x $BASELINE ]]; then
-	echo "serve.sh: BASELINE $BASELINE is not an executable" >&2
-	exit 2
+	fail "BASELINE $BASELINE is not an executable"
 fi
-
-log() { printf '%s\n' "$*" >&2; }
 
 # --- tools -------------------------------------------------------------------
 
@@ -92,11 +82,7 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
 command -v pgrep >/dev/null || missing+=(procps)
 if ((${#missing[@]})); then
-	sudo=()
-	((EUID != 0)) && sudo=(sudo)
-	log "installing ${missing[*]} with apt-get"
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	apt_install "${missing[@]}"
 	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 fi
 if ! "$NGINX" -V 2>&1 | grep -q -- --with-http_gzip_static_module; then
@@ -106,16 +92,9 @@ fi
 
 # --- temporary folder and clean-up --------------------------------------------
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/feedpub-bench.XXXXXX")
-declare -A pid=()
-cleanup() {
-	local status=$? p
-	for p in "${pid[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pid[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
+bench_tmp feedpub-bench
+# bench_cleanup stops nginx, which writes its own pid file.
+bench_cleanup() {
 	if [[ -s $tmp/nginx.pid ]]; then
 		kill -QUIT "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
 		for _ in $(seq 50); do
@@ -123,16 +102,7 @@ cleanup() {
 			sleep 0.1
 		done
 	fi
-	if [[ $KEEP == 1 ]]; then
-		log "kept $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # free_port prints a loopback TCP port nobody listens on.
 used_ports=" "

@@ -58,41 +58,11 @@ WARMUP=${WARMUP:-3}
 PAUSE=${PAUSE:-0}
 KEEP=${KEEP:-0}
 
-for v in DURATION WORKERS ARTICLES WARMUP; do
-	if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
-		echo "soak.sh: $v must be a positive whole number, got '${!v}'" >&2
-		exit 2
-	fi
-done
-if [[ ! -f go.mod || ! -d cmd/feedpub ]]; then
-	echo "soak.sh: run from the repository root: bash bench/soak.sh" >&2
-	exit 2
-fi
+source "$(dirname "$0")/lib.sh"
+bench_init soak.sh
+need_whole DURATION WORKERS ARTICLES WARMUP
 
-log() { printf '%s\n' "$*" >&2; }
-
-# --- temporary folder and clean-up --------------------------------------------
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/feedpub-soak.XXXXXX")
-declare -A pid=()
-cleanup() {
-	local status=$? p
-	for p in "${pid[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pid[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [[ $KEEP == 1 ]]; then
-		log "kept $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp feedpub-soak
 
 # --- binaries and the site ---------------------------------------------------------
 
