@@ -74,3 +74,52 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestNonASCIIIDs publishes ids with characters beyond ASCII in every part
+// of a URL: gofeed reads some of them back percent-encoded, other readers
+// as written; the document must pass either way, and carry each id exactly
+// as it was first published, so that no reader ever sees it change.
+func TestNonASCIIIDs(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("http://127.0.0.1:8080/")
+	meta := Meta{
+		ID: "tag:news.example.com,2026:feed:news", Title: "T", Link: "https://news.example.com/",
+		SelfURL: map[Format]string{RSS: "http://127.0.0.1:8080/news.rss", Atom: "http://127.0.0.1:8080/news.atom", JSON: "http://127.0.0.1:8080/news.json"},
+	}
+	for _, id := range []string{
+		"a:#Ƒ", "https://e.example/Ƒ", "https://é.example/", "tag:x,2026:a#Ƒ",
+		"https://e.example/?q=Ƒ", "urn:x:Ƒ", "https://de.example/artikel/über-uns#abschnitt-ä",
+	} {
+		it, err := Normalize(Item{ID: id, Title: "t", Published: time.Unix(0, 0)}, base)
+		if err != nil {
+			t.Fatalf("Normalize(%q): %v", id, err)
+		}
+		if it.ID != id {
+			t.Errorf("Normalize changed id %q to %q", id, it.ID)
+		}
+		for _, format := range Formats {
+			var buf bytes.Buffer
+			if err := Render(&buf, format, meta, []Item{it}); err != nil {
+				t.Fatal(err)
+			}
+			report := ValidateFormat(format, buf.Bytes())
+			if err := report.SpecErr(); err != nil {
+				t.Errorf("%s, id %q: %v", format, id, err)
+			}
+			if err := report.Match([]Item{cleanItem(it)}); err != nil {
+				t.Errorf("%s, id %q: %v", format, id, err)
+			}
+			if !bytes.Contains(buf.Bytes(), []byte(id)) {
+				t.Errorf("%s: id %q is not in the document as written", format, id)
+			}
+		}
+		// Another id is still another id.
+		var buf bytes.Buffer
+		Render(&buf, Atom, meta, []Item{it})
+		other := cleanItem(it)
+		other.ID += "x"
+		if ValidateFormat(Atom, buf.Bytes()).Match([]Item{other}) == nil {
+			t.Errorf("id %q matched %q", id, other.ID)
+		}
+	}
+}

@@ -119,6 +119,31 @@ func (r *Report) err(heuristics bool) error {
 	return fmt.Errorf("%w: %s: %w", ErrInvalidFeed, r.Format, errors.Join(errs...))
 }
 
+// sameIRI reports whether two ids are the same IRI as far as readers can
+// tell. gofeed reads an Atom id through net/url, which percent-encodes
+// non-ASCII characters in a URL's host, path and fragment, and other
+// readers take it as written; each reader sees the same id on every
+// fetch, so either form is the id read back.
+func sameIRI(got, want string) bool {
+	return got == want || toURI(got) == toURI(want)
+}
+
+// toURI percent-encodes the non-ASCII bytes of an IRI.
+func toURI(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 // maxMismatches bounds how many differences Match names; the first few are
 // what a reader of the error needs.
 const maxMismatches = 5
@@ -137,7 +162,7 @@ func (r *Report) Match(items []Item) error {
 	for i := range min(len(r.Items), len(items)) {
 		got, want := r.Items[i], items[i]
 		subject := itemSubject("item", i+1, "id", want.ID)
-		if got.ID != want.ID {
+		if !sameIRI(got.ID, want.ID) {
 			diffs = append(diffs, fmt.Sprintf("%s: id reads back as %q", subject, clipValue(got.ID)))
 		}
 		if got.Title != want.Title {
