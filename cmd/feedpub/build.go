@@ -21,7 +21,7 @@ configuration error.
 	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
 	wait := fs.Duration("wait", ledgerLockWait, "how long to wait for another build that holds the ledger")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file`, for 'go tool pprof'")
-	memProfile := fs.String("memprofile", "", "write a heap profile taken at the end of the build to `file`")
+	memProfile := fs.String("memprofile", "", "write a heap profile taken when the live heap was largest to `file`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
