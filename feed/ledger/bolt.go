@@ -50,7 +50,7 @@ const (
 // When a write outgrows the map, bbolt remaps and copies every node the
 // transaction holds; starting at its 32 KiB default, a first build of
 // 100,000 items remaps about a dozen times and spends a third of its time
-// there. 64 MiB (some 400,000 items) is address space, not memory or disk.
+// there. 64 MiB (nearly 500,000 items) is address space, not memory or disk.
 // On Windows bbolt would grow the file to the mapped size, so it keeps the
 // default there.
 func initialMmapSize() int {
@@ -514,10 +514,18 @@ func (b *Bolt) update(fn func(items *bolt.Bucket) error) error {
 			if items == nil {
 				return b.corrupt(fmt.Errorf("bucket %q is missing", itemsBucket))
 			}
+			items.FillPercent = fillPercent
 			return fn(items)
 		})
 	})
 }
+
+// fillPercent is how full bbolt packs a page before it splits one. Its
+// default, half, suits keys written in random order; a build writes ids
+// in key order, mostly after the ones it wrote before (files are walked in
+// path order), so fuller pages give a smaller file that a build's lookups
+// touch fewer pages of.
+const fillPercent = 0.9
 
 // guard runs fn, turning a panic or memory fault inside bbolt into an error
 // wrapping ErrCorrupt. bbolt reads the file through a memory map and trusts

@@ -657,6 +657,44 @@ func TestBoltUnchangedDoesNotWrite(t *testing.T) {
 	}
 }
 
+// A build records its items in path order, batch after batch; the file
+// it leaves should be mostly records, not half-empty pages.
+func TestBoltPacksBuildOrderWrites(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	b := openBolt(t, path, BoltOptions{})
+	const n, batch = 40000, 2048
+	entries := make([]Entry, n)
+	payload := 0
+	for i := range entries {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%d", i))
+		entries[i] = Entry{
+			ID:   fmt.Sprintf("tag:example.org,2026-01-01:wire/%03d/%06d.txt", i/1000, i),
+			Hash: hex.EncodeToString(sum[:16]),
+		}
+		payload += len(entries[i].ID) + recordHeader + len(entries[i].Hash)
+	}
+	for start := 0; start < n; start += batch {
+		observeOK(t, b, t0, entries[start:min(start+batch, n)]...)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each record also costs a 16-byte leaf element; with pages split at
+	// half full the file would be well over twice the payload.
+	if limit := payload * 3 / 2; info.Size() > int64(limit) {
+		t.Errorf("%d records of %d bytes in all take a %d-byte file; want at most %d", n, payload, info.Size(), limit)
+	}
+	b = openBolt(t, path, BoltOptions{})
+	if got := exportAll(t, b); len(got) != n {
+		t.Errorf("exported %d records, want %d", len(got), n)
+	}
+}
+
 func TestBoltCreatesParentDirectories(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state", "feedpub", "ledger.db")
