@@ -404,3 +404,70 @@ func TestSymlinkLoopsAndVanishingFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestPermissionDeniedFiles builds a site holding a file and a folder the
+// build may not read. Root reads whatever the mode says, so when the tests
+// run as root the build runs in a process of its own as nobody (65534).
+func TestPermissionDeniedFiles(t *testing.T) {
+	t.Parallel()
+	dir := siteWithArticles(t, 3)
+	articles := filepath.Join(dir, "articles")
+	writeFiles(t, articles, map[string]string{
+		"locked.txt":          "A locked story about the harbour.\n",
+		"closed/inside.txt":   "A story in a closed folder.\n",
+		"open/readable.txt":   "A readable story about the bridge.\n",
+		"open/unreadable.txt": "An unreadable story about the ferry.\n",
+	})
+	bin := feedpubBinary(t)
+	cmd := exec.Command(bin, "build", "-config", filepath.Join(dir, "feedpub.yaml"))
+	if os.Geteuid() == 0 {
+		const nobody = 65534
+		// nobody needs to reach the binary and the site, and to own the
+		// site so that it can write the feeds and the ledger.
+		for _, p := range []string{filepath.Dir(bin), filepath.Dir(dir), dir} {
+			if err := os.Chmod(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(p, nobody, nobody)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		cmd.Env = append(os.Environ(), "HOME="+dir)
+	}
+	for _, p := range []string{"locked.txt", "closed", "open/unreadable.txt"} {
+		if err := os.Chmod(filepath.Join(articles, p), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// t.TempDir's clean-up cannot remove a closed folder unless it opens.
+	t.Cleanup(func() { os.Chmod(filepath.Join(articles, "closed"), 0o755) })
+
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr.String())
+	}
+	// 3 articles, their 3 headlines and open/readable.txt.
+	for f, n := range validFeeds(t, filepath.Join(dir, "public"), "news") {
+		if n != 7 {
+			t.Errorf("%s has %d items, want 7", f, n)
+		}
+	}
+	logs := stderr.String()
+	for _, want := range []string{
+		`file=locked.txt reason="unreadable: permission denied"`,
+		`file=open/unreadable.txt reason="unreadable: permission denied"`,
+		`folder=closed reason="permission denied"`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log does not say %s:\n%s", want, logs)
+		}
+	}
+}
