@@ -84,6 +84,12 @@ type FeedResult struct {
 	Name      string
 	Items     int
 	Documents []Document
+	// Reused reports that the feed had the same items and settings as in
+	// the last build, so its documents were read back from the published
+	// files instead of being rendered and validated again.
+	Reused bool
+
+	inputs string // renderInputs, for the next build to compare with
 }
 
 // Changed reports whether any of the feed's documents changed.
@@ -135,9 +141,14 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	// Sources may keep what the fingerprint check learned for the rest
 	// of this build, and only this build.
 	ctx = buildctx.New(ctx)
-	fp, state := b.fingerprint(ctx)
+	state := b.state()
+	last := lastBuildOf(ctx, state)
+	var fp string
+	if state != nil {
+		fp = b.fingerprint(ctx)
+	}
 	if fp != "" {
-		if res, ok := b.unchanged(ctx, fp, state); ok {
+		if res, ok := b.unchanged(fp, last); ok {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
 		}
@@ -223,9 +234,15 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		if len(lists[i]) == 0 {
 			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", d.name, feed.ErrNoItems)
 		}
-		fr, err := renderFeed(d.name, d.meta, lists[i])
-		if err != nil {
-			return nil, err
+		inputs := renderInputs(d.meta, lists[i])
+		fr, ok := b.reuse(last, d.name, inputs, len(lists[i]))
+		if ok {
+			logger.Debug("feed items and settings unchanged; published documents kept", "feed", d.name)
+		} else {
+			if fr, err = renderFeed(d.name, d.meta, lists[i]); err != nil {
+				return nil, err
+			}
+			fr.inputs = inputs
 		}
 		res.Feeds = append(res.Feeds, fr)
 	}
@@ -235,7 +252,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	if fp != "" {
+	if state != nil {
 		if err := b.remember(ctx, fp, state, res, stamp); err != nil {
 			logger.Warn("build not recorded; the next build will not be skipped", "error", err)
 		}

@@ -414,3 +414,50 @@ func TestUnchangedBuildIsSkipped(t *testing.T) {
 		t.Errorf("a damaged output file was not restored: %q", got)
 	}
 }
+
+// A build that is not skipped (a file was touched or changed) still keeps
+// a feed's published documents when its items and settings are those of
+// the last build, and renders it again when anything in it changed.
+func TestUnchangedFeedIsNotRenderedAgain(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, map[string]string{"a.txt": articleA, "b.txt": articleB})
+	if res := s.mustBuild(); res.Feeds[0].Reused {
+		t.Fatal("the first build reused documents it never rendered")
+	}
+	before := s.published()
+
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(s.dir, "articles", "a.txt"), future, future)
+	res := s.mustBuild()
+	if !res.Feeds[0].Reused || res.Feeds[0].Changed() || res.Feeds[0].Items != 4 {
+		t.Errorf("after a touch: reused %t, changed %t, %d items; want reused, unchanged, 4 items",
+			res.Feeds[0].Reused, res.Feeds[0].Changed(), res.Feeds[0].Items)
+	}
+	for _, d := range res.Documents() {
+		if !bytes.Equal(d.Body, before[string(d.Format)]) {
+			t.Errorf("reused %s differs from the published file", d.Format)
+		}
+	}
+
+	// A published file that no longer holds what was written is rendered
+	// and written again.
+	if err := os.WriteFile(filepath.Join(s.dir, "public", "news.atom"), []byte("<feed/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future = future.Add(time.Hour)
+	os.Chtimes(filepath.Join(s.dir, "articles", "a.txt"), future, future)
+	if res := s.mustBuild(); res.Feeds[0].Reused {
+		t.Error("a feed whose file was overwritten was reused")
+	}
+	if got := s.published()["atom"]; !bytes.Equal(got, before["atom"]) {
+		t.Errorf("the overwritten file was not restored: %q", got)
+	}
+
+	// A changed item renders the feed again.
+	s.clock = s.clock.Add(time.Hour)
+	s.write("b.txt", strings.Replace(articleB, "\n", " One more sentence here.\n", 1))
+	res = s.mustBuild()
+	if res.Feeds[0].Reused || !res.Feeds[0].Changed() {
+		t.Errorf("after an edit: reused %t, changed %t; want rendered and changed", res.Feeds[0].Reused, res.Feeds[0].Changed())
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,8 @@ type lastBuild struct {
 type builtFeed struct {
 	Name  string `json:"name"`
 	Items int    `json:"items"`
+	// Inputs is renderInputs of the feed's meta and items.
+	Inputs string `json:"inputs,omitempty"`
 }
 
 type builtDocSum struct {
@@ -54,34 +57,56 @@ type builtDocSum struct {
 	SHA256   string      `json:"sha256"`
 }
 
-// fingerprint returns the fingerprint of this build, or "" when it cannot
-// have one (a source without fingerprints, no output folder, a ledger
-// without state).
-func (b *Builder) fingerprint(ctx context.Context) (string, ledger.State) {
+// state returns where builds leave their record for the next one, or nil
+// when there is none: a ledger without state, or no output folder whose
+// files a record could describe.
+func (b *Builder) state() ledger.State {
 	state, ok := b.Ledger.(ledger.State)
 	if !ok || b.Output == "" {
-		return "", nil
+		return nil
 	}
+	return state
+}
+
+// lastBuildOf returns the record the last build left in state, or nil.
+func lastBuildOf(ctx context.Context, state ledger.State) *lastBuild {
+	if state == nil {
+		return nil
+	}
+	raw, err := state.GetState(ctx, lastBuildKey)
+	if err != nil || raw == nil {
+		return nil
+	}
+	var last lastBuild
+	if json.Unmarshal(raw, &last) != nil {
+		return nil
+	}
+	return &last
+}
+
+// fingerprint returns the fingerprint of this build, or "" when it cannot
+// have one (a source without fingerprints).
+func (b *Builder) fingerprint(ctx context.Context) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "binary %s\n", buildid.ID())
 	fmt.Fprintf(h, "output %s\nbase %v\n", b.Output, b.Base)
 	// Every source must have a fingerprint, or none is taken.
 	for _, src := range b.Sources {
 		if _, ok := src.(Fingerprinter); !ok {
-			return "", nil
+			return ""
 		}
 	}
 	for _, src := range b.Sources {
 		s, err := src.(Fingerprinter).Fingerprint(ctx)
 		if err != nil {
-			return "", nil
+			return ""
 		}
 		fmt.Fprintf(h, "source %s %s\n", src.Name(), s)
 	}
 	for _, f := range b.Feeds {
 		fmt.Fprintf(h, "feed %s\n", describeFeed(f))
 	}
-	return hex.EncodeToString(h.Sum(nil)), state
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // describeFeed spells out everything about a feed that shapes its output.
@@ -114,44 +139,84 @@ func describeFeed(f Feed) string {
 // unchanged returns the result of the last build when this one would
 // repeat it: same fingerprint, and every published file still holding the
 // bytes that build wrote.
-func (b *Builder) unchanged(ctx context.Context, fp string, state ledger.State) (*Result, bool) {
-	raw, err := state.GetState(ctx, lastBuildKey)
-	if err != nil || raw == nil {
-		return nil, false
-	}
-	var last lastBuild
-	if json.Unmarshal(raw, &last) != nil || last.Fingerprint != fp {
+func (b *Builder) unchanged(fp string, last *lastBuild) (*Result, bool) {
+	if last == nil || last.Fingerprint != fp {
 		return nil, false
 	}
 	res := &Result{Items: last.Items}
 	for _, f := range last.Feeds {
-		fr := FeedResult{Name: f.Name, Items: f.Items}
-		for _, d := range last.Documents {
-			if d.Feed != f.Name {
-				continue
-			}
-			body, err := os.ReadFile(b.docPath(d.Feed, d.Format))
-			if err != nil {
-				return nil, false
-			}
-			sum := sha256.Sum256(body)
-			if hex.EncodeToString(sum[:]) != d.SHA256 {
-				return nil, false
-			}
-			fr.Documents = append(fr.Documents, Document{
-				Feed: d.Feed, Format: d.Format, Title: d.Title, Body: body, Modified: d.Modified, SelfURL: d.SelfURL,
-			})
+		docs, ok := b.readBack(last, f.Name)
+		if !ok {
+			return nil, false
 		}
-		res.Feeds = append(res.Feeds, fr)
+		res.Feeds = append(res.Feeds, FeedResult{Name: f.Name, Items: f.Items, Documents: docs})
 	}
 	return res, len(res.Feeds) > 0
+}
+
+// reuse returns feed name's documents as the last build published them,
+// when that build rendered them from the same inputs and the files still
+// hold what it wrote: rendering them again would give the same bytes.
+func (b *Builder) reuse(last *lastBuild, name, inputs string, items int) (FeedResult, bool) {
+	if last == nil {
+		return FeedResult{}, false
+	}
+	i := slices.IndexFunc(last.Feeds, func(f builtFeed) bool { return f.Name == name })
+	if i < 0 || last.Feeds[i].Inputs != inputs {
+		return FeedResult{}, false
+	}
+	docs, ok := b.readBack(last, name)
+	if !ok {
+		return FeedResult{}, false
+	}
+	return FeedResult{Name: name, Items: items, Documents: docs, Reused: true, inputs: inputs}, true
+}
+
+// readBack reads feed name's published documents, in the order the last
+// build recorded them, and reports whether every one still holds the
+// bytes that build wrote.
+func (b *Builder) readBack(last *lastBuild, name string) ([]Document, bool) {
+	var docs []Document
+	for _, d := range last.Documents {
+		if d.Feed != name {
+			continue
+		}
+		body, err := os.ReadFile(b.docPath(d.Feed, d.Format))
+		if err != nil {
+			return nil, false
+		}
+		sum := sha256.Sum256(body)
+		if hex.EncodeToString(sum[:]) != d.SHA256 {
+			return nil, false
+		}
+		docs = append(docs, Document{
+			Feed: d.Feed, Format: d.Format, Title: d.Title, Body: body, Modified: d.Modified, SelfURL: d.SelfURL,
+		})
+	}
+	return docs, len(docs) == len(feed.Formats)
+}
+
+// renderInputs digests everything a feed's documents are rendered from:
+// the renderer (this binary), the feed's meta and its items in order.
+// Equal digests mean equal documents.
+func renderInputs(meta feed.Meta, items []feed.Item) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "binary %s\n", buildid.ID())
+	enc := json.NewEncoder(h)
+	enc.Encode(meta)
+	for _, it := range items {
+		// What only the build uses, not the renderer, stays out.
+		it.Source, it.Partial, it.Ref = "", false, ""
+		enc.Encode(it)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // remember records a successful build for the next one to compare with.
 func (b *Builder) remember(ctx context.Context, fp string, state ledger.State, res *Result, built time.Time) error {
 	last := lastBuild{Fingerprint: fp, Items: res.Items, Built: built.UTC()}
 	for _, f := range res.Feeds {
-		last.Feeds = append(last.Feeds, builtFeed{Name: f.Name, Items: f.Items})
+		last.Feeds = append(last.Feeds, builtFeed{Name: f.Name, Items: f.Items, Inputs: f.inputs})
 		for _, d := range f.Documents {
 			sum := sha256.Sum256(d.Body)
 			last.Documents = append(last.Documents, builtDocSum{
