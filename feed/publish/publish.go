@@ -434,6 +434,9 @@ func (b *Builder) write(res *Result) error {
 		return fmt.Errorf("output folder: %w", err)
 	}
 	for fi := range res.Feeds {
+		if res.Feeds[fi].Reused {
+			continue // read back from these very files a moment ago
+		}
 		for di := range res.Feeds[fi].Documents {
 			d := &res.Feeds[fi].Documents[di]
 			path := b.docPath(d.Feed, d.Format)
