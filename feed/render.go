@@ -385,8 +385,15 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 			ge.Content = &feeds.AtomContent{Type: "text", Content: cmp.Or(it.Summary, it.Title)}
 		}
 		ge.Summary = nil
-		if it.Summary != "" {
-			ge.Summary = &feeds.AtomSummary{Content: it.Summary, Type: "text"}
+		// A headline has no text but its title; readers show the summary
+		// under it, and an entry with neither summary nor content is
+		// flagged by validators, so the title stands in.
+		summary := it.Summary
+		if summary == "" && ge.Content == nil {
+			summary = it.Title
+		}
+		if summary != "" {
+			ge.Summary = &feeds.AtomSummary{Content: summary, Type: "text"}
 		}
 		e := &atomEntry{AtomEntry: ge, Authors: atomPeople(it.Authors)}
 		if o := it.Origin; o != nil {

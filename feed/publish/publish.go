@@ -348,6 +348,7 @@ func (ss selections) offer(it feed.Item) {
 
 // renderFeed renders one feed in every format, validated.
 func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, error) {
+	items = feed.DistinctUpdated(items)
 	fr := FeedResult{Name: name, Items: len(items)}
 	modified := feed.LastUpdated(items)
 	for _, format := range feed.Formats {
