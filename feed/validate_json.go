@@ -1,0 +1,234 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+
+// checkJSON applies the JSON Feed 1.1 rules and returns the number of items,
+// or -1 when there is no items array to count.
+func (v *validation) checkJSON(data []byte) int {
+	if !utf8.Valid(data) {
+		v.errorf("the document is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		v.errorf("the document is not valid JSON: %v", err)
+		return -1
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		v.errorf("the document has more after its JSON value")
+	}
+	top, ok := doc.(map[string]any)
+	if !ok {
+		v.errorf("the document is a JSON %s, want an object", jsonKind(doc))
+		return -1
+	}
+	const subject = "feed"
+	if s, ok := top["version"].(string); !ok || s != specJSONFeed11 {
+		v.errorf(`%s: "version" is %s, want %q`, subject, jsonShow(top, "version"), specJSONFeed11)
+	}
+	if s, ok := top["title"].(string); !ok || strings.TrimSpace(s) == "" {
+		v.errorf(`%s: "title" must be a non-empty string`, subject)
+	} else {
+		v.checkPlainText(subject, `"title"`, s, true)
+	}
+	v.checkJSONURL(subject, top, "home_page_url")
+	if _, ok := top["feed_url"]; !ok {
+		v.warnf(`%s: no "feed_url"; readers cannot tell where the feed lives`, subject)
+	}
+	v.checkJSONURL(subject, top, "feed_url")
+	v.checkJSONURL(subject, top, "icon")
+	v.checkJSONURL(subject, top, "favicon")
+	if x, ok := top["language"]; ok {
+		if s, ok := x.(string); ok {
+			v.checkLanguage(subject, `"language"`, s)
+		} else {
+			v.errorf(`%s: "language" is a %s, want a string`, subject, jsonKind(x))
+		}
+	}
+	v.checkJSONAuthors(subject, top)
+	raw, ok := top["items"]
+	if !ok {
+		v.errorf(`%s: missing "items"`, subject)
+		return -1
+	}
+	items, ok := raw.([]any)
+	if !ok {
+		v.errorf(`%s: "items" is a %s, want an array`, subject, jsonKind(raw))
+		return -1
+	}
+	ids := map[string]int{}
+	for i, it := range items {
+		v.checkJSONItem(i+1, it, ids)
+	}
+	return len(items)
+}
+
+func (v *validation) checkJSONItem(n int, raw any, ids map[string]int) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		v.errorf("item %d is a JSON %s, want an object", n, jsonKind(raw))
+		return
+	}
+	idValue, hasID := obj["id"]
+	id, idIsString := idValue.(string)
+	subject := itemSubject("item", n, "id", id)
+	switch {
+	case !hasID:
+		v.errorf(`%s: missing "id"`, subject)
+	case !idIsString:
+		v.errorf(`%s: "id" is a %s (%s); JSON Feed 1.1 requires a string`, subject, jsonKind(idValue), jsonShow(obj, "id"))
+	case strings.TrimSpace(id) == "":
+		v.errorf(`%s: empty "id"`, subject)
+	default:
+		if prev, dup := ids[id]; dup {
+			v.errorf(`%s: duplicate "id", also on item %d`, subject, prev)
+		} else {
+			ids[id] = n
+		}
+	}
+	strs := map[string]string{}
+	for _, key := range []string{"title", "summary", "content_html", "content_text", "date_published", "date_modified"} {
+		x, ok := obj[key]
+		if !ok {
+			continue
+		}
+		s, ok := x.(string)
+		if !ok {
+			v.errorf(`%s: %q is a %s, want a string`, subject, key, jsonKind(x))
+			continue
+		}
+		strs[key] = s
+	}
+	if strings.TrimSpace(strs["content_html"]) == "" && strings.TrimSpace(strs["content_text"]) == "" {
+		v.errorf(`%s: needs a non-empty "content_html" or "content_text"`, subject)
+	}
+	if s, ok := strs["title"]; ok {
+		v.checkPlainText(subject, `"title"`, s, true)
+	}
+	if s, ok := strs["summary"]; ok {
+		v.checkPlainText(subject, `"summary"`, s, true)
+		if m := htmlTag.FindString(s); m != "" {
+			v.warnf(`%s: "summary" is plain text but holds the HTML tag %q`, subject, clipValue(m))
+		}
+	}
+	if s, ok := strs["content_html"]; ok {
+		v.checkControls(subject, `"content_html"`, s)
+		v.checkHTMLText(subject, `"content_html"`, s)
+	}
+	if s, ok := strs["content_text"]; ok {
+		v.checkControls(subject, `"content_text"`, s)
+	}
+	for _, key := range []string{"date_published", "date_modified"} {
+		if s, ok := strs[key]; ok {
+			v.checkRFC3339(subject, `"`+key+`"`, s)
+		}
+	}
+	v.checkJSONURL(subject, obj, "url")
+	v.checkJSONURL(subject, obj, "external_url")
+	if x, ok := obj["tags"]; ok {
+		tags, ok := x.([]any)
+		if !ok {
+			v.errorf(`%s: "tags" is a %s, want an array of strings`, subject, jsonKind(x))
+		}
+		for i, tag := range tags {
+			if _, ok := tag.(string); !ok {
+				v.errorf(`%s: "tags"[%d] is a %s, want a string`, subject, i, jsonKind(tag))
+			}
+		}
+	}
+	v.checkJSONAuthors(subject, obj)
+}
+
+// checkJSONURL checks that obj[key], when present, is an absolute http(s)
+// URL.
+func (v *validation) checkJSONURL(subject string, obj map[string]any, key string) {
+	x, ok := obj[key]
+	if !ok {
+		return
+	}
+	s, ok := x.(string)
+	if !ok {
+		v.errorf(`%s: %q is a %s, want a URL string`, subject, key, jsonKind(x))
+		return
+	}
+	v.checkWebURL(subject, `"`+key+`"`, s)
+}
+
+// checkJSONAuthors checks obj's "authors": an array of objects, each with
+// at least one of name, url and avatar. The JSON Feed 1.0 "author" gets a
+// warning, as 1.1 readers may ignore it.
+func (v *validation) checkJSONAuthors(subject string, obj map[string]any) {
+	if _, ok := obj["author"]; ok {
+		v.warnf(`%s: "author" is JSON Feed 1.0; use "authors"`, subject)
+	}
+	x, ok := obj["authors"]
+	if !ok {
+		return
+	}
+	authors, ok := x.([]any)
+	if !ok {
+		v.errorf(`%s: "authors" is a %s, want an array`, subject, jsonKind(x))
+		return
+	}
+	for i, a := range authors {
+		person, ok := a.(map[string]any)
+		if !ok {
+			v.errorf(`%s: "authors"[%d] is a %s, want an object`, subject, i, jsonKind(a))
+			continue
+		}
+		named := false
+		for _, key := range []string{"name", "url", "avatar"} {
+			if s, ok := person[key].(string); ok && strings.TrimSpace(s) != "" {
+				named = true
+			}
+		}
+		if !named {
+			v.errorf(`%s: "authors"[%d] needs a "name", "url" or "avatar"`, subject, i)
+		}
+		v.checkJSONURL(fmt.Sprintf(`%s: "authors"[%d]`, subject, i), person, "url")
+		v.checkJSONURL(fmt.Sprintf(`%s: "authors"[%d]`, subject, i), person, "avatar")
+	}
+}
+
+func jsonKind(x any) string {
+	switch x.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "value"
+}
+
+// jsonShow describes obj[key] for a message.
+func jsonShow(obj map[string]any, key string) string {
+	x, ok := obj[key]
+	switch t := x.(type) {
+	case string:
+		return fmt.Sprintf("%q", clipValue(t))
+	case json.Number:
+		return t.String()
+	}
+	if !ok {
+		return "missing"
+	}
+	return "a " + jsonKind(x)
+}
