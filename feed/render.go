@@ -234,7 +234,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 	g.Generator = meta.Generator
 	g.Docs = rssDocs
 	g.ManagingEditor = ""
-	if len(meta.Authors) > 0 && meta.Authors[0].Email != "" {
+	if len(meta.Authors) > 0 && meta.Authors[0].Email != "" && meta.Authors[0].Name != "" {
 		g.ManagingEditor = rssPerson(meta.Authors[0])
 	}
 	if meta.Icon != "" {
@@ -259,9 +259,9 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 		if it.ContentHTML != "" {
 			ri.Content = &feeds.RssContent{Content: it.ContentHTML}
 		}
-		// RSS's author element takes an email address; names alone go
-		// into dc:creator.
-		if len(it.Authors) == 1 && it.Authors[0].Email != "" {
+		// RSS's author element takes "email (Name)"; names or addresses
+		// alone go into dc:creator.
+		if len(it.Authors) == 1 && it.Authors[0].Email != "" && it.Authors[0].Name != "" {
 			gi.Author = rssPerson(it.Authors[0])
 		} else {
 			for _, p := range it.Authors {
@@ -287,12 +287,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 	return doc
 }
 
-func rssPerson(p Person) string {
-	if p.Name == "" {
-		return p.Email
-	}
-	return p.Email + " (" + p.Name + ")"
-}
+func rssPerson(p Person) string { return p.Email + " (" + p.Name + ")" }
 
 func personName(p Person) string {
 	switch {

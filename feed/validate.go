@@ -9,16 +9,18 @@ import (
 	"unicode/utf8"
 )
 
-// Severity grades a Problem. Errors make a document unfit to publish;
-// warnings point at what readers tolerate but a careful feed avoids.
+// Severity grades a Problem in two levels. Errors break a specification
+// (XML 1.0 and Namespaces, RSS 2.0 with RFC 822 dates, RFC 4287, JSON Feed
+// 1.1); warnings break best practice (the RSS Best Practices Profile, what
+// the W3C Feed Validation Service warns about, what readers trip on).
 type Severity int
 
 const (
-	// Warning marks a problem readers cope with, such as a named time zone
-	// in an RSS date. It does not fail Report.Err.
+	// Warning marks a departure from best practice, such as an RSS feed
+	// without a self link. It fails StrictErr and PublishErr, not Err.
 	Warning Severity = iota + 1
-	// Error marks a broken spec rule or something a reader gets wrong. Any
-	// Error fails Report.Err, so the document is not published.
+	// Error marks a broken rule of the document's specification. Any
+	// Error fails Err.
 	Error
 )
 
@@ -33,22 +35,43 @@ func (s Severity) String() string {
 	return fmt.Sprintf("severity(%d)", int(s))
 }
 
-// Problem is one finding of the validator. Message names the element, and
-// the item by number and id, so a failed build can be fixed without reading
-// the whole document.
+// Problem is one finding of the validator. Message names the element and
+// its line, and the item by number and id, so a failed build can be fixed
+// without reading the whole document; Rule names the specification or
+// practice it breaks.
 type Problem struct {
 	Severity Severity
 	Message  string
-	// Heuristic marks a finding that judges the text rather than the
+	Rule     string
+	// Heuristic marks a warning that judges the text rather than the
 	// format: entity text such as "&amp;" showing after decoding looks
 	// like double escaping, but an article about HTML may say it on
 	// purpose. A publisher that escapes by construction, and proves it
-	// with Match, may set such findings aside (see SpecErr).
+	// with Match, may set such findings aside (see PublishErr).
 	Heuristic bool
 }
 
-// String returns the problem as "severity: message".
-func (p Problem) String() string { return p.Severity.String() + ": " + p.Message }
+// String returns the problem as "severity: message [rule]".
+func (p Problem) String() string {
+	if p.Rule == "" {
+		return p.Severity.String() + ": " + p.Message
+	}
+	return p.Severity.String() + ": " + p.Message + " [" + p.Rule + "]"
+}
+
+// Rules named by problems.
+const (
+	ruleXML      = "XML 1.0 and Namespaces"
+	ruleRSS      = "RSS 2.0"
+	ruleRFC822   = "RSS 2.0, RFC 822 date"
+	ruleAtom     = "RFC 4287"
+	ruleRFC3339  = "RFC 3339 date"
+	ruleJSON     = "JSON Feed 1.1"
+	ruleReparse  = "re-parse"
+	ruleBest     = "best practice"
+	ruleRSSBest  = "RSS Best Practices Profile"
+	ruleReadable = "reader pitfall"
+)
 
 // ParsedItem is an item as an independent reader (gofeed) sees it. Comparing
 // it with what was rendered catches renderer bugs that leave a document well
@@ -85,19 +108,27 @@ var (
 )
 
 // Err returns nil when the report holds no Error, and otherwise one error,
-// wrapping ErrInvalidFeed, that lists every Error on its own line. Warnings
-// never fail a build.
-func (r *Report) Err() error { return r.err(true) }
+// wrapping ErrInvalidFeed, that lists every Error on its own line: nil when
+// the document breaks no rule of its specification. Warnings never fail it.
+func (r *Report) Err() error { return r.err(Error, true) }
 
-// SpecErr is Err without the heuristic findings: nil when the document
-// breaks no rule of its format.
-func (r *Report) SpecErr() error { return r.err(false) }
+// SpecErr is Err by another name: nil when the document breaks no rule of
+// its specification, whatever its text says.
+func (r *Report) SpecErr() error { return r.Err() }
 
-func (r *Report) err(heuristics bool) error {
+// StrictErr is Err that also fails on warnings, for `validate -strict`.
+func (r *Report) StrictErr() error { return r.err(Warning, true) }
+
+// PublishErr is the profile feedpub holds its own documents to: StrictErr
+// without the heuristic warnings, which judge the text an input chose to
+// say rather than how it was written down.
+func (r *Report) PublishErr() error { return r.err(Warning, false) }
+
+func (r *Report) err(least Severity, heuristics bool) error {
 	var errs []error
 	for _, p := range r.Problems {
-		if p.Severity == Error && (heuristics || !p.Heuristic) {
-			errs = append(errs, errors.New(p.Message))
+		if p.Severity >= least && (heuristics || !p.Heuristic) {
+			errs = append(errs, errors.New(p.String()))
 		}
 	}
 	if len(errs) == 0 {
@@ -114,6 +145,7 @@ var utf8BOM = []byte("\xEF\xBB\xBF")
 // readers do. It wraps ErrUnknownFormat when the document is none of them,
 // including RSS 1.0 (RDF), which feedpub does not publish.
 func DetectFormat(data []byte) (Format, error) {
+	data, _ = decodeXML(data)
 	rest := bytes.TrimLeft(bytes.TrimPrefix(data, utf8BOM), " \t\r\n")
 	if len(rest) == 0 {
 		return "", fmt.Errorf("%w: empty document", ErrUnknownFormat)
@@ -166,14 +198,18 @@ func ValidateFormat(f Format, data []byte) *Report {
 	count := -1 // items counted by the strict pass; -1 when it could not count
 	switch f {
 	case RSS, Atom:
+		v.spec = ruleXML
 		if root := v.readXML(data); root != nil {
 			if f == RSS {
+				v.spec = ruleRSS
 				count = v.checkRSS(root)
 			} else {
+				v.spec = ruleAtom
 				count = v.checkAtom(root)
 			}
 		}
 	case JSON:
+		v.spec = ruleJSON
 		count = v.checkJSON(data)
 	default:
 		v.errorf("cannot validate unknown format %q", f)
@@ -196,9 +232,20 @@ type validation struct {
 	omitted    int
 	omittedErr bool
 	undeclared map[string]bool // namespace prefixes already reported
+	// spec is the rule errors break by default: the specification being
+	// checked.
+	spec string
+	// encoding is how the XML document was decoded.
+	encoding xmlEncoding
 }
 
-func (v *validation) add(s Severity, msg string) { v.addProblem(Problem{Severity: s, Message: msg}) }
+func (v *validation) add(s Severity, msg string) {
+	rule := v.spec
+	if s == Warning {
+		rule = ruleBest
+	}
+	v.addProblem(Problem{Severity: s, Message: msg, Rule: rule})
+}
 
 func (v *validation) addProblem(p Problem) {
 	if len(v.report.Problems) >= maxProblems {
@@ -211,7 +258,18 @@ func (v *validation) addProblem(p Problem) {
 
 // escapedTwicef reports a heuristic finding of double escaping.
 func (v *validation) escapedTwicef(format string, args ...any) {
-	v.addProblem(Problem{Severity: Error, Message: fmt.Sprintf(format, args...), Heuristic: true})
+	v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(format, args...), Rule: ruleReadable, Heuristic: true})
+}
+
+// warnRule reports a warning with the practice it departs from.
+func (v *validation) warnRule(rule, format string, args ...any) {
+	v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(format, args...), Rule: rule})
+}
+
+// errorRule reports an error with the rule it breaks, when that is not the
+// specification being checked.
+func (v *validation) errorRule(rule, format string, args ...any) {
+	v.addProblem(Problem{Severity: Error, Message: fmt.Sprintf(format, args...), Rule: rule})
 }
 
 func (v *validation) errorf(format string, args ...any) { v.add(Error, fmt.Sprintf(format, args...)) }

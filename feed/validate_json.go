@@ -33,7 +33,11 @@ func (v *validation) checkJSON(data []byte) int {
 		return -1
 	}
 	const subject = "feed"
-	if s, ok := top["version"].(string); !ok || s != specJSONFeed11 {
+	switch s, _ := top["version"].(string); s {
+	case specJSONFeed11:
+	case specJSONFeed10:
+		v.warnf(`%s: "version" is %q, JSON Feed 1.0; 1.1 readers read it, but 1.1 is current`, subject, s)
+	default:
 		v.errorf(`%s: "version" is %s, want %q`, subject, jsonShow(top, "version"), specJSONFeed11)
 	}
 	if s, ok := top["title"].(string); !ok || strings.TrimSpace(s) == "" {
@@ -48,6 +52,14 @@ func (v *validation) checkJSON(data []byte) int {
 	v.checkJSONURL(subject, top, "feed_url")
 	v.checkJSONURL(subject, top, "icon")
 	v.checkJSONURL(subject, top, "favicon")
+	v.checkJSONURL(subject, top, "next_url")
+	v.checkJSONStrings(subject, top, "description", "user_comment")
+	if x, ok := top["expired"]; ok {
+		if _, ok := x.(bool); !ok {
+			v.errorf(`%s: "expired" is a %s, want true or false`, subject, jsonKind(x))
+		}
+	}
+	v.checkJSONHubs(subject, top)
 	if x, ok := top["language"]; ok {
 		if s, ok := x.(string); ok {
 			v.checkLanguage(subject, `"language"`, s)
@@ -118,7 +130,7 @@ func (v *validation) checkJSONItem(n int, raw any, ids map[string]int) {
 	if s, ok := strs["summary"]; ok {
 		v.checkPlainText(subject, `"summary"`, s, true)
 		if m := htmlTag.FindString(s); m != "" {
-			v.warnf(`%s: "summary" is plain text but holds the HTML tag %q`, subject, clipValue(m))
+			v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(`%s: "summary" is plain text but holds the HTML tag %q`, subject, clipValue(m)), Rule: ruleReadable, Heuristic: true})
 		}
 	}
 	if s, ok := strs["content_html"]; ok {
@@ -135,6 +147,16 @@ func (v *validation) checkJSONItem(n int, raw any, ids map[string]int) {
 	}
 	v.checkJSONURL(subject, obj, "url")
 	v.checkJSONURL(subject, obj, "external_url")
+	v.checkJSONURL(subject, obj, "image")
+	v.checkJSONURL(subject, obj, "banner_image")
+	if x, ok := obj["language"]; ok {
+		if s, ok := x.(string); ok {
+			v.checkLanguage(subject, `"language"`, s)
+		} else {
+			v.errorf(`%s: "language" is a %s, want a string`, subject, jsonKind(x))
+		}
+	}
+	v.checkJSONAttachments(subject, obj)
 	if x, ok := obj["tags"]; ok {
 		tags, ok := x.([]any)
 		if !ok {
@@ -161,7 +183,14 @@ func (v *validation) checkJSONURL(subject string, obj map[string]any, key string
 		v.errorf(`%s: %q is a %s, want a URL string`, subject, key, jsonKind(x))
 		return
 	}
-	v.checkWebURL(subject, `"`+key+`"`, s)
+	switch {
+	case strings.TrimSpace(s) == "" || strings.ContainsAny(s, " \t\r\n<>\"{}|\\^`"):
+		v.errorf(`%s: %q %q is not a URL`, subject, key, clipValue(s))
+	case !isAbsIRI(s):
+		v.warnRule(ruleJSON, `%s: %q %q is relative; JSON Feed asks for full URLs`, subject, key, clipValue(s))
+	case !isWebURL(s):
+		v.warnf(`%s: %q %q is not an http(s) URL`, subject, key, clipValue(s))
+	}
 }
 
 // checkJSONAuthors checks obj's "authors": an array of objects, each with
@@ -231,4 +260,81 @@ func jsonShow(obj map[string]any, key string) string {
 		return "missing"
 	}
 	return "a " + jsonKind(x)
+}
+
+// checkJSONStrings checks that the keys of obj, where present, are strings.
+func (v *validation) checkJSONStrings(subject string, obj map[string]any, keys ...string) {
+	for _, key := range keys {
+		if x, ok := obj[key]; ok {
+			if _, ok := x.(string); !ok {
+				v.errorf(`%s: %q is a %s, want a string`, subject, key, jsonKind(x))
+			}
+		}
+	}
+}
+
+// checkJSONHubs checks "hubs": an array of objects, each with a "type"
+// and a "url" string.
+func (v *validation) checkJSONHubs(subject string, obj map[string]any) {
+	x, ok := obj["hubs"]
+	if !ok {
+		return
+	}
+	hubs, ok := x.([]any)
+	if !ok {
+		v.errorf(`%s: "hubs" is a %s, want an array`, subject, jsonKind(x))
+		return
+	}
+	for i, h := range hubs {
+		hub, ok := h.(map[string]any)
+		where := fmt.Sprintf(`%s: "hubs"[%d]`, subject, i)
+		if !ok {
+			v.errorf(`%s is a %s, want an object`, where, jsonKind(h))
+			continue
+		}
+		for _, key := range []string{"type", "url"} {
+			if s, ok := hub[key].(string); !ok || strings.TrimSpace(s) == "" {
+				v.errorf(`%s needs a %q string`, where, key)
+			}
+		}
+		v.checkJSONURL(where, hub, "url")
+	}
+}
+
+// checkJSONAttachments checks an item's "attachments": objects with a
+// "url" and a "mime_type", and numbers for size and duration.
+func (v *validation) checkJSONAttachments(subject string, obj map[string]any) {
+	x, ok := obj["attachments"]
+	if !ok {
+		return
+	}
+	list, ok := x.([]any)
+	if !ok {
+		v.errorf(`%s: "attachments" is a %s, want an array`, subject, jsonKind(x))
+		return
+	}
+	for i, a := range list {
+		att, ok := a.(map[string]any)
+		where := fmt.Sprintf(`%s: "attachments"[%d]`, subject, i)
+		if !ok {
+			v.errorf(`%s is a %s, want an object`, where, jsonKind(a))
+			continue
+		}
+		if _, ok := att["url"]; !ok {
+			v.errorf(`%s has no "url"`, where)
+		}
+		v.checkJSONURL(where, att, "url")
+		if s, ok := att["mime_type"].(string); !ok || !mediaType.MatchString(strings.TrimSpace(s)) {
+			v.errorf(`%s: "mime_type" is %s, want a media type such as "audio/mpeg"`, where, jsonShow(att, "mime_type"))
+		}
+		v.checkJSONStrings(where, att, "title")
+		for _, key := range []string{"size_in_bytes", "duration_in_seconds"} {
+			if y, ok := att[key]; ok {
+				n, isNum := y.(json.Number)
+				if f, err := n.Float64(); !isNum || err != nil || f < 0 {
+					v.errorf(`%s: %q is %s, want a non-negative number`, where, key, jsonShow(att, key))
+				}
+			}
+		}
+	}
 }

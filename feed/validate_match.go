@@ -104,15 +104,15 @@ func showTime(t time.Time) string {
 func (v *validation) reparse(f Format, data []byte, count int) {
 	parsed, err := parseWithGofeed(data)
 	if err != nil {
-		v.errorf("gofeed cannot read the document: %v", err)
+		v.warnRule(ruleReparse, "gofeed, a widely used reader, cannot read the document: %v", err)
 		return
 	}
 	if parsed.FeedType != string(f) {
-		v.errorf("gofeed reads the document as %s, not %s", parsed.FeedType, f)
+		v.warnRule(ruleReparse, "gofeed reads the document as %s, not %s", parsed.FeedType, f)
 		return
 	}
 	if count >= 0 && len(parsed.Items) != count {
-		v.errorf("gofeed reads %d items, the strict pass counted %d", len(parsed.Items), count)
+		v.warnRule(ruleReparse, "gofeed reads %d items, the strict pass counted %d", len(parsed.Items), count)
 	}
 	// gofeed gives an Atom entry without <published> its updated date;
 	// the entries themselves say what the document holds.

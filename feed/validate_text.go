@@ -81,9 +81,22 @@ func (v *validation) checkLanguage(subject, field, s string) {
 		v.errorf("%s: empty %s", subject, field)
 		return
 	}
-	if _, err := language.Parse(s); err != nil {
+	if !isLanguageTag(s) {
 		v.errorf("%s: %s %q is not a language tag such as en or en-US", subject, field, clipValue(s))
 	}
+}
+
+// languageTag is the syntax of a BCP 47 language tag.
+var languageTag = regexp.MustCompile(`^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$`)
+
+// isLanguageTag reports whether s is a language tag in syntax and known
+// to the language package.
+func isLanguageTag(s string) bool {
+	if !languageTag.MatchString(s) {
+		return false
+	}
+	_, err := language.Parse(s)
+	return err == nil
 }
 
 // Text hygiene.
@@ -128,7 +141,7 @@ func (v *validation) checkHTMLText(subject, field, src string) {
 		v.escapedTwicef("%s: %s is escaped twice: its text shows %q", subject, field, entity)
 	}
 	if markup != "" {
-		v.warnf("%s: %s text shows the tag %q; was the HTML escaped twice?", subject, field, clipValue(markup))
+		v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf("%s: %s text shows the tag %q; was the HTML escaped twice?", subject, field, clipValue(markup)), Rule: ruleReadable, Heuristic: true})
 	}
 }
 

@@ -21,6 +21,7 @@ const (
 	specXMLNS      = "http://www.w3.org/XML/1998/namespace"
 	specXHTMLNS    = "http://www.w3.org/1999/xhtml"
 	specJSONFeed11 = "https://jsonfeed.org/version/1.1"
+	specJSONFeed10 = "https://jsonfeed.org/version/1"
 )
 
 // docElem is an element read by the strict XML pass, with its namespace
@@ -182,6 +183,8 @@ var xmlDeclParam = regexp.MustCompile(`(?:^|\s)(version|encoding)\s*=\s*(?:"([^"
 // not well formed, as rules run on a partial tree would only add noise.
 // Its cost is linear in the document, however wide or deep.
 func (v *validation) readXML(data []byte) *docElem {
+	data, enc := decodeXML(data)
+	v.encoding = enc
 	data = bytes.TrimPrefix(data, utf8BOM)
 	masked, bad := maskXMLChars(data)
 	var lines *lineIndex
@@ -316,7 +319,7 @@ func (v *validation) readXML(data []byte) *docElem {
 		}
 	}
 	if first || noDecl {
-		v.errorf(`missing XML declaration <?xml version="1.0" encoding="UTF-8"?> at the start of the document`)
+		v.warnf(`line 1: missing XML declaration <?xml version="1.0" encoding="UTF-8"?> at the start of the document`)
 	}
 	if root == nil {
 		v.errorf("XML is not well formed: no root element")
@@ -354,25 +357,30 @@ func firstRefused(text []byte) (rune, bool) {
 	return 0, false
 }
 
-// checkXMLDecl requires version 1.0 and the UTF-8 encoding, which is what
-// feedpub writes and what every reader handles.
+// checkXMLDecl checks the XML declaration: a version is required (XML 1.0
+// section 2.8), the encoding must be one readers can decode, and UTF-8,
+// declared, is what every reader handles best.
 func (v *validation) checkXMLDecl(p xml.ProcInst) {
 	if p.Target != "xml" {
-		v.errorf("the XML declaration is written <?%s; it must be lower case <?xml", p.Target)
+		v.errorf("line 1: the XML declaration is written <?%s; it must be lower case <?xml", p.Target)
 	}
 	params := map[string]string{}
 	for _, m := range xmlDeclParam.FindAllStringSubmatch(string(p.Inst), -1) {
 		params[m[1]] = m[2] + m[3]
 	}
-	if _, ok := params["version"]; !ok {
-		v.errorf(`the XML declaration has no version="1.0"`)
+	if ver, ok := params["version"]; !ok {
+		v.errorf(`line 1: the XML declaration has no version="1.0"`)
+	} else if !strings.HasPrefix(ver, "1.") {
+		v.errorf(`line 1: the XML declaration has version %q; XML is version 1.0`, clipValue(ver))
 	}
 	enc, ok := params["encoding"]
 	switch {
 	case !ok:
-		v.errorf(`the XML declaration has no encoding; declare encoding="UTF-8"`)
+		v.warnf(`line 1: the XML declaration names no encoding; declare encoding="UTF-8"`)
+	case v.encoding.unknown:
+		v.errorf(`line 1: the XML declaration names encoding %q, which readers cannot decode`, clipValue(enc))
 	case !strings.EqualFold(enc, "utf-8"):
-		v.errorf(`the XML declaration has encoding %q; feeds are published in UTF-8`, clipValue(enc))
+		v.warnf(`line 1: the XML declaration names encoding %q; feeds are best published in UTF-8`, clipValue(enc))
 	}
 }
 
@@ -421,6 +429,9 @@ func (v *validation) openElement(t xml.StartElement, parent *docElem, ns namespa
 		case a.Name.Space == "xmlns":
 			if a.Value == "" {
 				v.errorf("line %d (%s): xmlns:%s must not be empty", line, e.path(), a.Name.Local)
+			}
+			if strings.ContainsAny(a.Value, " \t\r\n") {
+				v.errorf("line %d (%s): namespace name %q of xmlns:%s holds white space; it must be a URI", line, e.path(), clipValue(a.Value), a.Name.Local)
 			}
 			ns.push(a.Name.Local, a.Value)
 			e.declared = append(e.declared, a.Name.Local)

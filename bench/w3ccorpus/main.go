@@ -50,7 +50,15 @@ var corpusDirs = map[string]bool{"atom": true, "rss": true, "rss20": true}
 
 // deliberate lists the cases feedpub disagrees with on purpose, by path
 // under testcases/, with the reason printed next to them.
-var deliberate = map[string]string{}
+var deliberate = map[string]string{
+	"atom/3.1.1.3/misplaced_element.xml":         "judges the inside of SVG content; feedpub checks Atom, not every vocabulary carried in it",
+	"atom/4.1.1/misplaced-metadata.xml":          "RFC 4287 lets feed metadata and entries come in any order (its schema interleaves them)",
+	"atom/4.2.7.2/link-rel-self-nomatch.xml":     "in file mode there is no fetched address to compare; `feedpub validate URL` makes this check",
+	"atom/6.1/trackback-ping-outside-entry.xml":  "placement rules of the trackback module, which feedpub does not check",
+	"rss/must/invalid_slash_hit_parade.xml":      "value rules of the Slash module, which feedpub does not check",
+	"rss/must/rss20_trackback_invalid_about.xml": "value rules of the trackback module, which feedpub does not check",
+	"rss/must/rss20_trackback_invalid_ping.xml":  "value rules of the trackback module, which feedpub does not check",
+}
 
 func main() {
 	verbose := flag.Bool("v", false, "list every disagreement")
