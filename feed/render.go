@@ -323,6 +323,7 @@ type atomSource struct {
 	XMLName xml.Name         `xml:"source"`
 	ID      string           `xml:"id,omitempty"`
 	Title   string           `xml:"title,omitempty"`
+	Updated string           `xml:"updated,omitempty"`
 	Links   []feeds.AtomLink `xml:"link"`
 }
 
@@ -392,7 +393,11 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 		}
 		e := &atomEntry{AtomEntry: ge, Authors: atomPeople(it.Authors)}
 		if o := it.Origin; o != nil {
-			src := &atomSource{ID: o.ID, Title: o.Title}
+			// RFC 4287 4.2.11 asks a source to keep the feed's id, title
+			// and updated date; an upstream without an id is known by its
+			// address, and the entry's own date is the newest the source
+			// is known to have.
+			src := &atomSource{ID: cmp.Or(o.ID, o.FeedURL, o.Link), Title: cmp.Or(o.Title, o.FeedURL, o.Link), Updated: ge.Updated}
 			if o.FeedURL != "" {
 				src.Links = append(src.Links, feeds.AtomLink{Href: o.FeedURL, Rel: "self"})
 			}

@@ -91,6 +91,10 @@ type Report struct {
 	// Items are the items as re-parsed by gofeed, in document order.
 	Items    []ParsedItem
 	Problems []Problem
+	// Self is the address the document gives for itself: RSS's
+	// atom:link rel="self", Atom's link rel="self", JSON Feed's feed_url.
+	// Empty when it gives none.
+	Self string
 }
 
 // Sentinel errors, so callers can tell the kinds of failure apart with

@@ -114,6 +114,9 @@ func (v *validation) checkAtom(root *docElem) int {
 		v.warnf(`%s: missing <link rel="self">; readers and hubs learn the feed's address from it`, at(root))
 	}
 	for _, l := range self {
+		if href, _ := l.attr("", "href"); v.report.Self == "" {
+			v.report.Self = strings.TrimSpace(href)
+		}
 		if href, _ := l.attr("", "href"); strings.TrimSpace(href) == "" {
 			v.warnf(`%s: <link rel="self"> has an empty href, which names the document only where it is fetched from`, at(l))
 		}
@@ -447,6 +450,13 @@ func (v *validation) checkAtomEntry(n int, en *docElem, feedHasAuthor bool, ids,
 		}
 	}
 	source := en.first(specAtomNS, "source")
+	if source != nil {
+		for _, name := range []string{"id", "title", "updated"} {
+			if source.first(specAtomNS, name) == nil {
+				v.warnf("%s: <source> has no <%s>; a source keeps its feed's id, title and updated date (4.2.11)", at(source), name)
+			}
+		}
+	}
 	if en.first(specAtomNS, "author") == nil && !feedHasAuthor && (source == nil || source.first(specAtomNS, "author") == nil) {
 		v.errorf("%s: no <author> on the entry, its source or the feed", subject)
 	}

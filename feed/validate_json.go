@@ -50,6 +50,9 @@ func (v *validation) checkJSON(data []byte) int {
 		v.warnf(`%s: no "feed_url"; readers cannot tell where the feed lives`, subject)
 	}
 	v.checkJSONURL(subject, top, "feed_url")
+	if s, ok := top["feed_url"].(string); ok {
+		v.report.Self = strings.TrimSpace(s)
+	}
 	v.checkJSONURL(subject, top, "icon")
 	v.checkJSONURL(subject, top, "favicon")
 	v.checkJSONURL(subject, top, "next_url")

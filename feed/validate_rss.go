@@ -314,6 +314,9 @@ func (v *validation) checkRSSSelf(ch *docElem) {
 		}
 		found = true
 		href, _ := l.attr("", "href")
+		if v.report.Self == "" {
+			v.report.Self = strings.TrimSpace(href)
+		}
 		if !isWebURL(href) {
 			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> href %q is not an absolute http(s) URL`, at(l), clipValue(href))
 		}
