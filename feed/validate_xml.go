@@ -368,10 +368,8 @@ func (v *validation) checkXMLDecl(p xml.ProcInst) {
 	for _, m := range xmlDeclParam.FindAllStringSubmatch(string(p.Inst), -1) {
 		params[m[1]] = m[2] + m[3]
 	}
-	if ver, ok := params["version"]; !ok {
+	if _, ok := params["version"]; !ok {
 		v.errorf(`line 1: the XML declaration has no version="1.0"`)
-	} else if !strings.HasPrefix(ver, "1.") {
-		v.errorf(`line 1: the XML declaration has version %q; XML is version 1.0`, clipValue(ver))
 	}
 	enc, ok := params["encoding"]
 	switch {
