@@ -197,7 +197,7 @@ func TestRenderHostile(t *testing.T) {
 		}
 		// RSS readers take the description as HTML: the plain-text
 		// summary's markup must arrive as text, escaped as HTML and then XML.
-		if f == RSS && !strings.Contains(doc, "<description>]]&amp;gt; &amp;lt;script&amp;gt;alert(1)") {
+		if f == RSS && !strings.Contains(doc, "<description>]]&#x26;gt; &#x26;lt;script&#x26;gt;alert(1)") {
 			t.Errorf("rss description does not carry the summary as escaped HTML:\n%s", doc)
 		}
 		// The title decodes to the original text, escaped once.
