@@ -50,12 +50,6 @@ func (v *validation) checkRFC3339(subject, field, s string) {
 	}
 }
 
-func (v *validation) checkWebURL(subject, field, s string) {
-	if !isWebURL(s) {
-		v.errorf("%s: %s %q is not an absolute http(s) URL", subject, field, clipValue(s))
-	}
-}
-
 // isWebURL reports whether s is an absolute http or https URL with a host.
 func isWebURL(s string) bool {
 	if strings.ContainsAny(s, " \t\r\n") {
