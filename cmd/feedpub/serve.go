@@ -256,8 +256,11 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 		items[f.Name] = f.Items
 		changed = changed || f.Changed()
 	}
+	if res.Site != nil && res.Site.Changed {
+		changed = true
+	}
 	if changed || !s.served.Load() {
-		if err := s.swap(toHTTPDocs(res.Documents()), time.Now()); err != nil {
+		if err := s.swapSite(toHTTPDocs(res.Documents()), res.Site, time.Now()); err != nil {
 			return err
 		}
 	}
