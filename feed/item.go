@@ -60,7 +60,7 @@ type Item struct {
 	// relative path, published beside the item's page when feedpub
 	// writes one (as a static site generator's page bundle). It is not
 	// part of any feed document.
-	Bundle []BundleFile
+	Bundle []BundleFile `json:",omitempty"`
 }
 
 // BundleFile is a local file published beside an item's page.
