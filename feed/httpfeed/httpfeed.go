@@ -13,7 +13,10 @@
 //
 // Routes:
 //
-//	/{feed}.rss, /{feed}.atom, /{feed}.json   the documents of the snapshot
+//	/{feed}.rss, /{feed}.atom, /{feed}.json   the documents of the snapshot; an HTML
+//	                                          view to browser navigations (site.go)
+//	/items/{slug}/, /feeds.opml, ...          the files of the snapshot's Site; 410
+//	                                          for its retired pages
 //	/                                         an index page with autodiscovery links
 //	/healthz                                  JSON health, 503 while starting or stale
 //	/metrics                                  Prometheus metrics
