@@ -26,6 +26,9 @@ type pageSite struct {
 	t      *testing.T
 	dir    string
 	logBuf bytes.Buffer
+	// textOnly leaves out the sources that cannot tell a build that
+	// nothing changed, so that the build can stop early.
+	textOnly bool
 }
 
 func (s *pageSite) write(name, body string) {
@@ -72,6 +75,9 @@ func (s *pageSite) build() *publish.Result {
 			Site:    page.Site{Title: "Example News", Link: "https://news.example.com/"},
 			BaseURL: baseURL, Prefix: baseURL + "items/", Sources: []string{"wire", "blog"},
 		},
+	}
+	if s.textOnly {
+		b.Sources = b.Sources[:1]
 	}
 	res, err := b.Build(s.t.Context())
 	if err != nil {
@@ -215,5 +221,36 @@ func mapsKeys(m map[string][]byte) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+// TestUnchangedBuildKeepsPages checks that a build that stops early,
+// finding nothing changed, still hands over every page for serving, and
+// runs in full when a page's file went missing.
+func TestUnchangedBuildKeepsPages(t *testing.T) {
+	t.Parallel()
+	s := &pageSite{t: t, dir: t.TempDir(), textOnly: true}
+	s.write("articles/harbour.txt", "Title: Harbour Bridge Reopens\n\nThe bridge reopened on Monday.\n")
+	first := s.build()
+	second := s.build()
+	if !strings.Contains(s.logBuf.String(), "no source changed") {
+		t.Fatal("the second build did not stop early; this test needs it to")
+	}
+	if second.Site == nil || len(second.Site.Files) != len(first.Site.Files) {
+		t.Fatalf("an early-stopped build hands over %v", second.Site)
+	}
+	for i, f := range first.Site.Files {
+		g := second.Site.Files[i]
+		if f.Path != g.Path || f.ContentType != g.ContentType || !bytes.Equal(f.Body, g.Body) {
+			t.Errorf("file %s read back as %s (%s)", f.Path, g.Path, g.ContentType)
+		}
+	}
+	page := filepath.Join(s.dir, "public", "items", "harbour", "index.html")
+	if err := os.Remove(page); err != nil {
+		t.Fatal(err)
+	}
+	s.build()
+	if _, err := os.Stat(page); err != nil {
+		t.Errorf("a missing page was not written again: %v", err)
 	}
 }
