@@ -326,7 +326,7 @@ func (s *server) serveLastPublished() {
 	for _, d := range docs {
 		built = latest(built, d.Modified)
 	}
-	if err := s.swap(docs, built); err != nil {
+	if err := s.swapSite(docs, s.publishedSite(cfg), built); err != nil {
 		s.logger.Error("serving the published files failed", "error", err)
 		return
 	}

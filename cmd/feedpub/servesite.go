@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
 )
@@ -25,4 +26,19 @@ func (s *server) swapSite(docs []httpfeed.Document, site *publish.Site, built ti
 	s.handler.Swap(snap)
 	s.served.Store(true)
 	return nil
+}
+
+// publishedSite reads the pages the last good build wrote, to serve with
+// its feeds when this process could not build; nil when there are none.
+func (s *server) publishedSite(cfg *config.Config) *publish.Site {
+	b, err := newBuilder(cfg, nil, s.logger)
+	if err != nil {
+		return nil
+	}
+	site, ok := b.PublishedSite()
+	if !ok {
+		s.logger.Warn("published pages not found; serving the feeds without them")
+		return nil
+	}
+	return site
 }

@@ -87,12 +87,7 @@ const htmlType = "text/html; charset=utf-8"
 // renderSite renders the pages of the items of lists, the documents named
 // names with metas, before anything is written.
 func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.Item, logger *slog.Logger) (*Site, error) {
-	p := b.Pages
-	site := &Site{Page: p.Site}
-	site.Page.Feeds = nil
-	for _, f := range b.Feeds {
-		site.Page.Feeds = append(site.Page.Feeds, page.Feed{Title: f.Meta.Title, SelfURL: f.Meta.SelfURL})
-	}
+	site := &Site{Page: b.siteMeta()}
 	var buf bytes.Buffer
 	add := func(pageDir, name, urlPath, ctype string, body []byte) {
 		site.Files = append(site.Files, SiteFile{Name: name, Path: urlPath, ContentType: ctype, Body: body, Page: pageDir})
@@ -148,6 +143,17 @@ func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.I
 	}
 	add("", page.OPMLName, "/"+page.OPMLName, contentType(page.OPMLName), opml)
 	return site, nil
+}
+
+// siteMeta is what every page says about the site: Pages.Site with the
+// configured feeds.
+func (b *Builder) siteMeta() page.Site {
+	site := b.Pages.Site
+	site.Feeds = nil
+	for _, f := range b.Feeds {
+		site.Feeds = append(site.Feeds, page.Feed{Title: f.Meta.Title, SelfURL: f.Meta.SelfURL})
+	}
+	return site
 }
 
 // pageDir is the folder, below the output, of it's page ("items/x/"), and
@@ -328,22 +334,19 @@ func readManifest(out string) (manifest, error) {
 	return m, nil
 }
 
-// loadSite reads back the site the last build published, for a build that
-// found nothing changed; ok is false when a file the manifest lists is
-// missing, and the build must then run in full.
-func (b *Builder) loadSite() (*Site, bool) {
-	if b.Output == "" {
+// PublishedSite reads back the site the last build wrote to Output: for a
+// build that found nothing changed, and for serving the last published
+// files when a build fails. ok is false without Pages or Output, or when
+// a file the manifest lists is missing.
+func (b *Builder) PublishedSite() (site *Site, ok bool) {
+	if b.Output == "" || b.Pages == nil {
 		return nil, false
 	}
 	m, err := readManifest(b.Output)
 	if err != nil {
 		return nil, false
 	}
-	site := &Site{Page: b.Pages.Site}
-	site.Page.Feeds = nil
-	for _, f := range b.Feeds {
-		site.Page.Feeds = append(site.Page.Feeds, page.Feed{Title: f.Meta.Title, SelfURL: f.Meta.SelfURL})
-	}
+	site = &Site{Page: b.siteMeta()}
 	read := func(pageDir, name, urlPath, ctype string) bool {
 		if !safeRelPath(name) {
 			return false
@@ -384,7 +387,7 @@ func (b *Builder) siteUnchanged(res *Result) bool {
 	if b.Pages == nil {
 		return true
 	}
-	site, ok := b.loadSite()
+	site, ok := b.PublishedSite()
 	res.Site = site
 	return ok
 }
