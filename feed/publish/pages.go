@@ -254,7 +254,10 @@ func (b *Builder) writeSite(site *Site) error {
 // after the feeds are written, so that no feed links a page no longer
 // there. A page published again is no longer gone.
 func (b *Builder) retirePages(site *Site, logger *slog.Logger) error {
-	old, _ := readManifest(b.Output)
+	old, err := readManifest(b.Output)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		logger.Warn("page manifest unreadable; pages it listed are not retired", "file", manifestName, "error", err)
+	}
 	cur := manifestOf(site)
 	gone := map[string]bool{}
 	for _, g := range old.Gone {
