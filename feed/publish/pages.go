@@ -24,6 +24,11 @@ import (
 // page for every published item whose link feedpub made up, the files its
 // content refers to, a stylesheet, an OPML list of the feeds and an HTML
 // view of each feed for static hosting.
+//
+// A page is online while its item is in any document the build publishes:
+// renderSite is handed every document's items, so a kind of document added
+// later (archive pages, say) keeps its items' pages by joining that list.
+// A page whose item is in none is removed and recorded as gone.
 type Pages struct {
 	// Site is what every page says about the site. The build fills its
 	// Feeds with the configured feeds.
