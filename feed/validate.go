@@ -243,12 +243,16 @@ type validation struct {
 	encoding xmlEncoding
 }
 
-func (v *validation) add(s Severity, msg string) {
-	rule := v.spec
-	if s == Warning {
-		rule = ruleBest
+// note adds a problem, formatting its message only while the report
+// has room: a document with a problem on each of 50,000 items costs no
+// more than the problems listed.
+func (v *validation) note(s Severity, rule string, heuristic bool, format string, args ...any) {
+	if len(v.report.Problems) >= maxProblems {
+		v.omitted++
+		v.omittedErr = v.omittedErr || s == Error
+		return
 	}
-	v.addProblem(Problem{Severity: s, Message: msg, Rule: rule})
+	v.addProblem(Problem{Severity: s, Message: fmt.Sprintf(format, args...), Rule: rule, Heuristic: heuristic})
 }
 
 func (v *validation) addProblem(p Problem) {
@@ -262,23 +266,29 @@ func (v *validation) addProblem(p Problem) {
 
 // escapedTwicef reports a heuristic finding of double escaping.
 func (v *validation) escapedTwicef(format string, args ...any) {
-	v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(format, args...), Rule: ruleReadable, Heuristic: true})
+	v.note(Warning, ruleReadable, true, format, args...)
 }
 
 // warnRule reports a warning with the practice it departs from.
 func (v *validation) warnRule(rule, format string, args ...any) {
-	v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(format, args...), Rule: rule})
+	v.note(Warning, rule, false, format, args...)
 }
 
 // errorRule reports an error with the rule it breaks, when that is not the
 // specification being checked.
 func (v *validation) errorRule(rule, format string, args ...any) {
-	v.addProblem(Problem{Severity: Error, Message: fmt.Sprintf(format, args...), Rule: rule})
+	v.note(Error, rule, false, format, args...)
 }
 
-func (v *validation) errorf(format string, args ...any) { v.add(Error, fmt.Sprintf(format, args...)) }
+// errorf reports an error against the specification being checked.
+func (v *validation) errorf(format string, args ...any) {
+	v.note(Error, v.spec, false, format, args...)
+}
 
-func (v *validation) warnf(format string, args ...any) { v.add(Warning, fmt.Sprintf(format, args...)) }
+// warnf reports a departure from best practice.
+func (v *validation) warnf(format string, args ...any) {
+	v.note(Warning, ruleBest, false, format, args...)
+}
 
 func (v *validation) finish() *Report {
 	if v.omitted > 0 {

@@ -172,8 +172,8 @@ func (v *validation) checkAtomElement(e *docElem) {
 			v.checkAtomElement(c)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(schema)) {
-		if schema[name].required && seen[name] == 0 {
+	for _, name := range atomRequired[e.local] {
+		if seen[name] == 0 {
 			v.errorf("%s: <%s> is missing required element <%s>", at(e), e.local, name)
 		}
 	}
@@ -205,8 +205,8 @@ func (v *validation) checkAtomAttrs(e *docElem) {
 			v.errorf("%s: <%s> has no attribute %q in Atom", at(e), e.local, a.local)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(allowed)) {
-		if val, ok := e.attr("", name); allowed[name] && (!ok || strings.TrimSpace(val) == "" && name != "href") {
+	for _, name := range atomRequiredAttrs[e.local] {
+		if val, ok := e.attr("", name); !ok || strings.TrimSpace(val) == "" && name != "href" {
 			v.errorf("%s: <%s> is missing attribute %q", at(e), e.local, name)
 		}
 	}
@@ -390,7 +390,7 @@ func (v *validation) checkAtomText(el *docElem) {
 		if el.local != "content" {
 			v.checkPlainText(subject, field, el.textValue(), false)
 			if m := htmlTag.FindString(el.textValue()); m != "" {
-				v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(`%s: %s is of type "text" but holds the HTML tag %q`, subject, field, clipValue(m)), Rule: ruleBest, Heuristic: true})
+				v.note(Warning, ruleBest, true, `%s: %s is of type "text" but holds the HTML tag %q`, subject, field, clipValue(m))
 			}
 		}
 	case "html":
@@ -512,3 +512,25 @@ func (v *validation) checkAtomMediaContent(el *docElem, typ string) {
 		}
 	}
 }
+
+// atomRequired and atomRequiredAttrs list, in name order, the children and
+// attributes atomSchema and atomAttrs mark required, so that the checks look them up
+// once rather than on every element.
+var atomRequired, atomRequiredAttrs = func() (elems, attrs map[string][]string) {
+	elems, attrs = map[string][]string{}, map[string][]string{}
+	for parent, children := range atomSchema {
+		for _, name := range slices.Sorted(maps.Keys(children)) {
+			if children[name].required {
+				elems[parent] = append(elems[parent], name)
+			}
+		}
+	}
+	for elem, list := range atomAttrs {
+		for _, name := range slices.Sorted(maps.Keys(list)) {
+			if list[name] {
+				attrs[elem] = append(attrs[elem], name)
+			}
+		}
+	}
+	return elems, attrs
+}()

@@ -133,7 +133,7 @@ func (v *validation) checkJSONItem(n int, raw any, ids map[string]int) {
 	if s, ok := strs["summary"]; ok {
 		v.checkPlainText(subject, `"summary"`, s, true)
 		if m := htmlTag.FindString(s); m != "" {
-			v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf(`%s: "summary" is plain text but holds the HTML tag %q`, subject, clipValue(m)), Rule: ruleReadable, Heuristic: true})
+			v.note(Warning, ruleReadable, true, `%s: "summary" is plain text but holds the HTML tag %q`, subject, clipValue(m))
 		}
 	}
 	if s, ok := strs["content_html"]; ok {

@@ -148,8 +148,8 @@ func (v *validation) checkRSSElement(e *docElem) {
 			v.errorf("%s: <%s> holds element <%s>; it takes text only (escape HTML as &lt;)", at(c), c.local, c.children[0].qname())
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(schema)) {
-		if schema[name].required && seen[name] == 0 {
+	for _, name := range rssRequired[e.local] {
+		if seen[name] == 0 {
 			v.errorf("%s: <%s> is missing required element <%s>", at(e), e.local, name)
 		}
 	}
@@ -191,8 +191,8 @@ func (v *validation) checkRSSAttrs(e *docElem) {
 			v.errorf("%s: <%s> has no attribute %q in RSS 2.0", at(e), e.qname(), a.local)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(allowed)) {
-		if _, ok := e.attr("", name); allowed[name] && !ok {
+	for _, name := range rssRequiredAttrs[e.local] {
+		if _, ok := e.attr("", name); !ok {
 			v.errorf("%s: <%s> is missing attribute %q", at(e), e.qname(), name)
 		}
 	}
@@ -244,7 +244,7 @@ func (v *validation) checkRSSValue(e *docElem, kind rssKind) {
 		}
 		v.checkPlainText(subject, field, s, false)
 		if m := htmlTag.FindString(s); m != "" && e.local != "description" {
-			v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf("%s: %s is plain text but holds the HTML tag %q", subject, field, clipValue(m)), Rule: ruleBest, Heuristic: true})
+			v.note(Warning, ruleBest, true, "%s: %s is plain text but holds the HTML tag %q", subject, field, clipValue(m))
 		}
 	case rssHTML:
 		v.checkHTMLText(subject, field, s)
@@ -436,3 +436,25 @@ func (v *validation) checkRSSEmail(subject string, e *docElem) {
 		v.errorf("%s: %s %q has no email address outside parentheses; RSS wants \"email (Name)\", a bare name goes in <dc:creator>", subject, field, clipValue(s))
 	}
 }
+
+// rssRequired and rssRequiredAttrs list, in name order, the children and
+// attributes rssSchema and rssAttrs mark required, so that the checks look them up
+// once rather than on every element.
+var rssRequired, rssRequiredAttrs = func() (elems, attrs map[string][]string) {
+	elems, attrs = map[string][]string{}, map[string][]string{}
+	for parent, children := range rssSchema {
+		for _, name := range slices.Sorted(maps.Keys(children)) {
+			if children[name].required {
+				elems[parent] = append(elems[parent], name)
+			}
+		}
+	}
+	for elem, list := range rssAttrs {
+		for _, name := range slices.Sorted(maps.Keys(list)) {
+			if list[name] {
+				attrs[elem] = append(attrs[elem], name)
+			}
+		}
+	}
+	return elems, attrs
+}()

@@ -135,7 +135,7 @@ func (v *validation) checkHTMLText(subject, field, src string) {
 		v.escapedTwicef("%s: %s is escaped twice: its text shows %q", subject, field, entity)
 	}
 	if markup != "" {
-		v.addProblem(Problem{Severity: Warning, Message: fmt.Sprintf("%s: %s text shows the tag %q; was the HTML escaped twice?", subject, field, clipValue(markup)), Rule: ruleReadable, Heuristic: true})
+		v.note(Warning, ruleReadable, true, "%s: %s text shows the tag %q; was the HTML escaped twice?", subject, field, clipValue(markup))
 	}
 }
 
