@@ -82,13 +82,18 @@ func (v *validation) checkJSON(data []byte) int {
 		return -1
 	}
 	ids := map[string]int{}
+	lines := jsonItemLines(data)
 	for i, it := range items {
-		v.checkJSONItem(i+1, it, ids)
+		line := 0
+		if i < len(lines) {
+			line = lines[i]
+		}
+		v.checkJSONItem(i+1, line, it, ids)
 	}
 	return len(items)
 }
 
-func (v *validation) checkJSONItem(n int, raw any, ids map[string]int) {
+func (v *validation) checkJSONItem(n, line int, raw any, ids map[string]int) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		v.errorf("item %d is a JSON %s, want an object", n, jsonKind(raw))
@@ -97,6 +102,9 @@ func (v *validation) checkJSONItem(n int, raw any, ids map[string]int) {
 	idValue, hasID := obj["id"]
 	id, idIsString := idValue.(string)
 	subject := itemSubject("item", n, "id", id)
+	if line > 0 {
+		subject = fmt.Sprintf("line %d: %s", line, subject)
+	}
 	switch {
 	case !hasID:
 		v.errorf(`%s: missing "id"`, subject)
@@ -338,6 +346,59 @@ func (v *validation) checkJSONAttachments(subject string, obj map[string]any) {
 					v.errorf(`%s: %q is %s, want a non-negative number`, where, key, jsonShow(att, key))
 				}
 			}
+		}
+	}
+}
+
+// jsonItemLines returns the line on which each element of the top-level
+// "items" array starts, so messages can name it; nil when the document
+// cannot be read that far.
+func jsonItemLines(data []byte) []int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object  bool
+		wantKey bool
+		items   bool // the top-level "items" array
+	}
+	var stack []frame
+	var lines []int
+	key := ""
+	counted, line := 0, 1 // newlines are counted once, up to counted
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return lines
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if top != nil && top.object && top.wantKey {
+			key, _ = tok.(string)
+			top.wantKey = false
+			continue
+		}
+		if top != nil && top.items {
+			// The value starts after the separator and white space.
+			off := int(before)
+			for off < len(data) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+				off++
+			}
+			line += bytes.Count(data[counted:off], []byte("\n"))
+			counted = off
+			lines = append(lines, line)
+		}
+		isItems := len(stack) == 1 && top.object && key == "items"
+		if top != nil && top.object {
+			top.wantKey = true
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{object: d == '{', wantKey: d == '{', items: isItems && d == '['})
 		}
 	}
 }

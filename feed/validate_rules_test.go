@@ -233,3 +233,25 @@ func TestRFC822Zones(t *testing.T) {
 		t.Errorf("EST: %v, want 14:30 UTC", r.t.UTC())
 	}
 }
+
+func TestJSONItemLines(t *testing.T) {
+	t.Parallel()
+	doc := "{\"title\": \"T\",\n \"x\": {\"items\": [1]},\n \"items\": [\n  {\"id\": \"a\", \"items\": [{}]},\n\n  {\"id\": \"b\"}, {\"id\": \"c\"}\n ]}"
+	got := jsonItemLines([]byte(doc))
+	want := []int{4, 6, 6}
+	if len(got) != len(want) {
+		t.Fatalf("lines %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("lines %v, want %v", got, want)
+		}
+	}
+	r := mustValidate(t, strings.Replace(miniJSON("", ""), `{"id": "1"`, "\n\n{\"id\": 1", 1))
+	for _, p := range r.Problems {
+		if strings.HasPrefix(p.Message, "line 3: item 1") {
+			return
+		}
+	}
+	t.Errorf("no problem naming line 3: %s", listProblems(r))
+}
