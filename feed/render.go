@@ -75,7 +75,11 @@ func cleanItem(it Item) Item {
 	it.Categories = cats
 	encs := make([]Enclosure, len(it.Enclosures))
 	for i, e := range it.Enclosures {
-		encs[i] = Enclosure{URL: CleanText(e.URL), Length: max(e.Length, 0), Type: CleanText(e.Type)}
+		typ := CleanText(e.Type)
+		if !mediaType.MatchString(typ) {
+			typ = "" // not type/subtype: written as unknown rather than wrong
+		}
+		encs[i] = Enclosure{URL: CleanText(e.URL), Length: max(e.Length, 0), Type: typ}
 	}
 	it.Enclosures = encs
 	if it.Origin != nil {
@@ -395,10 +399,14 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 		e := &atomEntry{AtomEntry: ge, Authors: atomPeople(it.Authors)}
 		if o := it.Origin; o != nil {
 			// RFC 4287 4.2.11 asks a source to keep the feed's id, title
-			// and updated date; an upstream without an id is known by its
-			// address, and the entry's own date is the newest the source
-			// is known to have.
-			src := &atomSource{ID: cmp.Or(o.ID, o.FeedURL, o.Link), Title: cmp.Or(o.Title, o.FeedURL, o.Link), Updated: ge.Updated}
+			// and updated date; an upstream without an id (or with one
+			// that is no IRI) is known by its address, and the entry's
+			// own date is the newest the source is known to have.
+			srcID := o.ID
+			if !isAbsIRI(srcID) {
+				srcID = cmp.Or(o.FeedURL, o.Link)
+			}
+			src := &atomSource{ID: srcID, Title: cmp.Or(o.Title, o.FeedURL, o.Link), Updated: ge.Updated}
 			if o.FeedURL != "" {
 				src.Links = append(src.Links, feeds.AtomLink{Href: o.FeedURL, Rel: "self"})
 			}

@@ -43,11 +43,13 @@ type Problem struct {
 	Severity Severity
 	Message  string
 	Rule     string
-	// Heuristic marks a warning that judges the text rather than the
-	// format: entity text such as "&amp;" showing after decoding looks
-	// like double escaping, but an article about HTML may say it on
-	// purpose. A publisher that escapes by construction, and proves it
-	// with Match, may set such findings aside (see PublishErr).
+	// Heuristic marks a finding about what an input chose to say rather
+	// than how the document writes it down: entity text such as "&amp;"
+	// showing after decoding looks like double escaping, but an article
+	// about HTML may say it on purpose; an id taken from another feed is
+	// kept as given, even when its syntax is off. A publisher that escapes
+	// by construction, and proves it with Match, may set such findings
+	// aside (see PublishErr).
 	Heuristic bool
 }
 

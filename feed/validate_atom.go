@@ -292,7 +292,7 @@ func (v *validation) checkAtomValue(e *docElem, kind atomKind) {
 		}
 		v.checkIRIRef(e, "text", s)
 	case atomEmail:
-		if !atomMail.MatchString(trimmed) {
+		if !EmailAddress(trimmed) {
 			v.errorf("%s: <email> %q is not an email address", at(e), clipValue(trimmed))
 		}
 	case atomPlain:
@@ -309,14 +309,13 @@ func (v *validation) checkAtomValue(e *docElem, kind atomKind) {
 	}
 }
 
-// atomMail is an addr-spec: local part, @, domain.
-var atomMail = regexp.MustCompile(`^[^\s@()<>,;:"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
-
 // tagURI matches a tag: URI (RFC 4151): an authority (a domain name or an
 // email address), a date, and a specific part.
 var tagURI = regexp.MustCompile(`^tag:(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*,(\d{4})(?:-(\d\d)(?:-(\d\d))?)?:[A-Za-z0-9\-._~%!$&'()*+,;=:@/?\x{80}-\x{10FFFF}]*(?:#.*)?$`)
 
-// checkURIScheme checks the syntax of the id schemes feeds use most.
+// checkURIScheme checks the syntax of the id schemes feeds use most. Its
+// findings are errors, but heuristic ones for publishing: an id taken from
+// another feed must stay as it was given, so feedpub cannot mend it.
 func (v *validation) checkURIScheme(e *docElem, id string) {
 	scheme, _, _ := strings.Cut(id, ":")
 	switch strings.ToLower(scheme) {
@@ -332,15 +331,15 @@ func (v *validation) checkURIScheme(e *docElem, id string) {
 			ok = err == nil
 		}
 		if !ok {
-			v.errorRule("RFC 4151", "%s: <id> %q is not a valid tag: URI like tag:example.com,2006-01-02:specific", at(e), clipValue(id))
+			v.note(Error, "RFC 4151", true, "%s: <id> %q is not a valid tag: URI like tag:example.com,2006-01-02:specific", at(e), clipValue(id))
 		}
 	case "urn":
 		if !urnSyntax.MatchString(id) {
-			v.errorRule("RFC 8141", "%s: <id> %q is not a valid urn: like urn:uuid:...", at(e), clipValue(id))
+			v.note(Error, "RFC 8141", true, "%s: <id> %q is not a valid urn: like urn:uuid:...", at(e), clipValue(id))
 		}
 	case "http", "https":
 		if !isWebURL(id) {
-			v.errorf("%s: <id> %q is not a valid http(s) URI", at(e), clipValue(id))
+			v.note(Error, ruleAtom, true, "%s: <id> %q is not a valid http(s) URI", at(e), clipValue(id))
 		}
 	}
 }

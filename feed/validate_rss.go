@@ -409,7 +409,7 @@ var rssEmail = regexp.MustCompile(`[^\s@()<>,;:"]+@[^\s@()<>,;:"]+\.[^\s@()<>,;:
 
 // rssContact is the form RSS 2.0 gives its person fields: an address, then
 // the name in parentheses.
-var rssContact = regexp.MustCompile(`^[^\s@()<>,;:"]+@[^\s@()<>,;:"]+\.[^\s@()<>,;:"]+(\s*\((.*)\))?$`)
+var rssContact = regexp.MustCompile(`^([^\s()<>,;:"]+@[^\s()<>,;:"]+)(\s*\((.*)\))?$`)
 
 // parenthesised matches a comment in parentheses.
 var parenthesised = regexp.MustCompile(`\([^()]*\)`)
@@ -424,8 +424,8 @@ func (v *validation) checkRSSEmail(subject string, e *docElem) {
 	s := strings.TrimSpace(e.textValue())
 	field := "<" + e.qname() + ">"
 	switch m := rssContact.FindStringSubmatch(s); {
-	case m != nil:
-		if m[1] == "" {
+	case m != nil && EmailAddress(m[1]):
+		if m[2] == "" {
 			v.warnRule(ruleRSSBest, "%s: %s %q has no name; write \"email (Name)\"", subject, field, clipValue(s))
 		}
 	case strings.HasPrefix(strings.ToLower(s), "mailto:"):

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -254,4 +255,34 @@ func TestJSONItemLines(t *testing.T) {
 		}
 	}
 	t.Errorf("no problem naming line 3: %s", listProblems(r))
+}
+
+// TestPublishProfileTakesUpstreamValues renders what other feeds may hand
+// over, kept as given or mended by the renderer, and checks that none of it
+// stops a build: ids keep their syntax, odd enclosure types become unknown.
+func TestPublishProfileTakesUpstreamValues(t *testing.T) {
+	t.Parallel()
+	items := []Item{{
+		ID: "tag:example.com:no-date", Title: "Up", Link: "https://up.example.org/1", Summary: "S",
+		Published: day, Updated: day,
+		Authors:    []Person{{Name: "Local", Email: "ops@localhost"}},
+		Enclosures: []Enclosure{{URL: "https://up.example.org/a.mp3", Length: 1, Type: "mp3"}},
+		Origin:     &Origin{ID: "12345", Title: "Up", Link: "https://up.example.org/", FeedURL: "https://up.example.org/feed.atom"},
+	}}
+	for _, f := range Formats {
+		var buf bytes.Buffer
+		if err := Render(&buf, f, testMeta(), items); err != nil {
+			t.Fatal(err)
+		}
+		r := ValidateFormat(f, buf.Bytes())
+		if err := r.PublishErr(); err != nil {
+			t.Errorf("%s: %v\n%s", f, err, buf.Bytes())
+		}
+		if f == Atom && r.Err() == nil {
+			t.Errorf("atom: the tag: id without a date is not reported")
+		}
+		if strings.Contains(buf.String(), `"mp3"`) || (f == Atom && strings.Contains(buf.String(), "12345")) {
+			t.Errorf("%s keeps a value it should mend:\n%s", f, buf.Bytes())
+		}
+	}
 }
