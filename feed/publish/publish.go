@@ -438,6 +438,9 @@ func settle(it *feed.Item, rec ledger.Record) {
 // renderChecked renders one document and validates it against the items it
 // was rendered from, so that a renderer bug never reaches a reader.
 func renderChecked(format feed.Format, meta feed.Meta, items []feed.Item) ([]byte, error) {
+	// Every document gets distinct updated dates, whoever calls; for the
+	// lists renderFeed prepared this changes nothing.
+	items = feed.DistinctUpdated(items)
 	var buf bytes.Buffer
 	if err := feed.Render(&buf, format, meta, items); err != nil {
 		return nil, err
