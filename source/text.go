@@ -328,6 +328,12 @@ func (w *textWalk) publishCached(rel string, r *parsed) error {
 		w.cache.put(rel, encodeRecord(rec))
 	}
 	for _, wn := range rec.warns {
+		if wn.notice {
+			// Noted at info level when the file was read; an
+			// unchanged file does not repeat it at every build.
+			w.log.Debug("article note", "source", w.t.SourceName, "file", rel, "line", wn.line, "reason", wn.reason)
+			continue
+		}
 		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
 	}
 	if rec.skip != "" {
@@ -428,7 +434,29 @@ func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, 
 		return nil, f.headlines, warns, nil
 	}
 	item := t.articleItem(relpath, f)
-	return &item, f.headlines, warns, nil
+	return &item, f.headlines, append(warns, derivedNotes(f, item)...), nil
+}
+
+// derivedNotes are the notes on what the article's text made of its
+// title and summary where the header gave none.
+func derivedNotes(f textFile, item feed.Item) []lineWarning {
+	var notes []lineWarning
+	if len(f.paragraphs) == 0 {
+		return nil
+	}
+	lead := f.paragraphs[0]
+	if f.title == "" {
+		reason := "no Title header; title taken from the first sentence"
+		if full := feed.TrimTitle(feed.FirstSentence(lead)); item.Title != full {
+			reason = fmt.Sprintf("no Title header; title taken from the first sentence, cut to %d characters", feed.TitleMax)
+		}
+		notes = append(notes, lineWarning{notice: true, reason: reason})
+	}
+	if f.summary == "" && item.Summary != lead {
+		notes = append(notes, lineWarning{notice: true,
+			reason: fmt.Sprintf("no Summary header; summary is the first paragraph cut to %d characters", feed.SummaryMax)})
+	}
+	return notes
 }
 
 // articleItem makes the item of an article file.
