@@ -148,6 +148,7 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 			return
 		}
 		ids.Put(item.ID, rel)
+		item.Ref = rel // names the file in the build's logs
 		items = append(items, *item)
 		read++
 	})

@@ -494,6 +494,7 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 		Published:   f.published,
 		Updated:     f.updated,
 		Source:      t.SourceName,
+		Ref:         relpath,
 	}
 }
 

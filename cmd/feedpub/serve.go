@@ -104,6 +104,8 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// held builds again when an item held for its date is due.
+	held heldWake
 }
 
 func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
@@ -131,6 +133,8 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	// one under way can finish and publish.
 	buildCtx, cancelBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBuilds()
+	s.held.build = func() { s.build(buildCtx, "held item due") }
+	defer s.held.stop()
 
 	if err := s.build(buildCtx, "start"); err != nil {
 		s.serveLastPublished()
@@ -163,6 +167,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			deadline, cancel := context.WithTimeout(context.Background(), grace)
 			defer cancel()
 			stopped := c.Stop()
+			s.held.stop()
 			err := srv.Shutdown(deadline)
 			select {
 			case <-stopped.Done():
@@ -264,6 +269,10 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
+	if !res.NextHeld.IsZero() {
+		s.logger.Info("build scheduled for an item held until its date", "items_held", res.Held, "at", res.NextHeld.UTC().Format(time.RFC3339))
+	}
+	s.held.set(res.NextHeld)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
