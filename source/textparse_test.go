@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -501,9 +502,17 @@ func FuzzParseText(f *testing.F) {
 	f.Add([]byte("Caf\xe9 \x93quoted\x94\n"))
 	f.Add([]byte("ID: urn:x\nLink: http://x/\nTags: a,A,,b\n"))
 	f.Add([]byte("\x01\n--\n\n…\n"))
+	f.Add([]byte("Titel: T\nCategory: Sport\nDate: 2026-01-02\nBody starts. Here.\n\nReporting by A\n\n\n\nOther story\n"))
+	f.Add([]byte("Colour: red\n\nUpdate: The vote. Passed.\n"))
 	tx := testText()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		it, headlines, _, err := tx.parseArticle("dir/file name.txt", data)
+		it, headlines, warns, err := tx.parseArticle("dir/file name.txt", data)
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
+		for _, w := range warns {
+			if w.line < 0 || w.line > lines {
+				t.Fatalf("warning names line %d of a file of %d lines: %+v", w.line, lines, w)
+			}
+		}
 		if err != nil {
 			return
 		}
