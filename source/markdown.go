@@ -36,8 +36,9 @@ import (
 // is empty.
 const DefaultMarkdownGlob = "*.md"
 
-// Markdown is a folder of Markdown articles, each with an optional YAML
-// front matter block between two "---" lines at the top of the file.
+// Markdown is a folder of Markdown articles, each with an optional front
+// matter block at the top of the file: YAML between two "---" lines, or
+// TOML between two "+++" lines (Hugo's other syntax), with the same keys.
 //
 // Front matter keys are matched without regard to case: title, date,
 // updated, author ("Name <email>") or authors (a list of such strings or of
