@@ -240,6 +240,32 @@ func TestTextCacheIgnoredWhenUnusable(t *testing.T) {
 		})
 	}
 
+	t.Run("older format", func(t *testing.T) {
+		t.Parallel()
+		// Records made under the rules of an older format (such as
+		// headlines after a single blank line) are not reused, even
+		// by a binary that would otherwise accept the settings.
+		tx, log := cachedText(t, root)
+		stream(t, tx)
+		data, err := os.ReadFile(tx.CacheFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(cacheMagic)] = cacheFormat - 1
+		if err := os.WriteFile(tx.CacheFile, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		log()
+		got := stream(t, tx)
+		if p := partialIDs(got); p != nil {
+			t.Errorf("a cache of format %d was used: partial %q", cacheFormat-1, p)
+		}
+		checkSameItems(t, tx, got, want)
+		if !strings.Contains(log(), "file cache not used") {
+			t.Error("the log does not say the cache was not used")
+		}
+	})
+
 	t.Run("other settings", func(t *testing.T) {
 		t.Parallel()
 		tx, log := cachedText(t, root)
