@@ -1,6 +1,7 @@
 package source
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -164,5 +165,31 @@ func TestTOMLTime(t *testing.T) {
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.FixedZone("", 2*3600))
 	if got, want := tomlTime(at), "2026-03-01T10:00:00+02:00"; got != want {
 		t.Errorf("tomlTime(offset datetime) = %q, want %q", got, want)
+	}
+}
+
+// A Hugo article with TOML front matter publishes as its YAML twin would:
+// its keys, its date with the offset it names, no front matter in the body.
+func TestMarkdownFetchHugoTOML(t *testing.T) {
+	t.Parallel()
+	m, buf := newTestMarkdown(filepath.Join("testdata", "markdown", "hugo"))
+	items, err := m.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "markdown", "hugo.golden"), items)
+	if len(items) != 1 {
+		t.Fatalf("%d items, want 1", len(items))
+	}
+	it := items[0]
+	if it.Title != "Night Ferry Timetable Extended" || !it.Published.Equal(time.Date(2026, 2, 14, 17, 45, 0, 0, time.UTC)) ||
+		!slices.Equal(it.Categories, []string{"transport", "harbour", "City"}) || len(it.Authors) != 1 || it.Authors[0].Email != "pia@news.example.com" {
+		t.Errorf("item = %+v", it)
+	}
+	if strings.Contains(it.ContentHTML, "+++") || strings.Contains(it.ContentHTML, "draft") {
+		t.Errorf("front matter published as body: %s", it.ContentHTML)
+	}
+	if strings.Contains(buf.String(), "level=WARN") {
+		t.Errorf("warnings:\n%s", buf.String())
 	}
 }
