@@ -37,7 +37,8 @@ const (
 
 // Text is a folder of plain-text article files: an optional "Key: value"
 // header block, one paragraph per line, and an optional trailing block of
-// other stories' headlines, which become items of their own.
+// other stories' headlines, set apart by two or more blank lines, which
+// become items of their own.
 //
 // A file's item ID and link come from its path relative to Root, never
 // from its modification time, so they survive checkouts and copies.
