@@ -19,14 +19,17 @@ import (
 
 // holdFuture removes from items (and their hashes) those dated after now,
 // logging each, unless b publishes future items. It returns what is kept
-// and adds the held items to res.
+// and adds the held items to res. Aggregated items (with an Origin) are
+// never held: their dates are the upstream feed's, which its reader
+// already moves back to the fetch time when they lie ahead, a time that
+// may be a moment later than now.
 func (b *Builder) holdFuture(items []feed.Item, hashes []string, now time.Time, res *Result, logger *slog.Logger) ([]feed.Item, []string) {
 	if b.PublishFuture {
 		return items, hashes
 	}
 	kept := 0
 	for i, it := range items {
-		if !it.Published.After(now) {
+		if !it.Published.After(now) || it.Origin != nil {
 			items[kept], hashes[kept] = it, hashes[i]
 			kept++
 			continue

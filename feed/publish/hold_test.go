@@ -1,9 +1,16 @@
 package publish_test
 
 import (
+	"context"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/publish"
 )
 
 func TestFutureItemsAreHeldUntilTheirDate(t *testing.T) {
@@ -84,5 +91,43 @@ func TestPublishFutureItemsAtOnce(t *testing.T) {
 	}
 	if res.Held != 0 {
 		t.Errorf("Held = %d, want 0", res.Held)
+	}
+}
+
+// Every source's own future dates are held, whatever its kind; an
+// aggregated item's date is the upstream feed's, which its reader clamps,
+// and is never held.
+func TestHoldAppliesToItemsFeedpubPublishesFirst(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	dated := func(id string, at time.Time, origin bool) feed.Item {
+		it := item(id, id)
+		it.Published = at
+		if origin {
+			it.Origin = &feed.Origin{Title: "Upstream", Link: "https://upstream.example/", FeedURL: "https://upstream.example/feed"}
+		}
+		return it
+	}
+	src := &listSource{name: "mixed", items: []feed.Item{
+		dated("past", now.Add(-time.Hour), false),
+		dated("future", now.Add(time.Hour), false),
+		dated("aggregated", now.Add(time.Millisecond), true),
+	}}
+	b := &publish.Builder{
+		Sources: []publish.Source{src},
+		Feeds:   []publish.Feed{{Name: "news", Meta: meta("news"), Sources: []string{"mixed"}, Limit: 10}},
+		Ledger:  ledger.NewMemory(),
+		Base:    &url.URL{Scheme: "http", Host: "x"},
+		Now:     func() time.Time { return now },
+	}
+	res, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := titles(res.Feeds[0], res); !slices.Equal(got, []string{"aggregated", "past"}) {
+		t.Errorf("published %q, want aggregated and past", got)
+	}
+	if res.Held != 1 || !res.NextHeld.Equal(now.Add(time.Hour)) {
+		t.Errorf("Held, NextHeld = %d, %v", res.Held, res.NextHeld)
 	}
 }
