@@ -188,19 +188,16 @@ func headerLine(line string) (key, value string, ok bool) {
 // "https:" is not a key).
 var keyShaped = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]{0,23}):(?:[ \t]|$)`)
 
-// otherKeyLine reports whether line reads like a header line with a key
-// feedpub does not know, and returns that key as written. Its value must
-// not end like a sentence: "Update: The council voted." is prose.
-func otherKeyLine(line string) (key string, ok bool) {
+// otherKeyLine reports whether line reads like a header line with any
+// key, and returns that key as written. prose says its value ends like a
+// sentence: "Update: The council voted." may be the story's first line.
+func otherKeyLine(line string) (key string, prose, ok bool) {
 	m := keyShaped.FindStringSubmatch(line)
 	if m == nil {
-		return "", false
+		return "", false, false
 	}
 	value := strings.TrimSpace(line[len(m[0]):])
-	if value != "" && !headlineLike(value) {
-		return "", false
-	}
-	return m[1], true
+	return m[1], value != "" && !headlineLike(value), true
 }
 
 // headerLines reports whether the first block starts with a header, and how
@@ -209,7 +206,8 @@ func otherKeyLine(line string) (key string, ok bool) {
 // known key or a near miss of one ("Titel", "Category"); a first block
 // made only of such lines with other keys is a header too when body text
 // follows it. Lines after the run, in the same block, are body text whose
-// blank line is missing.
+// blank line is missing. A first line whose value ends like a sentence
+// ("Update: The council voted.") starts no header: it is prose.
 func headerLines(blocks []block) (int, bool) {
 	if len(blocks) == 0 {
 		return 0, false
@@ -219,7 +217,7 @@ func headerLines(blocks []block) (int, bool) {
 	for _, line := range lines {
 		if _, _, ok := headerLine(line); ok {
 			known = true
-		} else if key, ok := otherKeyLine(line); ok {
+		} else if key, prose, ok := otherKeyLine(line); ok && (!prose || n > 0) {
 			known = known || suggestKey(key) != ""
 		} else {
 			break
@@ -309,7 +307,7 @@ func (f *textFile) readHeader(block []string, first int) []lineWarning {
 		n := first + i
 		key, value, ok := headerLine(line)
 		if !ok {
-			other, _ := otherKeyLine(line)
+			other, _, _ := otherKeyLine(line)
 			reason := fmt.Sprintf("unknown header key %q; line not published", other)
 			if s := suggestKey(other); s != "" {
 				reason = fmt.Sprintf("unknown header key %q (did you mean %q?); line not published", other, s)

@@ -129,6 +129,19 @@ func TestParseArticle(t *testing.T) {
 			warnLine: 3,
 		},
 		{
+			name:     "within a header, an unknown key with a sentence is still a header line",
+			in:       "Title: Embargo\nNote: Hold until Monday.\nDate: 2026-03-01\n\nThe story.\n",
+			title:    "Embargo",
+			html:     "<p>The story.</p>",
+			warn:     `unknown header key "Note"; line not published`,
+			warnLine: 2,
+			check: func(t *testing.T, it *feed.Item) {
+				if it.Published.IsZero() {
+					t.Error("the Date line after the unknown key was not applied")
+				}
+			},
+		},
+		{
 			name:  "prose after a word and a colon is body",
 			in:    "Update: The council voted again on Tuesday.\nMore.\n",
 			title: "Update: The council voted again on Tuesday",
