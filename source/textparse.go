@@ -71,7 +71,7 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 		}
 	} else if len(blocks) == 1 && allHeadlines(blocks[0].lines) {
 		f.headlines = collapseAll(blocks[0].lines)
-		warns = append(warns, lineWarning{line: blocks[0].line, reason: "no article body; every line is published as a headline"})
+		warns = append(warns, lineWarning{line: blocks[0].line, reason: "no article body; every line is read as a headline of another story"})
 		return f, warns, nil
 	}
 	// Only a block set apart by two or more blank lines lists other
