@@ -460,7 +460,12 @@ func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
 			}
 		}
 	default:
-		r.warn(line, key, "unknown front matter key; ignored")
+		reason := "unknown front matter key; ignored"
+		if s := suggestKey(key); s != "" {
+			// Hugo's and Jekyll's names for the same things.
+			reason = fmt.Sprintf("unknown front matter key (did you mean %q?); ignored", strings.ToLower(s))
+		}
+		r.warn(line, key, reason)
 	}
 }
 

@@ -86,7 +86,7 @@ func TestMarkdownTOMLFrontMatterProblems(t *testing.T) {
 		{
 			name:     "an unknown key is reported on its line",
 			in:       "+++\ntitle = \"T\"\nlastmod = 2026-03-02\n+++\nBody.\n",
-			warn:     "unknown front matter key",
+			warn:     `unknown front matter key (did you mean "updated"?)`,
 			warnLine: 3,
 			warnKey:  "lastmod",
 		},
