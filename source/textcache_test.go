@@ -153,6 +153,10 @@ func TestTextCacheReadsOnlyChangedFiles(t *testing.T) {
 			t.Errorf("%s: %d warnings on the first build, %d on the second:\n%s", file, n, m, secondLog)
 		}
 	}
+	if len(logLines(firstLog, "level=INFO", `msg="article note"`, "file=a.txt", "read as 2 headlines")) != 1 ||
+		len(logLines(secondLog, "level=INFO", `msg="article note"`)) != 0 {
+		t.Errorf("notes: want them at info when a file is read, not when it is taken from the cache:\nfirst:\n%s\nsecond:\n%s", firstLog, secondLog)
+	}
 	if !strings.Contains(secondLog, "unchanged=9") {
 		t.Errorf("second build does not report 9 unchanged files:\n%s", secondLog)
 	}
