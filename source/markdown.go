@@ -150,6 +150,7 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		}
 		ids.Put(item.ID, rel)
 		item.Ref = rel // names the file in the build's logs
+		item.Bundle = m.bundleFiles(rel, item)
 		items = append(items, *item)
 		read++
 	})
@@ -215,7 +216,7 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 	relpath = norm.NFC.String(relpath)
 	link := fm.link
 	if link == "" {
-		slug := slugPath(strings.TrimSuffix(relpath, path.Ext(relpath)))
+		slug := slugPath(markdownSlugPath(relpath))
 		if s := strings.Trim(fm.slug, "/"); s != "" {
 			slug = slugPath(s)
 		}

@@ -61,6 +61,9 @@ type Builder struct {
 	Output string
 	// Base resolves relative item links.
 	Base *url.URL
+	// Pages, when set, also publishes item pages, the OPML list and the
+	// feeds' HTML views; see Pages.
+	Pages *Pages
 	// Now is the clock the ledger stamps first-seen times with, and the
 	// one items dated later than it are held back by.
 	Now    func() time.Time
@@ -123,6 +126,9 @@ type Result struct {
 	// none is held): a build from then on publishes that item.
 	Held     int
 	NextHeld time.Time
+	// Site is what the build published besides the feeds, when the
+	// Builder has Pages.
+	Site *Site
 }
 
 // Documents lists every document of every feed.
@@ -157,7 +163,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		fp = b.fingerprint(ctx)
 	}
 	if fp != "" && !heldDue(last, now()) {
-		if res, ok := b.unchanged(fp, last); ok {
+		if res, ok := b.unchanged(fp, last); ok && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
 		}
@@ -261,9 +267,30 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		res.Feeds = append(res.Feeds, fr)
 	}
 
+	if b.Pages != nil {
+		names, metas := make([]string, len(docs)), make([]feed.Meta, len(docs))
+		for i, d := range docs {
+			names[i], metas[i] = d.name, d.meta
+		}
+		if res.Site, err = b.renderSite(names, metas, lists, logger); err != nil {
+			return nil, err
+		}
+	}
 	if b.Output != "" {
+		// Pages first and retired pages last, so that no feed ever links
+		// a page that is not there.
+		if res.Site != nil {
+			if err := b.writeSite(res.Site); err != nil {
+				return nil, err
+			}
+		}
 		if err := b.write(res); err != nil {
 			return nil, err
+		}
+		if res.Site != nil {
+			if err := b.retirePages(res.Site, logger); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if state != nil {
