@@ -73,6 +73,13 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 		f.headlines = collapseAll(blocks[0].lines)
 		warns = append(warns, lineWarning{line: blocks[0].line, reason: "no article body; every line is read as a headline of another story"})
 		return f, warns, nil
+	} else if n > 0 {
+		// Key-like lines with no key feedpub knows, and no blank line
+		// after them: as likely prose as a header, so they stay text,
+		// but the writer hears of it.
+		key, _, _ := otherKeyLine(blocks[0].lines[0])
+		warns = append(warns, lineWarning{line: blocks[0].line, key: key,
+			reason: fmt.Sprintf("first line reads like a header line with the unknown key %q; published as the story's text (a header ends with a blank line)", key)})
 	}
 	// Only a block set apart by two or more blank lines lists other
 	// stories: after a single blank line, short last lines are the

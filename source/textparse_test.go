@@ -142,6 +142,14 @@ func TestParseArticle(t *testing.T) {
 			},
 		},
 		{
+			name:     "an unknown key with no blank line after it stays text, with a warning",
+			in:       "Colour: red\nThe story starts here.\n",
+			title:    "Colour: red",
+			html:     "<p>Colour: red</p>\n<p>The story starts here.</p>",
+			warn:     `unknown key "Colour"; published as the story's text`,
+			warnLine: 1,
+		},
+		{
 			name:  "prose after a word and a colon is body",
 			in:    "Update: The council voted again on Tuesday.\nMore.\n",
 			title: "Update: The council voted again on Tuesday",
