@@ -92,3 +92,34 @@ func TestServeBuildsWhenAHeldItemIsDue(t *testing.T) {
 		t.Errorf("served at %s, before its date %s", time.Now(), due)
 	}
 }
+
+func TestHeldWake(t *testing.T) {
+	t.Parallel()
+	builds := make(chan struct{}, 4)
+	h := &heldWake{build: func() { builds <- struct{}{} }}
+	pending := func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.timer != nil && !h.at.IsZero()
+	}
+
+	h.set(time.Now().Add(time.Hour))
+	if !pending() {
+		t.Fatal("no wake-up arranged for a held item")
+	}
+	h.set(time.Time{}) // the item is no longer held
+	if pending() {
+		t.Fatal("wake-up kept after nothing is held")
+	}
+	h.set(time.Now()) // due already: builds at once
+	select {
+	case <-builds:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no build for a due item")
+	}
+	h.stop()
+	h.set(time.Now().Add(time.Hour))
+	if pending() {
+		t.Error("wake-up arranged after stop")
+	}
+}
