@@ -128,9 +128,14 @@ func (tc *textCache) openIn(settings string) error {
 	}
 	tc.inFile, tc.in = f, bufio.NewReaderSize(f, 64<<10)
 	magic := make([]byte, len(cacheMagic)+1)
-	if _, err := io.ReadFull(tc.in, magic); err != nil || string(magic[:len(cacheMagic)]) != cacheMagic || magic[len(cacheMagic)] != cacheFormat {
+	if _, err := io.ReadFull(tc.in, magic); err != nil || string(magic[:len(cacheMagic)]) != cacheMagic {
 		tc.closeIn()
 		return errors.New("not a cache file of this feedpub")
+	}
+	if magic[len(cacheMagic)] != cacheFormat {
+		// Made by an older (or newer) feedpub: expected after an upgrade.
+		tc.closeIn()
+		return fmt.Errorf("format %d, not %d: %w", magic[len(cacheMagic)], cacheFormat, errStaleCache)
 	}
 	stored, err := tc.chunk()
 	if err != nil || string(stored) != settings {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"context"
 	"errors"
 	"os"
@@ -265,8 +266,8 @@ func TestTextCacheIgnoredWhenUnusable(t *testing.T) {
 			t.Errorf("a cache of format %d was used: partial %q", cacheFormat-1, p)
 		}
 		checkSameItems(t, tx, got, want)
-		if !strings.Contains(log(), "file cache not used") {
-			t.Error("the log does not say the cache was not used")
+		if l := log(); len(logLines(l, "level=INFO", "file cache not used", fmt.Sprintf("format %d, not %d", cacheFormat-1, cacheFormat))) != 1 {
+			t.Errorf("the log does not say at info level that the cache was not used:\n%s", l)
 		}
 	})
 
