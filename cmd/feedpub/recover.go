@@ -85,7 +85,11 @@ func gatherEvidence(ctx context.Context, cfg *config.Config, e *evidence, strict
 		}
 		defer f.Close()
 		recs, bad, err := ledger.ReadJSONLReadable(f)
-		if err == nil && len(bad) > 0 {
+		switch {
+		case err != nil:
+		case len(bad) == 1:
+			err = bad[0]
+		case len(bad) > 1:
 			err = fmt.Errorf("%w (and %d more unreadable lines)", bad[0], len(bad)-1)
 		}
 		if err != nil {
@@ -186,15 +190,21 @@ func prepareLedger(ctx context.Context, cfg *config.Config, led *ledger.Bolt, lo
 		} else if string(prev) == stamp {
 			continue
 		}
-		recs, err := readRecordsFile(f.path)
-		if err != nil {
-			if f.key == exportStampKey {
-				prep.keepExport = true
-				logger.Warn("ledger export cannot be read; it is kept as it is and not refreshed", "file", f.path, "error", err,
-					"fix", fmt.Sprintf("feedpub ledger export -config %s -o %s", shellQuote(cfg.Path), shellQuote(f.path)))
-				continue
-			}
-			return prep, fmt.Errorf("%s %w; correct that line, or delete the file and the next build writes it again from the ledger", f.what, err)
+		recs, bad, err := readRecordsFile(f.path)
+		switch {
+		case err != nil:
+			return prep, fmt.Errorf("%s: %w", f.what, err)
+		case len(bad) > 0 && f.key == exportStampKey:
+			// It may know ids the ledger does not: keep it for a person
+			// to look at rather than replace it.
+			prep.keepExport = true
+			logger.Warn("ledger export has unreadable lines; it is kept as it is and not refreshed", "file", f.path, "error", bad[0], "unreadable_lines", len(bad),
+				"fix", fmt.Sprintf("correct it and build again, or replace it with: feedpub ledger export -config %s -o %s", shellQuote(cfg.Path), shellQuote(f.path)))
+			continue
+		case len(bad) > 0:
+			// A hand-merged ledger file: the ledger holds the rest, and the
+			// rewrite after this build drops the unreadable lines.
+			logger.Warn("ledger file has unreadable lines; they are skipped and the file is written again", "file", f.path, "error", bad[0], "unreadable_lines", len(bad))
 		}
 		if err := led.Import(ctx, recs); err != nil {
 			return prep, fmt.Errorf("merge %s %s: %w", f.what, f.path, err)
@@ -206,21 +216,19 @@ func prepareLedger(ctx context.Context, cfg *config.Config, led *ledger.Bolt, lo
 }
 
 // readRecordsFile reads an export or a ledger file; merge conflict markers
-// are skipped, any other unreadable line is an error naming it.
-func readRecordsFile(path string) ([]ledger.Record, error) {
+// are skipped, and the lines that cannot be read are returned as errors
+// naming the file and the line.
+func readRecordsFile(path string) (recs []ledger.Record, bad []error, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	recs, bad, err := ledger.ReadJSONLReadable(f)
-	if err == nil && len(bad) > 0 {
-		err = bad[0]
+	recs, bad, err = ledger.ReadJSONLReadable(f)
+	for i := range bad {
+		bad[i] = fmt.Errorf("%s: %w", path, bad[i])
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return recs, nil
+	return recs, bad, err
 }
 
 // writeLedgerCopies refreshes the export beside the ledger and the ledger

@@ -347,4 +347,51 @@ func TestLedgerFileOnFreshClone(t *testing.T) {
 	if got := readFile(t, ledgerFile); !bytes.Equal(got, merged) {
 		t.Errorf("ledger file after a conflicted merge:\n%s\nwant:\n%s", got, merged)
 	}
+
+	// A line the merge mangled: a fresh clone refuses and names the
+	// command that repairs it; after it, the build publishes the same
+	// feeds and writes the file whole again.
+	os.WriteFile(ledgerFile, append([]byte("{\"id\": mangled\n"), merged...), 0o644)
+	os.RemoveAll(filepath.Join(dir, "data"))
+	before = publishedFeeds(t, dir)
+	_, _, err := feedpub(t, "build", "-config", cfg)
+	if err == nil {
+		t.Fatal("a fresh clone with a mangled ledger file built")
+	}
+	args := recoveryCommand(t, err.Error())
+	if _, stderr, err := feedpub(t, args...); err != nil {
+		t.Fatalf("%q: %v\n%s", args, err, stderr)
+	}
+	_, stderr = mustRun(t, "build", "-config", cfg)
+	if !strings.Contains(stderr, "ledger file has unreadable lines") {
+		t.Errorf("build does not warn about the mangled line:\n%s", stderr)
+	}
+	sameFeeds(t, dir, before)
+	if got := readFile(t, ledgerFile); !bytes.Equal(got, merged) {
+		t.Errorf("ledger file not written whole again:\n%s", got)
+	}
+}
+
+// TestUnreadableExportIsKept: an export with a line the ledger cannot read
+// might know ids the ledger does not, so builds leave it alone and say how
+// to replace it; the command they name works.
+func TestUnreadableExportIsKept(t *testing.T) {
+	t.Parallel()
+	dir, cfg := backdatedSite(t, 3, "")
+	backup := filepath.Join(dir, "data", "feedpub.db.jsonl")
+	damaged := append([]byte("{broken\n"), readFile(t, backup)...)
+	os.WriteFile(backup, damaged, 0o644)
+	writeFiles(t, dir, map[string]string{"articles/new.txt": "A new story arrives.\n"})
+	_, stderr := mustRun(t, "build", "-config", cfg)
+	if !bytes.Equal(readFile(t, backup), damaged) {
+		t.Error("a build overwrote an export it could not read")
+	}
+	m := regexp.MustCompile(`replace it with: feedpub (ledger export -config \S+ -o [^"\s]+)`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("build does not name a command that replaces the export:\n%s", stderr)
+	}
+	mustRun(t, strings.Fields(m[1])...)
+	if got := readFile(t, backup); bytes.Contains(got, []byte("broken")) || !bytes.Contains(got, []byte("new.txt")) {
+		t.Errorf("export after the named command:\n%s", got)
+	}
 }
