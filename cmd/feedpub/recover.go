@@ -138,6 +138,8 @@ type ledgerPrep struct {
 	// keepExport: the export on disk could not be read; it must not be
 	// overwritten by an export that might know less.
 	keepExport bool
+	// recovered: a lost ledger was rebuilt from evidence before this build.
+	recovered bool
 }
 
 // prepareLedger runs before a build. On a ledger that is missing or empty
@@ -164,7 +166,7 @@ func prepareLedger(ctx context.Context, cfg *config.Config, led *ledger.Bolt, lo
 		if err := led.Import(ctx, e.recs); err != nil {
 			return prep, fmt.Errorf("recover ledger: %w", err)
 		}
-		prep.merged = true
+		prep.merged, prep.recovered = true, true
 		if e.fromExport == 0 && e.fromFeeds == 0 {
 			logger.Info("ledger seeded from the ledger file", append([]any{"ledger", cfg.State, "ledger_file", cfg.LedgerFile}, e.logAttrs()...)...)
 		} else {

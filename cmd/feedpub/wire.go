@@ -204,6 +204,11 @@ func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wai
 	if err != nil {
 		return nil, withRecoveryHint(cfg, err)
 	}
+	if prep.recovered && res.Recorded > 0 {
+		// Items no copy of the ledger and no published feed knew: new
+		// ones, or old ones that had left every feed.
+		logger.Warn("after recovering the ledger, items that no earlier build's evidence knew were dated by this build", "items", res.Recorded)
+	}
 	writeLedgerCopies(ctx, cfg, led, logger, prep, res.Recorded > 0)
 	return res, nil
 }
