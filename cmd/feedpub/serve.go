@@ -222,6 +222,11 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
 		cfg.Listen = old.Listen
 	}
+	if cfg.State != old.State {
+		// The serve lock is held on the state this server started with.
+		s.logger.Warn("state changes take a restart", "state", old.State, "configured", cfg.State)
+		cfg.State = old.State
+	}
 	s.cfg.Store(cfg)
 	// The index page is rendered with each snapshot: have the reload's
 	// build swap one in even when the feeds come out the same.
