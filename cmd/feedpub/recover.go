@@ -304,6 +304,13 @@ func shellQuote(s string) string {
 // the ledger (moving a damaged file aside), adds what the export, the
 // ledger file and the published feeds know, and reports the counts.
 func recoverLedger(ctx context.Context, cfg *config.Config, report func(format string, args ...any), logger *slog.Logger) error {
+	// A running server opens the ledger for every build; moving the file
+	// from under it would lose what it writes.
+	lock, err := acquireServeLock(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
 	var e evidence
 	var movedTo string
 	fi, err := os.Stat(cfg.State)

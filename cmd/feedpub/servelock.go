@@ -49,7 +49,7 @@ func acquireServeLock(state string) (*serveLock, error) {
 		if who == "" {
 			who = "a process that has not written its address yet"
 		}
-		return nil, fmt.Errorf("%w (%s): %s; stop it first, or give this server a configuration with another state", errServing, state, who)
+		return nil, fmt.Errorf("%w (%s): %s; stop it first, or use a configuration with another state", errServing, state, who)
 	}
 	return &serveLock{f: f, path: path}, nil
 }

@@ -57,6 +57,11 @@ func TestSecondServeRefuses(t *testing.T) {
 		t.Errorf("the second serve started serving:\n%s", out.String())
 	}
 
+	// Repairing the ledger would move it from under the server.
+	if _, _, err := feedpub(t, "ledger", "recover", "-config", cfg); err == nil || !strings.Contains(err.Error(), "listening on "+s.base) {
+		t.Errorf("ledger recover beside a running serve = %v, want a refusal naming the server", err)
+	}
+
 	// A one-shot build beside the server waits its turn and succeeds.
 	if _, stderr, err := feedpub(t, "build", "-config", cfg); err != nil {
 		t.Errorf("build beside a running serve: %v\n%s", err, stderr)
