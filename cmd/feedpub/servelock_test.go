@@ -141,8 +141,8 @@ func TestServeIndexWhateverListen(t *testing.T) {
 	}
 	_, page := s.get("/", nil)
 	hrefs := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(string(page), -1)
-	if len(hrefs) != 6 {
-		t.Errorf("index page has %d links, want 6 (3 autodiscovery, 3 anchors):\n%s", len(hrefs), page)
+	if len(hrefs) < 6 {
+		t.Errorf("index page has %d links, want at least 6 (3 autodiscovery, 3 anchors):\n%s", len(hrefs), page)
 	}
 	base, _ := url.Parse(s.base)
 	for _, m := range hrefs {
