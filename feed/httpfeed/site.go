@@ -104,7 +104,7 @@ func NewSiteSnapshot(docs []Document, st Site, built time.Time) (*Snapshot, erro
 			continue
 		}
 		if f.Folder != "" {
-			if f.Folder != f.Path && f.Folder != f.Path+"/" || !strings.HasSuffix(f.Folder, "/") {
+			if want := strings.TrimSuffix(f.Path, "/") + "/"; f.Folder != want {
 				errs = append(errs, fmt.Errorf("site file %s: folder %q is not its path with a final slash", f.Path, f.Folder))
 				continue
 			}
