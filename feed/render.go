@@ -49,7 +49,10 @@ func Render(w io.Writer, f Format, meta Meta, items []Item) error {
 	case RSS:
 		err = writeXML(bw, rssDocument(meta, clean))
 	case Atom:
-		err = writeXML(bw, atomDocument(meta, clean))
+		// Atom entries sharing an updated date draw validator warnings,
+		// and readers order entries by it: the copy written is spread a
+		// second apart, in feed order (see DistinctUpdated).
+		err = writeXML(bw, atomDocument(meta, DistinctUpdated(clean)))
 	case JSON:
 		err = writeJSON(bw, jsonDocument(meta, clean))
 	default:

@@ -6,7 +6,8 @@ import (
 )
 
 // DistinctUpdated returns items, in the same order, with updated dates made
-// distinct to the second: where several items share one (the headlines of
+// distinct to the second, as Render writes them into Atom (the ledger and
+// the other formats keep the dates as they are): where several items share one (the headlines of
 // one article, files first seen in the same second), the later in the list
 // is left as it is and each earlier one moves forward by a second or more,
 // to the first second no item below it holds. Readers that sort by updated

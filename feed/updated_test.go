@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"testing"
 	"time"
 )
@@ -54,5 +55,40 @@ func TestDistinctUpdated(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRenderSpreadsAtomUpdated checks that headlines sharing a date get
+// distinct updated dates in Atom, in feed order, that Match accepts the
+// document against the items as given, and that JSON Feed keeps the dates.
+func TestRenderSpreadsAtomUpdated(t *testing.T) {
+	t.Parallel()
+	items := []Item{
+		{ID: "tag:news.example.com,2026:a", Title: "A", Link: "https://news.example.com/a", Published: day, Updated: day},
+		{ID: "tag:news.example.com,2026:b", Title: "B", Link: "https://news.example.com/b", Published: day, Updated: day},
+	}
+	for _, f := range []Format{Atom, JSON} {
+		var buf bytes.Buffer
+		if err := Render(&buf, f, testMeta(), items); err != nil {
+			t.Fatal(err)
+		}
+		r := ValidateFormat(f, buf.Bytes())
+		if err := r.PublishErr(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if err := r.Match(items); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		got := []time.Time{r.Items[0].Updated, r.Items[1].Updated}
+		want := []time.Time{day, day}
+		if f == Atom {
+			want[0] = day.Add(time.Second)
+		}
+		for i := range want {
+			if !got[i].Equal(want[i]) {
+				t.Errorf("%s: updated dates %v, want %v", f, got, want)
+				break
+			}
+		}
 	}
 }

@@ -129,8 +129,10 @@ func (v *validation) checkRFC822(subject string, e *docElem) {
 	case r.named != "":
 		v.warnf("%s: %s %q names zone %s, which some readers do not know; use GMT or a numeric zone such as +0000", subject, field, clipValue(s), r.named)
 	}
-	if y := r.t.Year(); y < 1970 || y > time.Now().Year()+50 {
-		v.warnf("%s: %s %q is implausible", subject, field, clipValue(s))
+	// A date before 1970 or centuries ahead is more likely a mistake; it
+	// is the input's date, which a publisher keeps as given.
+	if y := r.t.Year(); y < 1970 || y > time.Now().Year()+100 {
+		v.note(Warning, ruleBest, true, "%s: %s %q is implausible", subject, field, clipValue(s))
 	}
 }
 

@@ -50,9 +50,13 @@ const maxMismatches = 5
 // order: the count, then each item's ID, Title, Link, Published and Updated
 // (to the second, as instants, so zones and sub-second precision do not
 // count). RSS 2.0 has no item update date, so for RSS Updated is compared
-// only when the document carries one. The error wraps ErrMismatch and names
-// the first differences.
+// only when the document carries one; for Atom, Updated is compared with
+// the distinct dates Render writes there (DistinctUpdated). The error wraps
+// ErrMismatch and names the first differences.
 func (r *Report) Match(items []Item) error {
+	if r.Format == Atom {
+		items = DistinctUpdated(items) // as Render writes them
+	}
 	var diffs []string
 	if len(r.Items) != len(items) {
 		diffs = append(diffs, fmt.Sprintf("document has %d items, rendered %d", len(r.Items), len(items)))

@@ -389,7 +389,6 @@ func (ss selections) offer(it feed.Item) {
 
 // renderFeed renders one feed in every format, validated.
 func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, error) {
-	items = feed.DistinctUpdated(items)
 	fr := FeedResult{Name: name, Items: len(items)}
 	modified := feed.LastUpdated(items)
 	for _, format := range feed.Formats {
@@ -452,9 +451,6 @@ func settle(it *feed.Item, rec ledger.Record) {
 // renderChecked renders one document and validates it against the items it
 // was rendered from, so that a renderer bug never reaches a reader.
 func renderChecked(format feed.Format, meta feed.Meta, items []feed.Item) ([]byte, error) {
-	// Every document gets distinct updated dates, whoever calls; for the
-	// lists renderFeed prepared this changes nothing.
-	items = feed.DistinctUpdated(items)
 	var buf bytes.Buffer
 	if err := feed.Render(&buf, format, meta, items); err != nil {
 		return nil, err
