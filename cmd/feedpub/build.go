@@ -56,6 +56,7 @@ configuration error.
 		return fmt.Errorf("build failed: %w", err)
 	}
 	took := time.Since(start).Round(time.Millisecond)
+	pingHubsBeforeExit(ctx, cfg, res, logger)
 	for _, f := range res.Feeds {
 		state := "unchanged"
 		if f.Changed() {

@@ -22,6 +22,7 @@ import (
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
+	"github.com/feedpub/feedpub/feed/websub"
 )
 
 // HTTP server limits. Feed readers send small requests and read whole
@@ -84,7 +85,9 @@ build finish within the grace period.
 		MaxAge:     s.untilNextBuild,
 		StaleAfter: s.staleAfter(cfg),
 		SiteTitle:  cfg.Title,
+		HubURLs:    cfg.Hubs,
 	})
+	s.notifier = newNotifier(logger, s.handler.Registerer())
 	return s.run(ctx, stdout, *grace)
 }
 
@@ -95,6 +98,8 @@ type server struct {
 	listenFlag string
 	logger     *slog.Logger
 	handler    *httpfeed.Handler
+	// notifier pings WebSub hubs after builds that changed documents.
+	notifier *websub.Notifier
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -157,6 +162,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			entry = s.reload(c, buildCtx, entry)
 		case err := <-serveErr:
 			<-c.Stop().Done()
+			s.notifier.Close(context.Background())
 			return fmt.Errorf("http server: %w", err)
 		case <-ctx.Done():
 			s.logger.Info("shutting down", "grace", grace)
@@ -170,6 +176,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 				cancelBuilds()
 				s.logger.Warn("grace period over; the running build was cancelled")
 			}
+			s.notifier.Close(deadline)
 			if err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
@@ -216,6 +223,7 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 	// build swap one in even when the feeds come out the same.
 	s.handler.SetSiteTitle(cfg.Title)
 	s.handler.SetStaleAfter(s.staleAfter(cfg))
+	s.handler.SetHubURLs(cfg.Hubs)
 	s.served.Store(false)
 	entry, err = s.scheduleBuilds(c, ctx, cfg, entry)
 	if err != nil {
@@ -257,10 +265,15 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 		changed = changed || f.Changed()
 	}
 	if changed || !s.served.Load() {
-		if err := s.swap(toHTTPDocs(res.Documents()), time.Now()); err != nil {
+		docs, err := toHTTPDocs(res.Documents())
+		if err != nil {
+			return err
+		}
+		if err := s.swap(docs, time.Now()); err != nil {
 			return err
 		}
 	}
+	pingHubs(s.notifier, cfg, res, s.logger)
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
@@ -278,12 +291,18 @@ func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
 	return nil
 }
 
-func toHTTPDocs(docs []publish.Document) []httpfeed.Document {
+// toHTTPDocs turns a build's documents into the documents served; archive
+// pages the build did not render are read from their files.
+func toHTTPDocs(docs []publish.Document) ([]httpfeed.Document, error) {
 	out := make([]httpfeed.Document, len(docs))
 	for i, d := range docs {
-		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: d.Body, Modified: d.Modified, SelfURL: d.SelfURL}
+		body, err := d.Load()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: body, Modified: d.Modified, SelfURL: d.SelfURL, Archive: d.Archive, Final: d.Final}
 	}
-	return out
+	return out, nil
 }
 
 // serveLastPublished puts the files of the last good build in service when
