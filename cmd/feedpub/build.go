@@ -56,7 +56,6 @@ configuration error.
 		return fmt.Errorf("build failed: %w", err)
 	}
 	took := time.Since(start).Round(time.Millisecond)
-	pingHubsBeforeExit(ctx, cfg, res, logger)
 	for _, f := range res.Feeds {
 		state := "unchanged"
 		if f.Changed() {
@@ -68,5 +67,8 @@ configuration error.
 		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
 	}
 	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
+	// The feeds are published; the hubs are told before the process
+	// exits, within a short deadline.
+	pingHubsBeforeExit(ctx, cfg, res, logger)
 	return nil
 }

@@ -176,7 +176,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 				cancelBuilds()
 				s.logger.Warn("grace period over; the running build was cancelled")
 			}
-			s.notifier.Close(deadline)
+			s.closeNotifier(deadline)
 			if err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
@@ -332,6 +332,7 @@ func (s *server) serveLastPublished() {
 				Modified: modified, SelfURL: cfg.FeedURL(f.Name, string(format)),
 			})
 		}
+		docs = append(docs, s.publishedArchivePages(cfg, f)...)
 	}
 	if len(docs) == 0 {
 		s.logger.Warn("no published feeds to serve until a build succeeds")

@@ -12,6 +12,18 @@ import (
 	"github.com/feedpub/feedpub/feed/websub"
 )
 
+// shutdownPingWait bounds how long a stopping server waits for pings still
+// pending, so that a hub that is down does not hold up a shutdown.
+const shutdownPingWait = 2 * time.Second
+
+// closeNotifier stops the server's notifier, letting pending pings go out
+// for at most shutdownPingWait, and never past ctx.
+func (s *server) closeNotifier(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, shutdownPingWait)
+	defer cancel()
+	s.notifier.Close(ctx)
+}
+
 // buildPingWait bounds how long a one-shot build waits, after publishing,
 // for its WebSub pings (retries included) before it exits.
 const buildPingWait = 10 * time.Second
