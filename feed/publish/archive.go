@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -219,7 +220,23 @@ func (a *archive) layout() {
 
 // urls returns the address of page number in every format.
 func (a *archive) urls(number int) map[feed.Format]string {
-	return a.feed.ArchiveMeta(number).SelfURL
+	return a.meta(number).SelfURL
+}
+
+// meta returns the meta of page number: the feed's ArchiveMeta, or, when
+// it has none, the feed's meta with self links moved from {name}.{format}
+// to the page's name.
+func (a *archive) meta(number int) feed.Meta {
+	if a.feed.ArchiveMeta != nil {
+		return a.feed.ArchiveMeta(number)
+	}
+	m := a.feed.Meta
+	name := ArchiveName(a.feed.Name, number)
+	m.SelfURL = map[feed.Format]string{}
+	for f, u := range a.feed.Meta.SelfURL {
+		m.SelfURL[f] = strings.TrimSuffix(u, a.feed.Name+"."+string(f)) + name + "." + string(f)
+	}
+	return m
 }
 
 // newest returns the URLs of the newest page, for the current document's
@@ -235,7 +252,7 @@ func (a *archive) newest() map[feed.Format]string {
 // its neighbours and to the current document.
 func (a *archive) pageMeta(i int) feed.Meta {
 	pg := a.pages[i]
-	m := a.feed.ArchiveMeta(pg.Number)
+	m := a.meta(pg.Number)
 	m.History = feed.History{Archive: true, Current: a.feed.Meta.SelfURL}
 	if i > 0 {
 		m.History.Prev = a.urls(a.pages[i-1].Number)
