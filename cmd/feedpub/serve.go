@@ -46,8 +46,9 @@ const serveGCPercent = 400
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
 		`Builds the feeds once, then again on the configuration's schedule, and serves
-them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json, an index
-page at /, /healthz and /metrics. Conditional GET (ETag, Last-Modified) and
+them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json (and the
+archive pages /{feed}/archive/{n}.rss and so on), an index page at /, /healthz
+and /metrics. After a build that changed documents, the hubs are pinged. Conditional GET (ETag, Last-Modified) and
 gzip are answered from data prepared once per build.
 
 A build that fails is logged and the last good feeds stay in service. SIGHUP
