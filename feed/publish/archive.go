@@ -218,6 +218,28 @@ func (a *archive) layout() {
 	a.pages = slices.DeleteFunc(a.pages, func(p *archivePageState) bool { return len(p.Items) == 0 })
 }
 
+// reclaim moves the newest archived items, up to the feed's limit, from
+// the newest page back to the current document, which would otherwise be
+// left empty (every item it held was removed): a feed always has items,
+// and each item is still published once.
+func (a *archive) reclaim() []feed.Item {
+	if len(a.pages) == 0 {
+		return nil
+	}
+	pg := a.pages[len(a.pages)-1]
+	n := min(max(a.feed.Limit, 1), len(pg.Items))
+	out := make([]feed.Item, 0, n)
+	for _, it := range pg.Items[:n] {
+		out = append(out, a.seen[it.ID])
+		delete(a.page, it.ID)
+	}
+	pg.Items = pg.Items[n:]
+	if len(pg.Items) == 0 {
+		a.pages = a.pages[:len(a.pages)-1]
+	}
+	return out
+}
+
 // urls returns the address of page number in every format.
 func (a *archive) urls(number int) map[feed.Format]string {
 	return a.meta(number).SelfURL

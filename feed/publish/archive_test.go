@@ -406,3 +406,31 @@ func TestArchiveOlderItemArrivesLate(t *testing.T) {
 		wantStories(t, f, s.follow(f), 0, 12)
 	}
 }
+
+// TestArchiveCurrentNeverEmpty: when every item of the current document
+// is removed, the newest archived items come back to it rather than leave
+// the feed empty, and each item is still reached once.
+func TestArchiveCurrentNeverEmpty(t *testing.T) {
+	t.Parallel()
+	s := newArchiveSite(t, 5, 2) // current: 5, 4; page 1: 2, 1; page 2: 3
+	s.build()
+	for _, n := range []int{4, 5} {
+		if err := os.Remove(filepath.Join(s.dir, "articles", fmt.Sprintf("story-%02d.txt", n))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := s.build()
+	for _, f := range feed.Formats {
+		pages := s.follow(f)
+		if len(pages) != 2 || !slices.Equal(pages[0], []string{storyID(3)}) {
+			t.Errorf("%s: documents %v, want story 3 in the current document, then page 1", f, pages)
+		}
+		wantStories(t, f, pages, 1, 3)
+	}
+	if n := len(res.Feeds[0].Archive); n != 1 {
+		t.Errorf("%d archive pages, want 1", n)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "public", "news", "archive", "2.atom")); !os.IsNotExist(err) {
+		t.Errorf("the emptied page 2 is still on disk: %v", err)
+	}
+}

@@ -255,6 +255,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		if a := archives[i]; a != nil {
 			items = a.split(items)
 			a.layout()
+			if len(items) == 0 {
+				items = a.reclaim()
+			}
 			meta.History.Prev = a.newest()
 		}
 		docs = append(docs, doc{f.Name, meta})
