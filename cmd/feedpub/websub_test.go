@@ -120,9 +120,12 @@ func TestServeArchiveAndHubDown(t *testing.T) {
 		return bytes.Contains(body, []byte(`feedpub_websub_pings_total{result="retry"}`))
 	})
 
-	resp, _ := s.get("/news.atom", nil)
+	resp, body := s.get("/news.atom", nil)
 	if link := resp.Header.Get("Link"); !strings.Contains(link, "<"+hubURL+`>; rel="hub"`) {
 		t.Errorf("Link header %q does not name the hub", link)
+	}
+	if !bytes.Contains(body, []byte(`href="`+hubURL+`" rel="hub"`)) {
+		t.Errorf("news.atom does not name the hub:\n%s", body)
 	}
 	// Five stories, two in the current document: page 1 (full, with a
 	// newer page) and page 2.
@@ -145,6 +148,9 @@ func TestServeArchiveAndHubDown(t *testing.T) {
 		}
 		if err := feed.ValidateFormat(format, body).Err(); err != nil {
 			t.Errorf("%s does not validate: %v", tt.path, err)
+		}
+		if bytes.Contains(body, []byte(hubURL)) || strings.Contains(resp.Header.Get("Link"), "hub") {
+			t.Errorf("%s names the hub; readers subscribe to the feed, not its archive", tt.path)
 		}
 		cc := resp.Header.Get("Cache-Control")
 		if tt.cache != "" && cc != tt.cache {

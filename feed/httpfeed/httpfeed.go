@@ -236,9 +236,13 @@ func (h *Handler) Swap(s *Snapshot) {
 	hubLink := h.hubLink
 	h.mu.Unlock()
 	for i, d := range s.docs {
+		hubs := hubLink
+		if d.Archive {
+			hubs = "" // readers subscribe to the feed, not its archive
+		}
 		st.routes[i] = h.newRoute(&d.rep, d.Feed, string(d.Format), []field{
 			{"Content-Type", []string{d.Format.ContentType()}},
-			{"Link", []string{links(d.SelfURL, hubLink)}},
+			{"Link", []string{links(d.SelfURL, hubs)}},
 		})
 		if d.Final {
 			st.routes[i].cacheControl = valueFinalCache

@@ -275,6 +275,9 @@ func (a *archive) newest() map[feed.Format]string {
 func (a *archive) pageMeta(i int) feed.Meta {
 	pg := a.pages[i]
 	m := a.meta(pg.Number)
+	// Readers subscribe to, and poll, the current document; an archive
+	// page is fetched once, so it names no hub and gives no polling hint.
+	m.Hubs, m.UpdateEvery = nil, 0
 	m.History = feed.History{Archive: true, Current: a.feed.Meta.SelfURL}
 	if i > 0 {
 		m.History.Prev = a.urls(a.pages[i-1].Number)
