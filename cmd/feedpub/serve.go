@@ -46,9 +46,10 @@ const serveGCPercent = 400
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
 		`Builds the feeds once, then again on the configuration's schedule, and serves
-them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json (and the
-archive pages /{feed}/archive/{n}.rss and so on), an index page at /, /healthz
-and /metrics. After a build that changed documents, the hubs are pinged. Conditional GET (ETag, Last-Modified) and
+them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json (an HTML
+view to browsers), archive pages /{feed}/archive/{n}.rss and so on, item pages
+under /items/, /feeds.opml, an index page at /, /healthz and /metrics. After a
+build that changed documents, the hubs are pinged. Conditional GET (ETag, Last-Modified) and
 gzip are answered from data prepared once per build.
 
 A build that fails is logged and the last good feeds stay in service. SIGHUP
@@ -265,12 +266,15 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 		items[f.Name] = f.Items
 		changed = changed || f.Changed()
 	}
+	if res.Site != nil && res.Site.Changed {
+		changed = true
+	}
 	if changed || !s.served.Load() {
 		docs, err := toHTTPDocs(res.Documents())
 		if err != nil {
 			return err
 		}
-		if err := s.swap(docs, time.Now()); err != nil {
+		if err := s.swapSite(docs, res.Site, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -343,7 +347,7 @@ func (s *server) serveLastPublished() {
 	for _, d := range docs {
 		built = latest(built, d.Modified)
 	}
-	if err := s.swap(docs, built); err != nil {
+	if err := s.swapSite(docs, s.publishedSite(cfg), built); err != nil {
 		s.logger.Error("serving the published files failed", "error", err)
 		return
 	}

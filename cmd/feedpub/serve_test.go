@@ -280,13 +280,19 @@ func TestServeShutdownUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Stop while requests are in flight: after the first whole response,
+	// however long a loaded machine takes to give it.
+	waitFor(t, "a whole response under load", 30*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return complete > 0
+	})
 	s.stop()
 	var err error
 	select {
 	case err = <-s.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30s")
 	}
 	close(stop)
 	wg.Wait()
@@ -336,6 +342,9 @@ func TestServeLastPublishedOnFailedStart(t *testing.T) {
 	})
 	if !strings.Contains(stderr.String(), "build failed") {
 		t.Errorf("the failed build is not logged:\n%s", stderr.String())
+	}
+	if resp, body := s.get("/items/a/", nil); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("A story that was published")) {
+		t.Errorf("the last published item page: %s", resp.Status)
 	}
 	cancel()
 	if err := <-done; err != nil {

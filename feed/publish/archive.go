@@ -490,21 +490,34 @@ func (d Document) Load() ([]byte, error) {
 }
 
 // renderArchives lays out and renders the archive pages of every archived
-// feed into its result.
-func (b *Builder) renderArchives(ctx context.Context, res *Result, archives []*archive, logger *slog.Logger) error {
+// feed into its result. With item pages to publish, it also returns the
+// items of every archive page, whole, one list a page: their item pages
+// stay online while they are archived.
+func (b *Builder) renderArchives(ctx context.Context, res *Result, archives []*archive, logger *slog.Logger) ([][]feed.Item, error) {
+	var archived [][]feed.Item
 	for i, a := range archives {
 		if a == nil {
 			continue
 		}
 		pages, err := a.render(ctx, b, logger)
 		if err != nil {
-			return fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
+			return nil, fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
 		}
 		fr := &res.Feeds[slices.IndexFunc(res.Feeds, func(f FeedResult) bool { return f.Name == b.Feeds[i].Name })]
 		fr.Archive = pages
 		res.gone = append(res.gone, a.removed()...)
+		if b.Pages == nil {
+			continue
+		}
+		for _, pg := range a.pages {
+			items, err := a.pageItems(ctx, b, pg, logger)
+			if err != nil {
+				return nil, fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
+			}
+			archived = append(archived, items)
+		}
 	}
-	return nil
+	return archived, nil
 }
 
 // writeArchives writes the archive pages rendered by this build and
