@@ -18,6 +18,7 @@ import (
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/page"
 	"github.com/feedpub/feedpub/feed/publish"
 	"github.com/feedpub/feedpub/source"
 )
@@ -32,6 +33,8 @@ type archiveSite struct {
 	dir   string
 	clock time.Time
 	limit int
+	// pages publishes item pages too.
+	pages bool
 	log   bytes.Buffer
 	// completed counts the items whose content the build read back for
 	// being partial.
@@ -103,9 +106,13 @@ func (s *archiveSite) build() *publish.Result {
 	}
 	meta := feed.Meta{ID: "tag:news.example.com,2026-01-01:feed:news", Title: "Archived News", Link: "https://news.example.com/", SelfURL: self("news")}
 	logger := slog.New(slog.NewTextHandler(&s.log, nil))
+	link := archiveBase + "items/{slug}"
+	if s.pages {
+		link += "/"
+	}
 	s.src = &countingText{Text: &source.Text{
 		SourceName: "wire", Root: filepath.Join(s.dir, "articles"),
-		IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: archiveBase + "items/{slug}", Logger: logger,
+		IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: link, Logger: logger,
 		CacheFile: filepath.Join(s.dir, "data", "feedpub.db.files", "wire"),
 	}}
 	b := &publish.Builder{
@@ -123,6 +130,12 @@ func (s *archiveSite) build() *publish.Result {
 		Base:   base,
 		Now:    func() time.Time { return s.clock },
 		Logger: logger,
+	}
+	if s.pages {
+		b.Pages = &publish.Pages{
+			Site:    page.Site{Title: "Archived News", Link: "https://news.example.com/"},
+			BaseURL: archiveBase, Prefix: archiveBase + "items/", Sources: []string{"wire"},
+		}
 	}
 	res, err := b.Build(context.Background())
 	if err != nil {
@@ -432,5 +445,46 @@ func TestArchiveCurrentNeverEmpty(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, "public", "news", "archive", "2.atom")); !os.IsNotExist(err) {
 		t.Errorf("the emptied page 2 is still on disk: %v", err)
+	}
+}
+
+// TestArchivedItemsKeepTheirPages: an item's page stays online while the
+// item is on an archive page, and goes (410) only when the item does.
+func TestArchivedItemsKeepTheirPages(t *testing.T) {
+	t.Parallel()
+	s := newArchiveSite(t, 8, 3)
+	s.pages = true
+	pageOf := func(n int) string {
+		return filepath.Join(s.dir, "public", "items", fmt.Sprintf("story-%02d", n), "index.html")
+	}
+	check := func(stories ...int) {
+		t.Helper()
+		for _, n := range stories {
+			body, err := os.ReadFile(pageOf(n))
+			if err != nil {
+				t.Errorf("story %d has no page: %v", n, err)
+				continue
+			}
+			if !bytes.Contains(body, []byte(fmt.Sprintf("Story number %d", n))) {
+				t.Errorf("story %d's page does not show its title", n)
+			}
+		}
+	}
+	s.build()
+	check(1, 2, 3, 4, 5, 6, 7, 8)
+	s.write(9, "")
+	s.build()
+	check(1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+	if err := os.Remove(filepath.Join(s.dir, "articles", "story-01.txt")); err != nil {
+		t.Fatal(err)
+	}
+	res := s.build()
+	check(2, 3, 4, 5, 6, 7, 8, 9)
+	if _, err := os.Stat(pageOf(1)); !os.IsNotExist(err) {
+		t.Errorf("the removed story's page is still there: %v", err)
+	}
+	if res.Site == nil || !slices.Contains(res.Site.Gone, "/items/story-01/") {
+		t.Errorf("the removed story's page is not gone: %+v", res.Site)
 	}
 }
