@@ -62,7 +62,11 @@ configuration error.
 		if f.Changed() {
 			state = "changed"
 		}
-		fmt.Fprintf(stdout, "%s: %d items, %s, %s\n", f.Name, f.Items, state, took)
+		items := fmt.Sprintf("%d items", f.Items)
+		if n := len(f.Archive); n > 0 {
+			items += fmt.Sprintf(" and %d archive pages", n)
+		}
+		fmt.Fprintf(stdout, "%s: %s, %s, %s\n", f.Name, items, state, took)
 	}
 	for name, err := range res.Degraded {
 		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
