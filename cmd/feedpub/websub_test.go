@@ -191,3 +191,44 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// TestServePingsHubsPerChangedBuild: a server building every second pings
+// its hub once per document of the builds that changed it, and not for
+// the builds in between that changed nothing.
+func TestServePingsHubsPerChangedBuild(t *testing.T) {
+	h := newRecordingHub(t)
+	s := startServeConfig(t, minimalConfig+"hubs: [\""+h.srv.URL+"/\"]\n", "@every 1s", map[string]string{
+		"articles/a.txt": "A first story about the harbour. More here.\n",
+	})
+	builds := func() int { return strings.Count(s.stderr.String(), `msg="build finished"`) }
+	waitFor(t, "the first build's pings", 30*time.Second, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.pings) >= len(newsURLs)
+	})
+	if got := h.take(); !slices.Equal(got, newsURLs) {
+		t.Errorf("the first build pinged %q, want %q", got, newsURLs)
+	}
+	// Three more builds that change nothing.
+	after := builds() + 3
+	waitFor(t, "three unchanged builds", 30*time.Second, func() bool { return builds() >= after })
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("builds that changed nothing pinged %q", got)
+	}
+	// Written beside and renamed in, so that no build reads half of it.
+	writeFiles(t, s.dir, map[string]string{"b.txt.new": "A second story about the orchard. More here.\n"})
+	if err := os.Rename(filepath.Join(s.dir, "b.txt.new"), filepath.Join(s.dir, "articles", "b.txt")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the changed build's pings", 30*time.Second, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.pings) >= len(newsURLs)
+	})
+	// Let two more builds pass: they change nothing and ping nothing.
+	after = builds() + 2
+	waitFor(t, "two more builds", 30*time.Second, func() bool { return builds() >= after })
+	if got := h.take(); !slices.Equal(got, newsURLs) {
+		t.Errorf("the changed build, and the two after it, pinged %q; want %q once", got, newsURLs)
+	}
+}
