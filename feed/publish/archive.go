@@ -112,6 +112,9 @@ type archive struct {
 	pages []*archivePageState
 	// changed reports whether the state differs from last.
 	changed bool
+	// whole holds the whole items of the pages rendered by this build,
+	// by page number, when item pages need them too.
+	whole map[int][]feed.Item
 }
 
 // loadArchives returns the archive of every feed that keeps one, indexed
@@ -122,7 +125,7 @@ func (b *Builder) loadArchives(ctx context.Context, state ledger.State, logger *
 		if !f.Archive {
 			continue
 		}
-		a := &archive{feed: f, page: map[string]int{}, seen: map[string]feed.Item{}, digest: map[string]string{}}
+		a := &archive{feed: f, page: map[string]int{}, seen: map[string]feed.Item{}, digest: map[string]string{}, whole: map[int][]feed.Item{}}
 		if state != nil {
 			raw, err := state.GetState(ctx, archiveKeyPrefix+f.Name)
 			if err == nil && raw != nil {
@@ -346,6 +349,10 @@ func (a *archive) render(ctx context.Context, b *Builder, logger *slog.Logger) (
 		for _, it := range items {
 			ap.Items = append(ap.Items, it.ID)
 		}
+		if b.Pages != nil {
+			// Kept for the items' own pages, not read a second time.
+			a.whole[pg.Number] = items
+		}
 		a.changed = true
 		out = append(out, ap)
 	}
@@ -510,12 +517,15 @@ func (b *Builder) renderArchives(ctx context.Context, res *Result, archives []*a
 			continue
 		}
 		for _, pg := range a.pages {
-			items, err := a.pageItems(ctx, b, pg, logger)
-			if err != nil {
-				return nil, fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
+			items, ok := a.whole[pg.Number]
+			if !ok {
+				if items, err = a.pageItems(ctx, b, pg, logger); err != nil {
+					return nil, fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
+				}
 			}
 			archived = append(archived, items)
 		}
+		a.whole = nil
 	}
 	return archived, nil
 }
