@@ -68,6 +68,10 @@ type Config struct {
 
 	Output string `yaml:"output"`
 	State  string `yaml:"state"`
+	// LedgerFile, when set, is a text copy of the ledger meant to be
+	// committed beside the articles: builds merge it into the ledger and
+	// rewrite it sorted, so a fresh clone publishes the same ids and dates.
+	LedgerFile string `yaml:"ledger_file"`
 
 	Schedule string `yaml:"schedule"`
 	Listen   string `yaml:"listen"`
@@ -408,6 +412,9 @@ func (c *Config) applyDefaults(v validator) {
 	}
 	c.Output = resolve(dir, c.Output)
 	c.State = resolve(dir, c.State)
+	if c.LedgerFile != "" {
+		c.LedgerFile = resolve(dir, c.LedgerFile)
+	}
 	if c.IDDate == "" {
 		c.IDDate = DefaultIDDate
 	}
@@ -520,6 +527,9 @@ func (c *Config) validate(v *validator) {
 		if err := checkURL(hub); err != nil {
 			v.fail(fmt.Sprintf("hubs[%d]", i), "%v", err)
 		}
+	}
+	if c.LedgerFile != "" && (c.LedgerFile == c.State || c.LedgerFile == c.State+".jsonl") {
+		v.fail("ledger_file", "must not be the ledger (state) or its backup export (%s.jsonl)", filepath.Base(c.State))
 	}
 	if c.StalePeriods < 0 {
 		v.fail("stale_periods", "must be 1 or more")

@@ -77,10 +77,15 @@ build finish within the grace period.
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
+	lock, err := acquireServeLock(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(serveGCPercent)
 	}
-	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger}
+	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger, lock: lock}
 	s.cfg.Store(cfg)
 	s.handler = httpfeed.New(httpfeed.Options{
 		Logger:     logger,
@@ -88,6 +93,7 @@ build finish within the grace period.
 		StaleAfter: s.staleAfter(cfg),
 		SiteTitle:  cfg.Title,
 		HubURLs:    cfg.Hubs,
+		PathRoot:   filepath.Dir(cfg.Path),
 	})
 	s.notifier = newNotifier(logger, s.handler.Registerer())
 	return s.run(ctx, stdout, *grace)
@@ -102,6 +108,7 @@ type server struct {
 	handler    *httpfeed.Handler
 	// notifier pings WebSub hubs after builds that changed documents.
 	notifier *websub.Notifier
+	lock     *serveLock
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -130,6 +137,10 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		// Lets the handler send large bodies with sendfile, corked.
 		ConnContext: httpfeed.ConnContext,
 	}
+	if err := s.lock.announce(ln.Addr().String()); err != nil {
+		s.logger.Warn("serve lock: address not written", "error", err)
+	}
+	warnLoopbackMismatch(s.logger, cfg.BaseURL, ln.Addr().String())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.printURLs(stdout, cfg, ln.Addr().String())
@@ -219,6 +230,11 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 	if cfg.Listen != old.Listen {
 		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
 		cfg.Listen = old.Listen
+	}
+	if cfg.State != old.State {
+		// The serve lock is held on the state this server started with.
+		s.logger.Warn("state changes take a restart", "state", old.State, "configured", cfg.State)
+		cfg.State = old.State
 	}
 	s.cfg.Store(cfg)
 	// The index page is rendered with each snapshot: have the reload's

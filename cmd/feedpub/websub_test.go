@@ -183,15 +183,6 @@ func TestServeArchiveAndHubDown(t *testing.T) {
 	}
 }
 
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 // TestServePingsHubsPerChangedBuild: a server building every second pings
 // its hub once per document of the builds that changed it, and not for
 // the builds in between that changed nothing.
