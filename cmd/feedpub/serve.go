@@ -96,6 +96,8 @@ build finish within the grace period.
 		PathRoot:   filepath.Dir(cfg.Path),
 	})
 	s.notifier = newNotifier(logger, s.handler.Registerer())
+	// Stopped on every way out of run; a second Close returns at once.
+	defer s.closeNotifier(context.Background())
 	return s.run(ctx, stdout, *grace)
 }
 

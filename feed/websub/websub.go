@@ -322,5 +322,16 @@ func (n *Notifier) Close(ctx context.Context) error {
 	}
 	n.cancel()
 	n.wg.Wait()
-	return err
+	// What no worker took is abandoned too, so nothing stays pending and
+	// a second Close returns at once.
+	for {
+		select {
+		case p := <-n.queue:
+			n.pings.WithLabelValues(resultFailed).Inc()
+			n.log.Error("websub ping abandoned at shutdown", "hub", p.hub, "url", p.url, "attempts", p.attempt-1)
+			n.done()
+		default:
+			return err
+		}
+	}
 }

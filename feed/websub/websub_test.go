@@ -198,6 +198,38 @@ func TestCloseAbandonsWhatItCannotSend(t *testing.T) {
 	if got := count(t, n, resultDropped); got != 1 {
 		t.Errorf("a ping after Close: %d dropped, want 1", got)
 	}
+	if got := n.Pending(); got != 0 {
+		t.Errorf("%d pings still pending after Close", got)
+	}
+	if err := n.Close(t.Context()); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestCloseAbandonsQueuedPings: pings still queued when Close gives up
+// are counted as failed and leave nothing pending.
+func TestCloseAbandonsQueuedPings(t *testing.T) {
+	t.Parallel()
+	h := newHub(t)
+	h.hold = make(chan struct{})
+	defer close(h.hold)
+	n, _ := newTestNotifier(t, Options{})
+	for _, u := range []string{"https://example.com/1", "https://example.com/2"} {
+		n.Notify([]string{h.srv.URL}, []string{u})
+		<-h.arrived // both workers now wait for the hub
+	}
+	n.Notify([]string{h.srv.URL}, []string{"https://example.com/3", "https://example.com/4"})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := n.Close(ctx); err == nil {
+		t.Error("Close reported every ping delivered")
+	}
+	if got := count(t, n, resultFailed); got != 4 {
+		t.Errorf("%d pings counted failed, want 4 (2 in flight, 2 queued)", got)
+	}
+	if got := n.Pending(); got != 0 {
+		t.Errorf("%d pings still pending after Close", got)
+	}
 }
 
 func TestBackoffDoublesUpToMaxWait(t *testing.T) {
