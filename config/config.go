@@ -41,6 +41,16 @@ const (
 	DefaultSchedule  = "@every 15m"
 	DefaultListen    = "127.0.0.1:8080"
 	DefaultHeadlines = "items"
+	DefaultFuture    = FutureHold
+)
+
+// Values of Config.Future.
+const (
+	// FutureHold holds items dated later than the build back until the
+	// first build after their date.
+	FutureHold = "hold"
+	// FuturePublish publishes them at once.
+	FuturePublish = "publish"
 )
 
 // Config is a loaded, validated configuration. Paths in it are absolute,
@@ -83,6 +93,9 @@ type Config struct {
 	// Hubs are WebSub hub URLs: every feed names them, and each build
 	// that changes a document tells them so.
 	Hubs []string `yaml:"hubs"`
+	// Future says what becomes of items whose own date is later than the
+	// build: FutureHold (the default) or FuturePublish.
+	Future string `yaml:"future"`
 
 	Sources []Source `yaml:"sources"`
 	Feeds   []Feed   `yaml:"feeds"`
@@ -433,6 +446,9 @@ func (c *Config) applyDefaults(v validator) {
 	if c.StalePeriods == 0 {
 		c.StalePeriods = 3
 	}
+	if c.Future == "" {
+		c.Future = DefaultFuture
+	}
 	if c.BaseURL != "" && !strings.HasSuffix(c.BaseURL, "/") {
 		c.BaseURL += "/"
 	}
@@ -533,6 +549,9 @@ func (c *Config) validate(v *validator) {
 	}
 	if c.StalePeriods < 0 {
 		v.fail("stale_periods", "must be 1 or more")
+	}
+	if c.Future != FutureHold && c.Future != FuturePublish {
+		v.fail("future", "%q: use hold or publish", c.Future)
 	}
 	if len(c.Sources) == 0 {
 		v.fail("sources", "at least one source is required")

@@ -120,6 +120,12 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// servedDigest is the digest of what the snapshot in service holds,
+	// so a build that wrote nothing still swaps when the published files
+	// moved on without this process (a 'feedpub build' run beside it).
+	servedDigest atomic.Uint64
+	// held builds again when an item held for its date is due.
+	held heldWake
 }
 
 func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
@@ -151,6 +157,8 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	// one under way can finish and publish.
 	buildCtx, cancelBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBuilds()
+	s.held.build = func() { s.build(buildCtx, "held item due") }
+	defer s.held.stop()
 
 	if err := s.build(buildCtx, "start"); err != nil {
 		s.serveLastPublished()
@@ -184,6 +192,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			deadline, cancel := context.WithTimeout(context.Background(), grace)
 			defer cancel()
 			stopped := c.Stop()
+			s.held.stop()
 			err := srv.Shutdown(deadline)
 			select {
 			case <-stopped.Done():
@@ -287,11 +296,11 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	if res.Site != nil && res.Site.Changed {
 		changed = true
 	}
-	if changed || !s.served.Load() {
-		docs, err := toHTTPDocs(res.Documents())
-		if err != nil {
-			return err
-		}
+	docs, err := toHTTPDocs(res.Documents())
+	if err != nil {
+		return err
+	}
+	if changed || !s.served.Load() || s.servedDigest.Load() != contentDigest(docs, res.Site) {
 		if err := s.swapSite(docs, res.Site, time.Now()); err != nil {
 			return err
 		}
@@ -300,6 +309,10 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
+	if !res.NextHeld.IsZero() {
+		s.logger.Info("build scheduled for an item held until its date", "items_held", res.Held, "at", res.NextHeld.UTC().Format(time.RFC3339))
+	}
+	s.held.set(res.NextHeld)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
@@ -310,6 +323,7 @@ func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	s.handler.Swap(snap)
+	s.servedDigest.Store(contentDigest(docs, nil))
 	s.served.Store(true)
 	return nil
 }

@@ -351,3 +351,26 @@ func TestServeLastPublishedOnFailedStart(t *testing.T) {
 		t.Errorf("serve returned %v", err)
 	}
 }
+
+// TestServePicksUpABuildRunBesideIt runs 'feedpub build' on the state a
+// server uses: the build records the new sources, so the server's next
+// build finds nothing changed, and must still serve what was published.
+func TestServePicksUpABuildRunBesideIt(t *testing.T) {
+	s := startServe(t, "@every 1s", map[string]string{"articles/a.txt": "The first story is published. It has a body.\n"})
+	waitFor(t, "the first build", 30*time.Second, func() bool {
+		resp, _ := s.get("/news.json", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	writeFiles(t, s.dir, map[string]string{"articles/b.txt": "Title: Ferry Timetable Changes\n\nThe ferry leaves earlier from Monday.\n"})
+	if _, stderr, err := feedpub(t, "build", "-config", filepath.Join(s.dir, "feedpub.yaml")); err != nil {
+		t.Fatalf("build beside serve: %v\n%s", err, stderr)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(s.dir, "public", "news.json"))
+	if err != nil || !bytes.Contains(onDisk, []byte("Ferry Timetable Changes")) {
+		t.Fatalf("the build did not publish the new story: %v", err)
+	}
+	waitFor(t, "serve to serve what the build published", 30*time.Second, func() bool {
+		_, body := s.get("/news.json", nil)
+		return bytes.Equal(body, onDisk)
+	})
+}

@@ -33,6 +33,9 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		Output: cfg.Output,
 		Base:   base,
 		Logger: logger,
+		// Items dated later than the build wait for it, unless the
+		// configuration (or build -publish-future) says otherwise.
+		PublishFuture: cfg.Future == config.FuturePublish,
 	}
 	state, _ := led.(ledger.State)
 	for _, s := range cfg.Sources {
