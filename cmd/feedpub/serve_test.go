@@ -57,6 +57,12 @@ func startServe(t *testing.T, schedule string, files map[string]string) *served 
 // config is the whole feedpub.yaml but for the schedule, which is added.
 func startServeConfig(t *testing.T, config, schedule string, files map[string]string) *served {
 	t.Helper()
+	return startServeListen(t, config, schedule, files, "127.0.0.1:0")
+}
+
+// startServeListen is startServeConfig listening on listen.
+func startServeListen(t *testing.T, config, schedule string, files map[string]string, listen string) *served {
+	t.Helper()
 	dir := t.TempDir()
 	files["feedpub.yaml"] = config + "schedule: \"" + schedule + "\"\n"
 	writeFiles(t, dir, files)
@@ -64,7 +70,7 @@ func startServeConfig(t *testing.T, config, schedule string, files map[string]st
 	s := &served{t: t, dir: dir, stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
 	stdout := &syncBuffer{}
 	go func() {
-		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0", "-grace", "5s"}, stdout, s.stderr)
+		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", listen, "-grace", "5s"}, stdout, s.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

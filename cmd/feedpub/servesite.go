@@ -19,7 +19,11 @@ func (s *server) swapSite(docs []httpfeed.Document, site *publish.Site, built ti
 	}
 	hs := httpfeed.Site{Page: site.Page, Gone: site.Gone}
 	for _, f := range site.Files {
-		hs.Files = append(hs.Files, httpfeed.SiteFile{Path: f.Path, ContentType: f.ContentType, Body: f.Body})
+		hf := httpfeed.SiteFile{Path: f.Path, ContentType: f.ContentType, Body: f.Body}
+		if f.Page != "" && f.Name == f.Page+"index.html" {
+			hf.Folder = "/" + f.Page
+		}
+		hs.Files = append(hs.Files, hf)
 	}
 	snap, err := httpfeed.NewSiteSnapshot(docs, hs, built)
 	if err != nil {
