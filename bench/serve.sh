@@ -109,12 +109,16 @@ bench_cleanup() {
 	fi
 }
 
-# free_port prints a loopback TCP port nobody listens on.
+# free_port prints a loopback TCP port nobody listens on, below the
+# ephemeral range, so that no outgoing connection (of wrk, of another
+# program) takes it before the server binds it.
 used_ports=" "
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+((ephemeral_low > 12000)) || ephemeral_low=32768
 free_port() {
 	local port
 	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 30000))
+		port=$((10000 + RANDOM % (ephemeral_low - 10000)))
 		[[ $used_ports == *" $port "* ]] && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
