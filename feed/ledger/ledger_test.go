@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/pgtest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -46,6 +47,10 @@ func implementations() []constructor {
 			m := NewMemory()
 			t.Cleanup(func() { _ = m.Close() })
 			return m
+		}},
+		{"postgres", func(t *testing.T) Ledger {
+			t.Helper()
+			return openPostgres(t, pgtest.URL(t), PostgresOptions{})
 		}},
 	}
 }
