@@ -67,7 +67,12 @@ type Config struct {
 	ItemLink string `yaml:"item_link"`
 
 	Output string `yaml:"output"`
-	State  string `yaml:"state"`
+	// State is the ledger: a file path (the embedded store) or a
+	// postgres:// URL, which is kept as written.
+	State string `yaml:"state"`
+	// CacheDir holds local caches that a build rebuilds when they are
+	// missing; see TextCacheFile and LedgerBackup.
+	CacheDir string `yaml:"cache_dir"`
 
 	Schedule string `yaml:"schedule"`
 	Listen   string `yaml:"listen"`
@@ -401,7 +406,7 @@ func (c *Config) applyDefaults(v validator) {
 		c.State = DefaultState
 	}
 	c.Output = resolve(dir, c.Output)
-	c.State = resolve(dir, c.State)
+	c.applyStateDefaults(dir)
 	if c.IDDate == "" {
 		c.IDDate = DefaultIDDate
 	}
@@ -507,6 +512,7 @@ func (c *Config) validate(v *validator) {
 	if !strings.Contains(c.ItemLink, "{slug}") {
 		v.fail("item_link", "%q must contain {slug}, or every item would share one link", c.ItemLink)
 	}
+	c.validateState(v)
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		v.fail("schedule", "%q: %v (use cron fields such as \"*/15 * * * *\", or @every 15m, @hourly)", c.Schedule, err)
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/feedpub/feedpub/feed/ledger"
 )
 
-const ledgerHelp = `Inspects and repairs the ledger: the file at 'state' that holds every
-item's id, first-seen date and content hash.
+const ledgerHelp = `Inspects and repairs the ledger that holds every item's id, first-seen
+date and content hash: the file at 'state', or the PostgreSQL database a
+postgres:// state names.
 
   check    open the ledger read-only and verify every record
   export   write every record as JSON Lines to stdout, or to -o FILE
@@ -20,11 +21,19 @@ item's id, first-seen date and content hash.
            creating it if it is missing; an id already there keeps the
            earlier first-seen date
 
-Every build that records something new also refreshes a backup export next
-to the ledger ({state}.jsonl). To recover from a damaged ledger:
+Every build that records something new also refreshes a backup export:
+{state}.jsonl next to a ledger file, {cache_dir}/ledger.jsonl when
+cache_dir is set or the ledger is in PostgreSQL. To recover from a damaged
+ledger file:
 
   mv data/feedpub.db data/feedpub.db.damaged
   feedpub ledger import -config feedpub.yaml data/feedpub.db.jsonl
+
+To move a ledger to another store, export it with the old 'state', change
+'state', and import it:
+
+  feedpub ledger export -config feedpub.yaml -o ledger.jsonl
+  feedpub ledger import -config feedpub.yaml ledger.jsonl
 `
 
 func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,21 +60,21 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch verb {
 	case "check":
-		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{ReadOnly: true, LockTimeout: ledgerLockWait})
+		led, err := openLedger(ctx, cfg, true, ledgerLockWait)
 		if err != nil {
 			return fmt.Errorf("ledger check: %w", err)
 		}
 		defer led.Close()
-		if err := led.Check(); err != nil {
+		if err := led.(checker).Check(); err != nil {
 			return fmt.Errorf("ledger check: %w", err)
 		}
 		n, err := ledger.WriteJSONL(ctx, io.Discard, led)
 		if err != nil {
 			return fmt.Errorf("ledger check: %w", err)
 		}
-		fmt.Fprintf(stdout, "ledger %s: ok, %d records\n", cfg.State, n)
+		fmt.Fprintf(stdout, "ledger %s: ok, %d records\n", cfg.StateName(), n)
 	case "export":
-		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{ReadOnly: true, LockTimeout: ledgerLockWait})
+		led, err := openLedger(ctx, cfg, true, ledgerLockWait)
 		if err != nil {
 			return fmt.Errorf("ledger export: %w", err)
 		}
@@ -106,7 +115,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			recs = append(recs, got...)
 		}
-		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
+		led, err := openLedger(ctx, cfg, false, ledgerLockWait)
 		if err != nil {
 			return fmt.Errorf("ledger import: %w", err)
 		}
@@ -114,7 +123,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := led.Import(ctx, recs); err != nil {
 			return fmt.Errorf("ledger import: %w", err)
 		}
-		fmt.Fprintf(stdout, "imported %d records into %s\n", len(recs), cfg.State)
+		fmt.Fprintf(stdout, "imported %d records into %s\n", len(recs), cfg.StateName())
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				IDPrefix:     cfg.TagPrefix(),
 				LinkTemplate: cfg.LinkTemplate(s),
 				Logger:       logger,
-				CacheFile:    cfg.State + ".files/" + s.Name,
+				CacheFile:    cfg.TextCacheFile(s.Name),
 			})
 		case config.TypeMarkdown:
 			b.Sources = append(b.Sources, &source.Markdown{
@@ -188,7 +188,7 @@ func loadConfig(path string, checkPaths bool) (*config.Config, error) {
 // process that holds it), builds, and, when the ledger recorded anything
 // new, refreshes the ledger's backup export next to it.
 func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wait time.Duration) (*publish.Result, error) {
-	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: wait})
+	led, err := openLedger(ctx, cfg, false, wait)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -221,5 +221,5 @@ func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wai
 }
 
 // backupPath is where builds keep an export of the ledger, the source of
-// 'feedpub ledger import' after the ledger file is lost or damaged.
-func backupPath(cfg *config.Config) string { return cfg.State + ".jsonl" }
+// 'feedpub ledger import' after the ledger is lost or damaged.
+func backupPath(cfg *config.Config) string { return cfg.LedgerBackup() }
