@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,6 +80,9 @@ build finish within the grace period.
 	}
 	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger}
 	s.cfg.Store(cfg)
+	if cfg.StateIsPostgres() {
+		s.leader = newLeader(cfg.State, cfg.StateName(), logger)
+	}
 	s.handler = httpfeed.New(httpfeed.Options{
 		Logger:     logger,
 		MaxAge:     s.untilNextBuild,
@@ -104,6 +108,8 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// leader, with a PostgreSQL ledger, lets one replica build at a time.
+	leader *leader
 }
 
 func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
@@ -125,6 +131,9 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if s.leader != nil {
+		defer s.leader.close()
+	}
 	s.printURLs(stdout, cfg, ln.Addr().String())
 
 	// Builds outlive a shutdown signal by up to the grace period, so that
@@ -235,7 +244,15 @@ func (s *server) build(ctx context.Context, reason string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.BuildTimeout))
 	defer cancel()
 	start := time.Now()
-	err := s.buildOnce(ctx, cfg)
+	lctx, release, err := s.lead(ctx)
+	if errors.Is(err, errNotLeader) {
+		s.logger.Debug("build skipped: another replica leads", "reason", reason)
+		return err
+	}
+	if err == nil {
+		err = s.buildOnce(lctx, cfg)
+		release()
+	}
 	took := time.Since(start)
 	if err != nil {
 		s.handler.ObserveBuild(took, nil, err)
