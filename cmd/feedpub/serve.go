@@ -54,6 +54,10 @@ A build that fails is logged and the last good feeds stay in service. SIGHUP
 reloads the configuration (an invalid one is refused and the old one kept);
 SIGINT or SIGTERM stop accepting connections and let requests and a running
 build finish within the grace period.
+
+With a postgres:// state, several replicas may serve one site: only the one
+holding the database's leader lock builds, and another takes over when it
+dies or loses its connection.
 `, stderr)
 	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
 	listen := fs.String("listen", "", "`address` to listen on, overriding the configuration's listen")

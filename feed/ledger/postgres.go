@@ -718,7 +718,3 @@ func (p *Postgres) Close() error {
 	p.pool.Close()
 	return nil
 }
-
-// Pool returns the connection pool, for features that share the ledger's
-// database (the serve leader lock).
-func (p *Postgres) Pool() *pgxpool.Pool { return p.pool }
