@@ -95,7 +95,22 @@ func (l *leader) acquire(ctx context.Context) error {
 		l.logger.Warn("the leader lock's connection failed; competing for the lock again", "state", l.name)
 		l.dropConn()
 	}
-	conn, err := pgx.Connect(ctx, l.url)
+	cc, err := pgx.ParseConfig(l.url)
+	if err != nil {
+		return fmt.Errorf("leader lock: %s: the URL cannot be parsed", l.name)
+	}
+	// A leader that vanishes from the network without closing its
+	// connection holds the lock until the server notices; these make the
+	// server probe an idle lock session and end it within about 30
+	// seconds, instead of the system's default of hours. The leader stops
+	// building long before: it checks its connection every few seconds.
+	for k, v := range map[string]string{"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "4"} {
+		if _, set := cc.RuntimeParams[k]; !set {
+			cc.RuntimeParams[k] = v
+		}
+	}
+	cc.RuntimeParams["application_name"] = "feedpub leader"
+	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return fmt.Errorf("leader lock: connect to %s: %w", l.name, err)
 	}

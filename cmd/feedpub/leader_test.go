@@ -53,6 +53,12 @@ func TestLeaderLock(t *testing.T) {
 	if err := build(a); err != nil {
 		t.Fatalf("first replica: %v", err)
 	}
+	// The server probes the lock's session, so a leader that vanishes
+	// from the network loses the lock in seconds, not hours.
+	var idle string
+	if err := a.conn.QueryRow(t.Context(), `SHOW tcp_keepalives_idle`).Scan(&idle); err != nil || idle != "10" {
+		t.Errorf("tcp_keepalives_idle of the lock session = %q, %v; want 10", idle, err)
+	}
 	for range 3 {
 		if err := build(b); !errors.Is(err, errNotLeader) {
 			t.Fatalf("second replica while the first leads: got %v, want errNotLeader", err)

@@ -1146,6 +1146,13 @@ func BenchmarkObserve(b *testing.B) {
 	}{
 		{"bolt", newBolt},
 		{"memory", func(*testing.B, string, int) Ledger { return NewMemory() }},
+		{"postgres", func(b *testing.B, _ string, _ int) Ledger {
+			l, err := OpenPostgres(b.Context(), pgtest.URL(b), PostgresOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return l
+		}},
 	}
 	for _, impl := range impls {
 		b.Run(impl.name+"/first", func(b *testing.B) {
