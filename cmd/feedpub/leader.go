@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/feedpub/feedpub/config"
 )
 
 // errNotLeader means another replica holds the leader lock, so this one
@@ -165,4 +167,15 @@ func (s *server) lead(ctx context.Context) (context.Context, func(), error) {
 		return ctx, func() {}, nil
 	}
 	return s.leader.hold(ctx)
+}
+
+// keepLeaderState keeps the running state in cfg, a configuration being
+// reloaded, when the change would move the ledger into or out of the
+// database the leader lock is taken in: the lock is chosen at start.
+func (s *server) keepLeaderState(old, cfg *config.Config) {
+	if cfg.State == old.State || (!cfg.StateIsPostgres() && !old.StateIsPostgres()) {
+		return
+	}
+	s.logger.Warn("changing a PostgreSQL state takes a restart; keeping the running one", "running", old.StateName(), "configured", cfg.StateName())
+	cfg.State, cfg.CacheDir = old.State, old.CacheDir
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed/ledger"
 	"github.com/feedpub/feedpub/internal/pgtest"
 )
@@ -218,4 +219,32 @@ func exportPostgres(t *testing.T, url string) []ledger.Record {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestReloadKeepsPostgresState(t *testing.T) {
+	t.Parallel()
+	const (
+		file  = "/srv/a/data/feedpub.db"
+		file2 = "/srv/a/data/other.db"
+		pg    = "postgres://db/feeds"
+		pg2   = "postgres://db/other"
+	)
+	tests := []struct {
+		old, reloaded, want string
+	}{
+		{file, file2, file2},
+		{file, pg, file},
+		{pg, pg2, pg},
+		{pg, file, pg},
+		{pg, pg, pg},
+	}
+	s := &server{logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, tt := range tests {
+		old := &config.Config{State: tt.old}
+		cfg := &config.Config{State: tt.reloaded}
+		s.keepLeaderState(old, cfg)
+		if cfg.State != tt.want {
+			t.Errorf("reload from %s to %s: state %s, want %s", tt.old, tt.reloaded, cfg.State, tt.want)
+		}
+	}
 }

@@ -224,6 +224,7 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
 		cfg.Listen = old.Listen
 	}
+	s.keepLeaderState(old, cfg)
 	s.cfg.Store(cfg)
 	// The index page is rendered with each snapshot: have the reload's
 	// build swap one in even when the feeds come out the same.
