@@ -676,8 +676,9 @@ func (p *Postgres) GetState(ctx context.Context, key string) ([]byte, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read state %q: %w", key, p.wrap(err))
 	}
-	if v == nil {
-		v = []byte{}
+	if len(v) == 0 {
+		// As the other stores do: an empty value reads as none.
+		return nil, nil
 	}
 	return v, nil
 }

@@ -192,24 +192,31 @@ func TestPostgresPersists(t *testing.T) {
 	}
 }
 
-func TestPostgresState(t *testing.T) {
+// TestStateAllStores runs the same State steps on every store.
+func TestStateAllStores(t *testing.T) {
 	t.Parallel()
-	p := openPostgres(t, pgtest.URL(t), PostgresOptions{})
-	ctx := t.Context()
-	if v, err := p.GetState(ctx, "missing"); err != nil || v != nil {
-		t.Errorf("missing key = %q, %v", v, err)
-	}
-	for _, v := range []string{"one", "", "two"} {
-		if err := p.PutState(ctx, "src/a", []byte(v)); err != nil {
-			t.Fatal(err)
-		}
-		got, err := p.GetState(ctx, "src/a")
-		if err != nil || got == nil || string(got) != v {
-			t.Errorf("after PutState(%q): got %q, %v", v, got, err)
-		}
-	}
-	if err := p.PutState(ctx, "", []byte("x")); !errors.Is(err, ErrInvalid) {
-		t.Errorf("empty key: got %v, want ErrInvalid", err)
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			t.Parallel()
+			st := impl.open(t).(State)
+			ctx := t.Context()
+			if v, err := st.GetState(ctx, "missing"); err != nil || v != nil {
+				t.Errorf("missing key = %q, %v", v, err)
+			}
+			steps := []struct{ put, want string }{{"one", "one"}, {"two", "two"}, {"", ""}, {"three", "three"}}
+			for _, step := range steps {
+				if err := st.PutState(ctx, "src/a", []byte(step.put)); err != nil {
+					t.Fatal(err)
+				}
+				got, err := st.GetState(ctx, "src/a")
+				if err != nil || string(got) != step.want {
+					t.Errorf("after PutState(%q): got %q, %v", step.put, got, err)
+				}
+			}
+			if err := st.PutState(ctx, "", []byte("x")); !errors.Is(err, ErrInvalid) {
+				t.Errorf("empty key: got %v, want ErrInvalid", err)
+			}
+		})
 	}
 }
 
