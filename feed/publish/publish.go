@@ -61,6 +61,9 @@ type Builder struct {
 	Output string
 	// Base resolves relative item links.
 	Base *url.URL
+	// Pages, when set, also publishes item pages, the OPML list and the
+	// feeds' HTML views; see Pages.
+	Pages *Pages
 	// Now is the clock the ledger stamps first-seen times with.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -114,6 +117,9 @@ type Result struct {
 	// Degraded maps each source that failed this time, and whose last
 	// good items were used instead, to its error.
 	Degraded map[string]error
+	// Site is what the build published besides the feeds, when the
+	// Builder has Pages.
+	Site *Site
 }
 
 // Documents lists every document of every feed.
@@ -148,7 +154,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		fp = b.fingerprint(ctx)
 	}
 	if fp != "" {
-		if res, ok := b.unchanged(fp, last); ok {
+		if res, ok := b.unchanged(fp, last); ok && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
 		}
@@ -247,9 +253,30 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		res.Feeds = append(res.Feeds, fr)
 	}
 
+	if b.Pages != nil {
+		names, metas := make([]string, len(docs)), make([]feed.Meta, len(docs))
+		for i, d := range docs {
+			names[i], metas[i] = d.name, d.meta
+		}
+		if res.Site, err = b.renderSite(names, metas, lists, logger); err != nil {
+			return nil, err
+		}
+	}
 	if b.Output != "" {
+		// Pages first and retired pages last, so that no feed ever links
+		// a page that is not there.
+		if res.Site != nil {
+			if err := b.writeSite(res.Site); err != nil {
+				return nil, err
+			}
+		}
 		if err := b.write(res); err != nil {
 			return nil, err
+		}
+		if res.Site != nil {
+			if err := b.retirePages(res.Site, logger); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if state != nil {
