@@ -134,6 +134,13 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		// Lets the handler send large bodies with sendfile, corked.
 		ConnContext: httpfeed.ConnContext,
 	}
+	// Taken before the first build: a SIGHUP that arrives while it runs
+	// is a reload for later, not the signal's default, which ends the
+	// process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if s.leader != nil {
@@ -160,10 +167,6 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		return usageError{err}
 	}
 	c.Start()
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	for {
 		select {
