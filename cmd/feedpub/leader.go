@@ -169,13 +169,13 @@ func (s *server) lead(ctx context.Context) (context.Context, func(), error) {
 	return s.leader.hold(ctx)
 }
 
-// keepLeaderState keeps the running state in cfg, a configuration being
-// reloaded, when the change would move the ledger into or out of the
-// database the leader lock is taken in: the lock is chosen at start.
-func (s *server) keepLeaderState(old, cfg *config.Config) {
-	if cfg.State == old.State || (!cfg.StateIsPostgres() && !old.StateIsPostgres()) {
+// keepState keeps the running state in cfg, a configuration being
+// reloaded: the serve lock or the leader lock is held on the state the
+// server started with. Logs name a database without its password.
+func (s *server) keepState(old, cfg *config.Config) {
+	if cfg.State == old.State {
 		return
 	}
-	s.logger.Warn("changing a PostgreSQL state takes a restart; keeping the running one", "running", old.StateName(), "configured", cfg.StateName())
+	s.logger.Warn("state changes take a restart", "state", old.StateName(), "configured", cfg.StateName())
 	cfg.State, cfg.CacheDir = old.State, old.CacheDir
 }

@@ -221,30 +221,34 @@ func exportPostgres(t *testing.T, url string) []ledger.Record {
 	return out
 }
 
-func TestReloadKeepsPostgresState(t *testing.T) {
+func TestReloadKeepsState(t *testing.T) {
 	t.Parallel()
 	const (
 		file  = "/srv/a/data/feedpub.db"
 		file2 = "/srv/a/data/other.db"
 		pg    = "postgres://db/feeds"
-		pg2   = "postgres://db/other"
+		pg2   = "postgres://u:hunter2@db/other"
 	)
 	tests := []struct {
 		old, reloaded, want string
 	}{
-		{file, file2, file2},
+		{file, file2, file},
 		{file, pg, file},
 		{pg, pg2, pg},
 		{pg, file, pg},
 		{pg, pg, pg},
 	}
-	s := &server{logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var logs syncBuffer
+	s := &server{logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	for _, tt := range tests {
 		old := &config.Config{State: tt.old}
 		cfg := &config.Config{State: tt.reloaded}
-		s.keepLeaderState(old, cfg)
+		s.keepState(old, cfg)
 		if cfg.State != tt.want {
 			t.Errorf("reload from %s to %s: state %s, want %s", tt.old, tt.reloaded, cfg.State, tt.want)
 		}
+	}
+	if strings.Contains(logs.String(), "hunter2") {
+		t.Errorf("a log shows the password:\n%s", logs.String())
 	}
 }

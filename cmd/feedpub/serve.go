@@ -80,10 +80,19 @@ dies or loses its connection.
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
+	// Replicas of a PostgreSQL state share it on purpose, and elect the
+	// one that builds (leader.go); a ledger file takes one server.
+	var lock *serveLock
+	if !cfg.StateIsPostgres() {
+		if lock, err = acquireServeLock(cfg.State); err != nil {
+			return err
+		}
+	}
+	defer lock.release()
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(serveGCPercent)
 	}
-	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger}
+	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger, lock: lock}
 	s.cfg.Store(cfg)
 	if cfg.StateIsPostgres() {
 		s.leader = newLeader(cfg.State, cfg.StateName(), logger)
@@ -93,6 +102,7 @@ dies or loses its connection.
 		MaxAge:     s.untilNextBuild,
 		StaleAfter: s.staleAfter(cfg),
 		SiteTitle:  cfg.Title,
+		PathRoot:   filepath.Dir(cfg.Path),
 	})
 	return s.run(ctx, stdout, *grace)
 }
@@ -104,6 +114,7 @@ type server struct {
 	listenFlag string
 	logger     *slog.Logger
 	handler    *httpfeed.Handler
+	lock       *serveLock
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -113,6 +124,8 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// held builds again when an item held for its date is due.
+	held heldWake
 	// leader, with a PostgreSQL ledger, lets one replica build at a time.
 	leader *leader
 }
@@ -141,6 +154,10 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	if err := s.lock.announce(ln.Addr().String()); err != nil {
+		s.logger.Warn("serve lock: address not written", "error", err)
+	}
+	warnLoopbackMismatch(s.logger, cfg.BaseURL, ln.Addr().String())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if s.leader != nil {
@@ -152,6 +169,8 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	// one under way can finish and publish.
 	buildCtx, cancelBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBuilds()
+	s.held.build = func() { s.build(buildCtx, "held item due") }
+	defer s.held.stop()
 
 	if err := s.build(buildCtx, "start"); err != nil {
 		s.serveLastPublished()
@@ -180,6 +199,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			deadline, cancel := context.WithTimeout(context.Background(), grace)
 			defer cancel()
 			stopped := c.Stop()
+			s.held.stop()
 			err := srv.Shutdown(deadline)
 			select {
 			case <-stopped.Done():
@@ -228,7 +248,9 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
 		cfg.Listen = old.Listen
 	}
-	s.keepLeaderState(old, cfg)
+	// The serve lock, or the leader lock, is held on the state this
+	// server started with.
+	s.keepState(old, cfg)
 	s.cfg.Store(cfg)
 	// The index page is rendered with each snapshot: have the reload's
 	// build swap one in even when the feeds come out the same.
@@ -293,6 +315,10 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
+	if !res.NextHeld.IsZero() {
+		s.logger.Info("build scheduled for an item held until its date", "items_held", res.Held, "at", res.NextHeld.UTC().Format(time.RFC3339))
+	}
+	s.held.set(res.NextHeld)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }

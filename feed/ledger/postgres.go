@@ -660,6 +660,19 @@ func (p *Postgres) Check() error {
 		p.name, ErrCorrupt, id, first.UTC().Format(time.RFC3339Nano), changed.UTC().Format(time.RFC3339Nano))
 }
 
+// Empty reports whether the ledger holds no record: a new database, or
+// one whose ledger was lost, which a build recovers before dating anything.
+func (p *Postgres) Empty() (bool, error) {
+	if err := p.usable(); err != nil {
+		return false, err
+	}
+	var exists bool
+	if err := p.pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM feedpub_items)`).Scan(&exists); err != nil {
+		return false, p.wrap(err)
+	}
+	return !exists, nil
+}
+
 // GetState implements State.
 func (p *Postgres) GetState(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {

@@ -64,9 +64,13 @@ type Builder struct {
 	// Pages, when set, also publishes item pages, the OPML list and the
 	// feeds' HTML views; see Pages.
 	Pages *Pages
-	// Now is the clock the ledger stamps first-seen times with.
+	// Now is the clock the ledger stamps first-seen times with, and the
+	// one items dated later than it are held back by.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// PublishFuture publishes items dated later than the build at once,
+	// instead of holding them back until their date (hold.go).
+	PublishFuture bool
 }
 
 // Document is one rendered feed document.
@@ -117,6 +121,11 @@ type Result struct {
 	// Degraded maps each source that failed this time, and whose last
 	// good items were used instead, to its error.
 	Degraded map[string]error
+	// Held counts the items held back because their date is later than
+	// the build's, and NextHeld is the earliest of their dates (zero when
+	// none is held): a build from then on publishes that item.
+	Held     int
+	NextHeld time.Time
 	// Site is what the build published besides the feeds, when the
 	// Builder has Pages.
 	Site *Site
@@ -153,7 +162,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if state != nil {
 		fp = b.fingerprint(ctx)
 	}
-	if fp != "" {
+	if fp != "" && !heldDue(last, now()) {
 		if res, ok := b.unchanged(fp, last); ok && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
@@ -166,6 +175,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	flush := func() error {
 		items, hashes, skipped := normalizeAll(batch, b.Base, logger)
 		batch = batch[:0]
+		items, hashes = b.holdFuture(items, hashes, stamp, res, logger)
 		items, recorded, err := b.settleBatch(ctx, stamp, items, hashes, logger)
 		if err != nil {
 			return err
@@ -238,7 +248,11 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	res.Recorded += recorded
 	for i, d := range docs {
 		if len(lists[i]) == 0 {
-			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", d.name, feed.ErrNoItems)
+			why := "its sources and filters left nothing to publish"
+			if res.Held > 0 {
+				why += fmt.Sprintf("; %d items are held until their date, the first at %s", res.Held, res.NextHeld.UTC().Format(time.RFC3339))
+			}
+			return nil, fmt.Errorf("feed %s: %w (%s); the previous files are kept", d.name, feed.ErrNoItems, why)
 		}
 		inputs := renderInputs(d.meta, lists[i])
 		fr, ok := b.reuse(last, d.name, inputs, len(lists[i]))
