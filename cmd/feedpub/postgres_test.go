@@ -87,44 +87,8 @@ func TestSwitchLedgerStores(t *testing.T) {
 		return out
 	}
 
-	// A ledger with dates long before today (so a date that is lost and
-	// stamped again shows), some items changed after they were first seen.
-	mustRun("build", "-config", bolt1)
-	var recs []ledger.Record
-	led, err := ledger.OpenBolt(filepath.Join(dir, "data", "one.db"), ledger.BoltOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := led.Export(t.Context(), func(r ledger.Record) error {
-		r.FirstSeen = r.FirstSeen.Add(-400 * 24 * time.Hour)
-		if len(recs)%2 == 0 {
-			r.Changed = r.Changed.Add(-100 * 24 * time.Hour)
-		} else {
-			r.Changed = r.FirstSeen
-		}
-		recs = append(recs, r)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	led.Close()
-	if len(recs) != 10 {
+	if recs := seedOldDates(t, dir, bolt1, "data/one.db", "out-bolt"); len(recs) != 10 {
 		t.Fatalf("first build recorded %d items, want 10", len(recs))
-	}
-	for _, p := range []string{"data/one.db", "data/one.db.jsonl", "data/one.db.files", "out-bolt"} {
-		if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var seed bytes.Buffer
-	if _, err := ledger.WriteJSONL(t.Context(), &seed, importedMemory(t, recs)); err != nil {
-		t.Fatal(err)
-	}
-	writeFiles(t, dir, map[string]string{"seed.jsonl": seed.String()})
-	mustRun("ledger", "import", "-config", bolt1, filepath.Join(dir, "seed.jsonl"))
-	mustRun("build", "-config", bolt1)
-	if atom := readTree(t, filepath.Join(dir, "out-bolt"))["news.atom"]; !bytes.Contains(atom, []byte(recs[0].FirstSeen.Format("2006-01-02T15:04:05Z"))) {
-		t.Fatalf("the seeded dates are not in the feed:\n%s", atom)
 	}
 
 	// Embedded store → PostgreSQL.
@@ -162,6 +126,87 @@ func TestSwitchLedgerStores(t *testing.T) {
 	mustRun("ledger", "import", "-config", bolt2, back)
 	mustRun("build", "-config", bolt2)
 	sameTree(t, "after switching back", filepath.Join(dir, "out-bolt"), filepath.Join(dir, "out-back"))
+}
+
+// seedOldDates builds the site of config once, then gives its ledger (the
+// file db, relative to dir) dates long before today, so that a date that
+// is lost and stamped again shows, with some items changed after they
+// were first seen; it builds again into output and returns the records.
+func seedOldDates(t *testing.T, dir, config, db, output string) []ledger.Record {
+	t.Helper()
+	if _, stderr, err := feedpub(t, "build", "-config", config); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	var recs []ledger.Record
+	led, err := ledger.OpenBolt(filepath.Join(dir, db), ledger.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := led.Export(t.Context(), func(r ledger.Record) error {
+		r.FirstSeen = r.FirstSeen.Add(-400 * 24 * time.Hour)
+		if len(recs)%2 == 0 {
+			r.Changed = r.Changed.Add(-100 * 24 * time.Hour)
+		} else {
+			r.Changed = r.FirstSeen
+		}
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	led.Close()
+	if len(recs) == 0 {
+		t.Fatal("the first build recorded nothing")
+	}
+	for _, p := range []string{db, db + ".jsonl", db + ".files", output} {
+		if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seed bytes.Buffer
+	if _, err := ledger.WriteJSONL(t.Context(), &seed, importedMemory(t, recs)); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"seed.jsonl": seed.String()})
+	for _, args := range [][]string{{"ledger", "import", "-config", config, filepath.Join(dir, "seed.jsonl")}, {"build", "-config", config}} {
+		if _, stderr, err := feedpub(t, args...); err != nil {
+			t.Fatalf("%s: %v\n%s", args, err, stderr)
+		}
+	}
+	if atom := readTree(t, filepath.Join(dir, output))["news.atom"]; !bytes.Contains(atom, []byte(recs[0].FirstSeen.Format("2006-01-02T15:04:05Z"))) {
+		t.Fatalf("the seeded dates are not in the feed:\n%s", atom)
+	}
+	return recs
+}
+
+// TestPostgresRecoversFromEvidence switches a site to an empty database
+// without importing its ledger: the first build finds the database empty
+// and recovers every date from what this machine published, as it does
+// for a lost ledger file, so nothing is dated anew.
+func TestPostgresRecoversFromEvidence(t *testing.T) {
+	t.Parallel()
+	pg := pgtest.URL(t)
+	dir := siteWithArticles(t, 5)
+	cfg := filepath.Join(dir, "feedpub.yaml")
+	seedOldDates(t, dir, cfg, "data/feedpub.db", "public")
+	before := publishedFeeds(t, dir)
+
+	writeFiles(t, dir, map[string]string{"pg.yaml": strings.Replace(minimalConfig, "state: data/feedpub.db", "state: "+pg, 1) + "cache_dir: cache-pg\n"})
+	pgCfg := filepath.Join(dir, "pg.yaml")
+	if _, stderr, err := feedpub(t, "build", "-config", pgCfg); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	} else if !strings.Contains(stderr, "recovered from earlier builds") {
+		t.Errorf("the build did not say it recovered the ledger:\n%s", stderr)
+	}
+	for f, data := range publishedFeeds(t, dir) {
+		if !bytes.Equal(data, before[f]) {
+			t.Errorf("%s changed after the switch to an empty database:\n%s\n---\n%s", f, before[f], data)
+		}
+	}
+	out, stderr, err := feedpub(t, "ledger", "recover", "-config", pgCfg)
+	if err != nil || !strings.Contains(out, "10 records: 10 in the database") {
+		t.Errorf("ledger recover: %q, %v\n%s", out, err, stderr)
+	}
 }
 
 // importedMemory returns an in-memory ledger holding recs.
