@@ -33,7 +33,7 @@ import (
 const (
 	DefaultOutput    = "public"
 	DefaultState     = "data/feedpub.db"
-	DefaultItemLink  = "{base_url}/items/{slug}/"
+	DefaultItemLink  = "{base_url}/items/{slug}"
 	DefaultLimit     = 50
 	DefaultGlob      = "*.txt"
 	DefaultMaxSize   = 1 << 20
@@ -95,6 +95,9 @@ type Config struct {
 	// StalePeriods is how many schedule periods may pass without a
 	// successful build before /healthz reports the server stale.
 	StalePeriods int `yaml:"stale_periods"`
+	// Hubs are WebSub hub URLs: every feed names them, and each build
+	// that changes a document tells them so.
+	Hubs []string `yaml:"hubs"`
 	// Future says what becomes of items whose own date is later than the
 	// build: FutureHold (the default) or FuturePublish.
 	Future string `yaml:"future"`
@@ -183,6 +186,9 @@ type Feed struct {
 	// PerCategory also publishes one feed per category of the feed's
 	// items, at category/{slug}.rss, .atom and .json.
 	PerCategory bool `yaml:"per_category"`
+	// Archive keeps the items beyond limit in RFC 5005 archive
+	// documents, at {name}/archive/{n}.rss, .atom and .json.
+	Archive bool `yaml:"archive"`
 }
 
 // Error is a configuration error at one place of one file.
@@ -539,6 +545,11 @@ func (c *Config) validate(v *validator) {
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		v.fail("schedule", "%q: %v (use cron fields such as \"*/15 * * * *\", or @every 15m, @hourly)", c.Schedule, err)
 	}
+	for i, hub := range c.Hubs {
+		if err := checkURL(hub); err != nil {
+			v.fail(fmt.Sprintf("hubs[%d]", i), "%v", err)
+		}
+	}
 	if c.LedgerFile != "" && (c.LedgerFile == c.State || c.LedgerFile == c.State+".jsonl") {
 		v.fail("ledger_file", "must not be the ledger (state) or its backup export (%s.jsonl)", filepath.Base(c.State))
 	}
@@ -714,9 +725,11 @@ func (c *Config) PagePrefix() string { return c.BaseURL + "items/" }
 
 // MakesPages reports whether feedpub publishes a page for the items of
 // source s whose link it makes up: s reads local files and links its items
-// with the default item_link.
+// with the default item_link, spelt with or without a final "/". The page
+// is served at the link, whichever the spelling.
 func (c *Config) MakesPages(s Source) bool {
-	return s.Type != TypeFeed && s.Link == "" && c.ItemLink == DefaultItemLink
+	return s.Type != TypeFeed && s.Link == "" &&
+		(c.ItemLink == DefaultItemLink || c.ItemLink == DefaultItemLink+"/")
 }
 
 // LinkTemplate is the item link template for source s, with {base_url}

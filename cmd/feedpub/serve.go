@@ -23,6 +23,7 @@ import (
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
+	"github.com/feedpub/feedpub/feed/websub"
 )
 
 // HTTP server limits. Feed readers send small requests and read whole
@@ -47,8 +48,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
 		`Builds the feeds once, then again on the configuration's schedule, and serves
 them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json (an HTML
-view to browsers), item pages under /items/, /feeds.opml, an index page at /,
-/healthz and /metrics. Conditional GET (ETag, Last-Modified) and
+view to browsers), archive pages /{feed}/archive/{n}.rss and so on, item pages
+under /items/, /feeds.opml, an index page at /, /healthz and /metrics. After a
+build that changed documents, the hubs are pinged. Conditional GET (ETag, Last-Modified) and
 gzip are answered from data prepared once per build.
 
 A build that fails is logged and the last good feeds stay in service. SIGHUP
@@ -102,8 +104,12 @@ dies or loses its connection.
 		MaxAge:     s.untilNextBuild,
 		StaleAfter: s.staleAfter(cfg),
 		SiteTitle:  cfg.Title,
+		HubURLs:    cfg.Hubs,
 		PathRoot:   filepath.Dir(cfg.Path),
 	})
+	s.notifier = newNotifier(logger, s.handler.Registerer())
+	// Stopped on every way out of run; a second Close returns at once.
+	defer s.closeNotifier(context.Background())
 	return s.run(ctx, stdout, *grace)
 }
 
@@ -114,7 +120,9 @@ type server struct {
 	listenFlag string
 	logger     *slog.Logger
 	handler    *httpfeed.Handler
-	lock       *serveLock
+	// notifier pings WebSub hubs after builds that changed documents.
+	notifier *websub.Notifier
+	lock     *serveLock
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -124,6 +132,10 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// servedDigest is the digest of what the snapshot in service holds,
+	// so a build that wrote nothing still swaps when the published files
+	// moved on without this process (a 'feedpub build' run beside it).
+	servedDigest atomic.Uint64
 	// held builds again when an item held for its date is due.
 	held heldWake
 	// leader, with a PostgreSQL ledger, lets one replica build at a time.
@@ -193,6 +205,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			entry = s.reload(c, buildCtx, entry)
 		case err := <-serveErr:
 			<-c.Stop().Done()
+			s.notifier.Close(context.Background())
 			return fmt.Errorf("http server: %w", err)
 		case <-ctx.Done():
 			s.logger.Info("shutting down", "grace", grace)
@@ -207,6 +220,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 				cancelBuilds()
 				s.logger.Warn("grace period over; the running build was cancelled")
 			}
+			s.closeNotifier(deadline)
 			if err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
@@ -256,6 +270,7 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 	// build swap one in even when the feeds come out the same.
 	s.handler.SetSiteTitle(cfg.Title)
 	s.handler.SetStaleAfter(s.staleAfter(cfg))
+	s.handler.SetHubURLs(cfg.Hubs)
 	s.served.Store(false)
 	entry, err = s.scheduleBuilds(c, ctx, cfg, entry)
 	if err != nil {
@@ -307,11 +322,16 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	if res.Site != nil && res.Site.Changed {
 		changed = true
 	}
-	if changed || !s.served.Load() {
-		if err := s.swapSite(toHTTPDocs(res.Documents()), res.Site, time.Now()); err != nil {
+	docs, err := toHTTPDocs(res.Documents())
+	if err != nil {
+		return err
+	}
+	if changed || !s.served.Load() || s.servedDigest.Load() != contentDigest(docs, res.Site) {
+		if err := s.swapSite(docs, res.Site, time.Now()); err != nil {
 			return err
 		}
 	}
+	pingHubs(s.notifier, cfg, res, s.logger)
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
@@ -329,16 +349,23 @@ func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	s.handler.Swap(snap)
+	s.servedDigest.Store(contentDigest(docs, nil))
 	s.served.Store(true)
 	return nil
 }
 
-func toHTTPDocs(docs []publish.Document) []httpfeed.Document {
+// toHTTPDocs turns a build's documents into the documents served; archive
+// pages the build did not render are read from their files.
+func toHTTPDocs(docs []publish.Document) ([]httpfeed.Document, error) {
 	out := make([]httpfeed.Document, len(docs))
 	for i, d := range docs {
-		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: d.Body, Modified: d.Modified, SelfURL: d.SelfURL}
+		body, err := d.Load()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: body, Modified: d.Modified, SelfURL: d.SelfURL, Archive: d.Archive, Final: d.Final}
 	}
-	return out
+	return out, nil
 }
 
 // serveLastPublished puts the files of the last good build in service when
@@ -368,6 +395,7 @@ func (s *server) serveLastPublished() {
 				Modified: modified, SelfURL: cfg.FeedURL(f.Name, string(format)),
 			})
 		}
+		docs = append(docs, s.publishedArchivePages(cfg, f)...)
 	}
 	if len(docs) == 0 {
 		s.logger.Warn("no published feeds to serve until a build succeeds")
