@@ -33,6 +33,17 @@ const (
 	RemoteBackoff = 10 * time.Minute
 	// RemoteMaxBackoff bounds every wait, Retry-After included.
 	RemoteMaxBackoff = 24 * time.Hour
+	// RemoteRetryBackoff is how long a source waits after any other failed
+	// fetch (a timeout, a refused connection, an error status, a document
+	// that is not a feed), so that a site that is down does not cost every
+	// build its timeout. It doubles with each consecutive failure, up to
+	// RemoteRetryMaxBackoff. Every computed wait varies by up to 10 %
+	// either way, so that sources that failed together are not retried
+	// together.
+	RemoteRetryBackoff = 5 * time.Minute
+	// RemoteRetryMaxBackoff bounds the wait after failures that are not
+	// 429 or 503.
+	RemoteRetryMaxBackoff = 6 * time.Hour
 )
 
 // Remote is another site's feed (RSS 0.9x, 1.0 or 2.0, Atom, or JSON Feed)
@@ -80,7 +91,12 @@ type Remote struct {
 	// nil discards them.
 	Logger *slog.Logger
 
+	// Hosts, when set, bounds the requests made to one host at once; the
+	// Remotes of one build share it.
+	Hosts *HostLimit
+
 	mu     sync.Mutex
+	rand   func() float64 // jitter in [0, 1); nil means math/rand/v2
 	mem    []byte       // the state, when State is nil
 	client *http.Client // the client used when Client is nil
 }
@@ -112,7 +128,11 @@ func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 	}
 	st := r.loadState(ctx, log)
 	if now.Before(st.NotBefore) {
-		return r.stale(st, fmt.Errorf("backing off until %s", st.NotBefore.UTC().Format(time.RFC3339)), log)
+		cause := fmt.Errorf("backing off until %s", st.NotBefore.UTC().Format(time.RFC3339))
+		if st.LastError != "" {
+			cause = fmt.Errorf("%w after %d failed fetches, the last: %s", cause, st.Failures, st.LastError)
+		}
+		return r.stale(st, cause, log)
 	}
 
 	st.Attempted = now
@@ -122,25 +142,35 @@ func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 	}
 	var items []feed.Item
 	if err == nil && !res.notModified {
-		if items, err = r.parse(res.body, target, now, loadItems(st.Items)); err != nil {
+		if items, err = r.parse(res, target, now, loadItems(st.Items)); err != nil {
 			err = fmt.Errorf("parse feed: %w", err)
 		}
 	}
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, fmt.Errorf("source %s: %w", r.SourceName, cerr)
+		// A build that is cancelled fails; a fetch that ran out of time
+		// (its own timeout, or the build's budget for fetching) is a
+		// failed fetch like any other, so a slow site degrades the build
+		// instead of failing it.
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("source %s: %w", r.SourceName, ctx.Err())
+		}
+		if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w (%w)", err, ctx.Err())
 		}
 		st.Failures++
 		st.LastError = err.Error()
+		wait := r.jittered(failureBackoff(st.Failures))
 		var se *httpStatusError
 		if errors.As(err, &se) && se.throttled() {
-			wait, ok := se.retryAfter(now)
-			if !ok {
-				wait = remoteBackoff(st.Failures)
+			var ok bool
+			if wait, ok = se.retryAfter(now); !ok {
+				wait = r.jittered(remoteBackoff(st.Failures))
 			}
-			st.NotBefore = now.Add(min(wait, RemoteMaxBackoff))
 		}
-		r.saveState(ctx, st, log)
+		st.NotBefore = now.Add(min(wait, RemoteMaxBackoff))
+		// The state is saved even when the fetch ran out of time: its
+		// backoff is what keeps the next build from waiting again.
+		r.saveState(context.WithoutCancel(ctx), st, log)
 		return r.stale(st, err, log)
 	}
 
@@ -183,7 +213,7 @@ func (r *Remote) stale(st *remoteState, cause error, log *slog.Logger) ([]feed.I
 		args = append(args, "retry_at", st.NotBefore.UTC().Format(time.RFC3339))
 	}
 	log.Warn("source stale", args...)
-	return items, fmt.Errorf("source %s: %w: %w", r.SourceName, feed.ErrStale, cause)
+	return items, fmt.Errorf("source %s: %w", r.SourceName, &feed.StaleError{Cause: cause, RetryAt: st.NotBefore})
 }
 
 // target parses and checks URL.

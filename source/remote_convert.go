@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"net/url"
@@ -28,7 +29,7 @@ const maxUpstreamID = 512
 // time of the fetch: later dates are moved back to it, or to the date an
 // item of prev with the same ID was given, so that an item dated in the
 // future keeps one date from fetch to fetch.
-func (r *Remote) parse(body []byte, feedURL *url.URL, now time.Time, prev []feed.Item) (items []feed.Item, err error) {
+func (r *Remote) parse(res remoteResponse, feedURL *url.URL, now time.Time, prev []feed.Item) (items []feed.Item, err error) {
 	defer func() {
 		// The parser reads whatever a stranger's server sends; a bug in
 		// it fails this fetch, not the build.
@@ -36,11 +37,34 @@ func (r *Remote) parse(body []byte, feedURL *url.URL, now time.Time, prev []feed
 			items, err = nil, fmt.Errorf("parser failed: %v", p)
 		}
 	}()
+	body := res.body
+	kind, err := sniffDocument(body)
+	if err != nil {
+		return nil, err
+	}
+	log := r.logger()
+	switch kind {
+	case kindXML:
+		var note string
+		if body, note = decodeXML(body, res.contentType); note != "" {
+			log.Warn("feed read leniently", "source", r.SourceName, "reason", note)
+		}
+	case kindJSON:
+		body, err = repairJSONFeed(body, func(item, field, problem string) {
+			log.Warn("feed item field dropped", "source", r.SourceName, "item", item, "field", field, "reason", problem)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
 	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	f, err := p.Parse(bytes.NewReader(body))
 	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, fmt.Errorf("%w: %w", errNotAFeed, err)
+		}
 		return nil, err
 	}
 	return r.convert(f, feedURL, now, prev), nil

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,9 @@ type remoteResponse struct {
 	notModified        bool
 	body               []byte
 	etag, lastModified string
+	// contentType is the response's Content-Type, whose charset counts
+	// when the document does not declare its own.
+	contentType string
 }
 
 // httpStatusError is a response with a status other than 2xx or 304.
@@ -91,6 +95,11 @@ func (r *Remote) download(ctx context.Context, u *url.URL, st *remoteState) (rem
 			req.Header.Set("If-Modified-Since", st.LastModified)
 		}
 	}
+	release, err := r.Hosts.acquire(ctx, u.Host)
+	if err != nil {
+		return remoteResponse{}, fmt.Errorf("waiting for another request to %s: %w", u.Host, err)
+	}
+	defer release()
 	resp, err := client.Do(req)
 	if err != nil {
 		return remoteResponse{}, err
@@ -122,6 +131,7 @@ func (r *Remote) download(ctx context.Context, u *url.URL, st *remoteState) (rem
 		body:         body,
 		etag:         resp.Header.Get("ETag"),
 		lastModified: resp.Header.Get("Last-Modified"),
+		contentType:  resp.Header.Get("Content-Type"),
 	}, nil
 }
 
@@ -181,4 +191,49 @@ func readFileURL(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", errFeedTooLarge, limit)
 	}
 	return body, nil
+}
+
+// DefaultPerHost is how many requests a HostLimit with PerHost zero lets
+// run at once to one host.
+const DefaultPerHost = 2
+
+// HostLimit bounds the requests made at once to each host, so that many
+// sources on one site do not all hit it together. The zero value allows
+// DefaultPerHost; a nil *HostLimit allows any number. It is safe for
+// concurrent use.
+type HostLimit struct {
+	// PerHost is the most requests to one host at once; zero or less means
+	// DefaultPerHost.
+	PerHost int
+
+	mu    sync.Mutex
+	slots map[string]chan struct{}
+}
+
+// acquire waits for a slot for host, or for ctx to end, and returns the
+// function that frees it.
+func (h *HostLimit) acquire(ctx context.Context, host string) (func(), error) {
+	if h == nil {
+		return func() {}, nil
+	}
+	h.mu.Lock()
+	if h.slots == nil {
+		h.slots = map[string]chan struct{}{}
+	}
+	ch := h.slots[host]
+	if ch == nil {
+		n := h.PerHost
+		if n <= 0 {
+			n = DefaultPerHost
+		}
+		ch = make(chan struct{}, n)
+		h.slots[host] = ch
+	}
+	h.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

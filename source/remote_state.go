@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -190,4 +191,24 @@ func (r *Remote) saveState(ctx context.Context, st *remoteState, log *slog.Logge
 	if r.State == nil {
 		r.mem = data
 	}
+}
+
+// failureBackoff is the wait after the n-th consecutive failed fetch that
+// was not throttled: RemoteRetryBackoff, doubling with each failure, at
+// most RemoteRetryMaxBackoff.
+func failureBackoff(n int) time.Duration {
+	d := RemoteRetryBackoff
+	for i := 1; i < n && d < RemoteRetryMaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, RemoteRetryMaxBackoff)
+}
+
+// jittered varies d by up to 10 % either way.
+func (r *Remote) jittered(d time.Duration) time.Duration {
+	f := rand.Float64
+	if r.rand != nil {
+		f = r.rand
+	}
+	return time.Duration(float64(d) * (0.9 + 0.2*f()))
 }
