@@ -132,6 +132,8 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 		}
 		switch {
 		case rawURL != "":
+		case ritem != nil && atomLinkOf(gi) != "":
+			rawURL = atomLinkOf(gi)
 		case entry != nil:
 			rawURL = strings.TrimSpace(atomAlternate(entry.Links))
 		case jitem != nil:
@@ -173,9 +175,17 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 			Summary:     feed.Summarize(textOfHTML(gi.Description), feed.SummaryMax),
 			ContentHTML: remoteContentHTML(gi, entry, jitem, contentBase),
 			Authors:     remotePersons(gi.Authors),
-			Published:   remoteDate(gi.PublishedParsed, now, before[id].Published),
-			Updated:     remoteDate(gi.UpdatedParsed, now, before[id].Updated),
+			Published:   remoteDate(r.itemDate(id, "published", gi.PublishedParsed, gi.Published), now, before[id].Published),
+			Updated:     remoteDate(r.itemDate(id, "updated", gi.UpdatedParsed, gi.Updated), now, before[id].Updated),
 			Source:      r.SourceName,
+		}
+		if it.ContentHTML == "" {
+			if body, text := mediaBody(gi); body != "" {
+				it.ContentHTML = sanitizeContent(body, contentBase)
+				if it.Summary == "" {
+					it.Summary = feed.Summarize(feed.CollapseSpace(feed.CleanText(text)), feed.SummaryMax)
+				}
+			}
 		}
 		if len(it.Authors) == 0 {
 			it.Authors = feedAuthors
@@ -215,7 +225,14 @@ func remoteContentHTML(gi *gofeed.Item, entry *gofeedatom.Entry, jitem *gofeedjs
 	if strings.TrimSpace(raw) == "" {
 		raw, isText = gi.Description, false
 		if !looksLikeHTML(raw) {
-			return ""
+			// A plain-text description is the summary; when the summary
+			// cannot hold all of it, the whole text is the body, so that
+			// nothing the upstream wrote is lost.
+			text := textOfHTML(raw)
+			if text == "" || feed.Summarize(text, feed.SummaryMax) == text {
+				return ""
+			}
+			isText = true
 		}
 	}
 	if isText {
@@ -303,4 +320,20 @@ func remoteDate(t *time.Time, now, prev time.Time) time.Time {
 		return prev.UTC()
 	}
 	return now.UTC()
+}
+
+// itemDate returns the date gofeed read, or, when it could not read the
+// text, the date ParseDate reads in it (no zone, two-digit years, named
+// zones). A date that cannot be read either is reported, and the item
+// gets the date it was first seen on, from the ledger.
+func (r *Remote) itemDate(id, field string, parsed *time.Time, raw string) *time.Time {
+	if parsed != nil || strings.TrimSpace(raw) == "" {
+		return parsed
+	}
+	t, err := ParseDate(raw)
+	if err != nil {
+		r.logger().Warn("item date unreadable; the date it was first seen is used", "source", r.SourceName, "id", id, "field", field, "error", err)
+		return nil
+	}
+	return &t
 }

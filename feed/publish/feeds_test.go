@@ -1,12 +1,16 @@
 package publish_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,7 +69,7 @@ func TestFeedsFiltersAndCategories(t *testing.T) {
 	}}
 	partner := &listSource{name: "partner", items: []feed.Item{
 		// The same page as w1 under another id: dropped as a duplicate link.
-		{ID: "tag:partner,2026:x", Title: "Election results (partner)", Link: "https://NEWS.example.com/w1#top", Categories: []string{"world"}, ContentHTML: "<p>x</p>"},
+		{ID: "tag:partner,2026:x", Title: "Election results (partner)", Link: "https://NEWS.example.com/w1/?utm_source=x", Categories: []string{"world"}, ContentHTML: "<p>x</p>"},
 		item("p1", "Rain tomorrow", "Weather"),
 	}}
 	categoryMeta := func(c, slug string) feed.Meta { m := meta("category/" + slug); m.Title = "All: " + c; return m }
@@ -101,6 +105,10 @@ func TestFeedsFiltersAndCategories(t *testing.T) {
 			t.Errorf("feed %s = %q, want %q", name, got[name], w)
 		}
 	}
+	// Dropped from "all" and from "world": once per feed.
+	if res.Duplicates != 2 || res.Skipped != 2 {
+		t.Errorf("duplicates %d, skipped %d; want 2 and 2", res.Duplicates, res.Skipped)
+	}
 	if len(got) != len(want) {
 		t.Errorf("feeds published: %v", slices.Sorted(func(yield func(string) bool) {
 			for k := range got {
@@ -134,4 +142,77 @@ func TestDegradedSourceKeepsOthers(t *testing.T) {
 	if _, err := b.Build(context.Background()); err == nil {
 		t.Error("a source failing without ErrStale did not fail the build")
 	}
+}
+
+// TestDuplicatesOnlyAcrossSources checks that no item with an identity of
+// its own is dropped for sharing a link with another item of its source
+// (posts on one page told apart by fragment, podcast episodes that all
+// link the show's home page, two posts linking one URL), while an item of
+// another source with the same link is dropped and logged with both ids.
+func TestDuplicatesOnlyAcrossSources(t *testing.T) {
+	t.Parallel()
+	var own []feed.Item
+	for i, link := range []string{
+		"https://blog.example.com/2026/03/01.html#a0800",
+		"https://blog.example.com/2026/03/01.html#a0900",
+		"https://podcast.example.com/",
+		"https://podcast.example.com/",
+		"https://sponsor.example.com/offer",
+		"https://sponsor.example.com/offer",
+	} {
+		own = append(own, feed.Item{ID: fmt.Sprintf("tag:blog.example.com,2026:post-%d", i), Title: fmt.Sprintf("Post %d", i), Link: link, ContentHTML: "<p>Text.</p>"})
+	}
+	blog := &listSource{name: "blog", items: own}
+	other := &listSource{name: "other", items: []feed.Item{
+		{ID: "tag:other.example.com,2026:copy", Title: "Copy", Link: "https://PODCAST.example.com:443/", ContentHTML: "<p>Copy.</p>"},
+		{ID: "tag:other.example.com,2026:frag", Title: "Other fragment", Link: "https://blog.example.com/2026/03/01.html#a1000", ContentHTML: "<p>Own.</p>"},
+	}}
+	log, buf := newLogger()
+	b := &publish.Builder{
+		Sources: []publish.Source{blog, other},
+		Feeds:   []publish.Feed{{Name: "news", Meta: meta("news"), Sources: []string{"blog", "other"}, Limit: 100}},
+		Ledger:  ledger.NewMemory(),
+		Logger:  log,
+	}
+	res, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Feeds[0].Items != 7 {
+		t.Errorf("published %d items, want the 6 of blog and 1 of other", res.Feeds[0].Items)
+	}
+	if res.Skipped != 1 || res.Duplicates != 1 {
+		t.Errorf("skipped %d, duplicates %d; want 1 and 1", res.Skipped, res.Duplicates)
+	}
+	out := buf.String()
+	for _, want := range []string{"id=tag:other.example.com,2026:copy", "duplicate_of=tag:blog.example.com,2026:post-2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log does not say %q:\n%s", want, out)
+		}
+	}
+}
+
+// newLogger returns a text logger and the buffer it writes to. The buffer
+// is safe to read once the build has returned.
+func newLogger() (*slog.Logger, *syncBuffer) {
+	buf := &syncBuffer{}
+	return slog.New(slog.NewTextHandler(buf, nil)), buf
+}
+
+// syncBuffer is a bytes.Buffer that sources fetched at once may log to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

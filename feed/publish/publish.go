@@ -107,8 +107,13 @@ type Result struct {
 	Feeds []FeedResult
 	// Items counts the items all sources yielded, after normalisation.
 	Items int
-	// Skipped counts items dropped by normalisation.
+	// Skipped counts items dropped by normalisation, and those a feed
+	// dropped as duplicates of another source's items.
 	Skipped int
+	// Duplicates counts the items feeds dropped as duplicates of another
+	// source's items, once per feed that dropped them; Skipped includes
+	// them.
+	Duplicates int
 	// Recorded counts the items the ledger recorded as new or changed.
 	Recorded int
 	// Degraded maps each source that failed this time, and whose last
@@ -168,7 +173,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		res.Items += len(items)
 		res.Recorded += recorded
 		for _, it := range items {
-			selections.offer(it)
+			dups := selections.offer(it, logger)
+			res.Skipped += dups
+			res.Duplicates += dups
 		}
 		return nil
 	}
@@ -319,13 +326,21 @@ func newSelections(feeds []Feed) selections {
 	return out
 }
 
-// offer gives an item to every feed whose sources and filter take it.
-func (ss selections) offer(it feed.Item) {
+// offer gives an item to every feed whose sources and filter take it. An
+// item that a feed already has from another source (by id or canonical
+// link) is dropped from that feed, logged with both ids; offer returns how
+// many feeds dropped it.
+func (ss selections) offer(it feed.Item, logger *slog.Logger) (duplicates int) {
 	for _, s := range ss {
 		if !slices.Contains(s.feed.Sources, it.Source) || !s.feed.Filter.Match(it) {
 			continue
 		}
-		s.main.Offer(it)
+		if _, dup := s.main.Consider(it); dup != "" {
+			duplicates++
+			logger.Info("item skipped: a duplicate of an item of another source", "feed", s.feed.Name,
+				"id", it.ID, "source", it.Source, "duplicate_of", dup, "link", it.Link)
+			continue
+		}
 		if !s.feed.PerCategory {
 			continue
 		}
@@ -344,6 +359,7 @@ func (ss selections) offer(it feed.Item) {
 			cs.sel.Offer(it)
 		}
 	}
+	return duplicates
 }
 
 // renderFeed renders one feed in every format, validated.
