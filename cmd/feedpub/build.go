@@ -66,6 +66,6 @@ configuration error.
 	for name, err := range res.Degraded {
 		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
 	}
-	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
+	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
 	return nil
 }

@@ -264,6 +264,7 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
+	s.handler.ObserveSourceStates(sourceStates(res.Sources), res.Skipped, res.Duplicates)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
@@ -384,4 +385,12 @@ type cronLogger struct{ l *slog.Logger }
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}
+
+func sourceStates(in []publish.SourceStatus) []httpfeed.SourceState {
+	out := make([]httpfeed.SourceState, len(in))
+	for i, s := range in {
+		out[i] = httpfeed.SourceState(s)
+	}
+	return out
 }

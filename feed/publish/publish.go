@@ -62,8 +62,11 @@ type Builder struct {
 	// Base resolves relative item links.
 	Base *url.URL
 	// Now is the clock the ledger stamps first-seen times with.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// Fetchers is how many sources are fetched at once; zero means
+	// DefaultFetchers.
+	Fetchers int
+	Logger   *slog.Logger
 }
 
 // Document is one rendered feed document.
@@ -119,6 +122,8 @@ type Result struct {
 	// Degraded maps each source that failed this time, and whose last
 	// good items were used instead, to its error.
 	Degraded map[string]error
+	// Sources says how each source fared, in configuration order.
+	Sources []SourceStatus
 }
 
 // Documents lists every document of every feed.
@@ -179,7 +184,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 		return nil
 	}
-	for _, src := range b.Sources {
+	fetching := b.startFetches(ctx)
+	defer fetching.stop()
+	for i, src := range b.Sources {
 		name := src.Name()
 		emit := func(it feed.Item) error {
 			it.Source = name
@@ -194,7 +201,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			err = st.Stream(ctx, emit)
 		} else {
 			var items []feed.Item
-			items, err = src.Fetch(ctx)
+			items, err = fetching.result(i)
 			for _, it := range items {
 				if ferr := emit(it); ferr != nil {
 					return nil, ferr
@@ -210,6 +217,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		} else if err != nil {
 			return nil, fmt.Errorf("source %s: %w", name, err)
 		}
+		res.Sources = append(res.Sources, SourceStatus{Name: name, Err: err, RetryAt: feed.RetryAt(err)})
 	}
 	if err := flush(); err != nil {
 		return nil, err
