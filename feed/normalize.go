@@ -36,6 +36,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		// URLs drop it: leave it out so that they read the id as written.
 		ID:          strings.TrimSuffix(escapeIRI(strings.TrimSpace(CleanText(it.ID))), "#"),
 		Title:       CollapseSpace(CleanText(it.Title)),
+		Untitled:    it.Untitled,
 		Summary:     CollapseSpace(CleanText(it.Summary)),
 		ContentHTML: strings.TrimSpace(CleanText(it.ContentHTML)),
 		Source:      it.Source,
@@ -63,6 +64,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	if out.Title == "" {
 		// An empty summary here means the content has no text either.
 		out.Title = DeriveTitle(out.Summary)
+		out.Untitled = true
 	}
 	if out.Title == "" {
 		return Item{}, fmt.Errorf("item %s: no title and no text to derive one from", out.ID)

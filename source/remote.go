@@ -97,8 +97,8 @@ type Remote struct {
 
 	mu     sync.Mutex
 	rand   func() float64 // jitter in [0, 1); nil means math/rand/v2
-	mem    []byte       // the state, when State is nil
-	client *http.Client // the client used when Client is nil
+	mem    []byte         // the state, when State is nil
+	client *http.Client   // the client used when Client is nil
 }
 
 var _ Source = (*Remote)(nil)

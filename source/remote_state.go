@@ -52,6 +52,7 @@ const remoteStateVersion = 1
 type storedItem struct {
 	ID          string            `json:"id"`
 	Title       string            `json:"title,omitempty"`
+	Untitled    bool              `json:"untitled,omitempty"`
 	Link        string            `json:"link,omitempty"`
 	Summary     string            `json:"summary,omitempty"`
 	ContentHTML string            `json:"content_html,omitempty"`
@@ -88,7 +89,7 @@ func storeItems(items []feed.Item) []storedItem {
 	out := make([]storedItem, len(items))
 	for i, it := range items {
 		s := storedItem{
-			ID: it.ID, Title: it.Title, Link: it.Link, Summary: it.Summary, ContentHTML: it.ContentHTML,
+			ID: it.ID, Title: it.Title, Untitled: it.Untitled, Link: it.Link, Summary: it.Summary, ContentHTML: it.ContentHTML,
 			Categories: it.Categories, Published: it.Published, Updated: it.Updated, Source: it.Source,
 		}
 		for _, p := range it.Authors {
@@ -114,7 +115,7 @@ func loadItems(stored []storedItem) []feed.Item {
 	out := make([]feed.Item, len(stored))
 	for i, s := range stored {
 		it := feed.Item{
-			ID: s.ID, Title: s.Title, Link: s.Link, Summary: s.Summary, ContentHTML: s.ContentHTML,
+			ID: s.ID, Title: s.Title, Untitled: s.Untitled, Link: s.Link, Summary: s.Summary, ContentHTML: s.ContentHTML,
 			Categories: s.Categories, Published: s.Published, Updated: s.Updated, Source: s.Source,
 		}
 		for _, p := range s.Authors {

@@ -807,6 +807,7 @@ func fullItem() feed.Item {
 	return feed.Item{
 		ID:          remotePrefix + "wire/1",
 		Title:       "Title",
+		Untitled:    true,
 		Link:        "https://news.example.com/1",
 		Summary:     "Summary.",
 		ContentHTML: "<p>Body</p>",
