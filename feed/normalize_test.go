@@ -119,7 +119,7 @@ func TestHash(t *testing.T) {
 	if Hash(a) == Hash(b) {
 		t.Error("different content, same hash")
 	}
-	if Hash(a) != Hash(a) {
+	if a2 := a; Hash(a) != Hash(a2) {
 		t.Error("hash is not deterministic")
 	}
 	if Hash(a) == Hash(c) {

@@ -251,13 +251,12 @@ func textOfHTML(s string) string {
 			}
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			raw, _ := z.TagName()
-			name := string(raw)
 			switch {
-			case textHiddenElements[name] && tt == html.StartTagToken:
+			case textHiddenElements[string(raw)] && tt == html.StartTagToken:
 				hidden++
-			case textHiddenElements[name] && tt == html.EndTagToken:
+			case textHiddenElements[string(raw)] && tt == html.EndTagToken:
 				hidden = max(hidden-1, 0)
-			case textBreakElements[name]:
+			case textBreakElements[string(raw)]:
 				b.WriteByte(' ')
 			}
 		}

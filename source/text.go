@@ -216,9 +216,6 @@ type textWalk struct {
 	unchanged     int
 }
 
-// filePath names one article file.
-type filePath struct{ abs, rel string }
-
 // parsed is what reading and parsing one file gave.
 type parsed struct {
 	article   *feed.Item

@@ -232,9 +232,14 @@ func TestKilledBuilds(t *testing.T) {
 		longest = max(longest, time.Since(start))
 	}
 	span := max(int(longest.Milliseconds())*3/2, 10)
-	completed := 0
+	// The kill times are random, so how many builds a kill reaches first
+	// depends on the machine's speed and load. What the test asserts holds
+	// for any count; the spread is kept by construction: every tenth build
+	// is killed as soon as it starts, five builds later one is left to
+	// finish, and the others are killed at a random time in a window that
+	// widens when builds slow down, so kills land anywhere in a build.
+	completed, recent, killed := 0, 0, 0
 	rng := rand.New(rand.NewPCG(7, 11))
-	killed := 0
 	for i := range 200 {
 		// Change something each time, so that every build has new bytes to write.
 		writeFiles(t, dir, map[string]string{fmt.Sprintf("articles/new-%03d.txt", i): fmt.Sprintf("Breaking story %d arrives. More.\n", i)})
@@ -244,25 +249,40 @@ func TestKilledBuilds(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		var kill <-chan time.Time
+		switch i % 10 {
+		case 0:
+			kill = time.After(0)
+		case 5:
+			// never: this build runs to its end
+		default:
+			kill = time.After(time.Duration(rng.IntN(span)) * time.Millisecond)
+		}
 		select {
 		case err := <-done:
 			if err != nil {
 				t.Fatalf("build %d failed: %v", i, err)
 			}
 			completed++
-		case <-time.After(time.Duration(rng.IntN(span)) * time.Millisecond):
+			if i%10 != 5 {
+				recent++
+			}
+		case <-kill:
 			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			killed++
+			if err := <-done; err == nil {
+				completed++ // it finished just before the signal
+			} else {
+				killed++
+			}
 		}
 		// On a loaded machine builds slow down: when none of the
-		// last 20 finished, widen the window so kills keep landing
-		// anywhere in a build, the end included.
-		if i%20 == 19 && completed == 0 {
-			span *= 2
-		}
+		// last 20 randomly timed builds finished, widen the window so
+		// kills keep landing anywhere in a build, the end included.
 		if i%20 == 19 {
-			completed = 0
+			if recent == 0 {
+				span *= 2
+			}
+			recent = 0
 		}
 		record()
 	}
@@ -291,9 +311,9 @@ func TestKilledBuilds(t *testing.T) {
 		t.Errorf("the build after the kills did not use the file cache (want %s):\n%s", want, stderr)
 	}
 	record()
-	t.Logf("%d of 200 builds killed", killed)
-	if killed < 40 || killed > 196 {
-		t.Errorf("%d of 200 builds killed: the kills did not spread over whole builds", killed)
+	t.Logf("%d of 200 builds killed, %d completed", killed, completed)
+	if killed < 20 || completed < 20 {
+		t.Errorf("%d of 200 builds killed and %d completed; at least 20 of each are certain by construction", killed, completed)
 	}
 }
 

@@ -174,8 +174,15 @@ func TestInitThenBuild(t *testing.T) {
 
 func TestBuildExamples(t *testing.T) {
 	t.Parallel()
-	// The bundled example, as README's quick start runs it, built into a
-	// copy so the test leaves the repository as it was.
+	dir := buildExamples(t)
+	validFeeds(t, filepath.Join(dir, "public"), "news")
+}
+
+// buildExamples builds the bundled example, as README's quick start runs
+// it, into a copy so the test leaves the repository as it was, and returns
+// the copy's folder.
+func buildExamples(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, err := os.ReadFile("../../examples/feedpub.yaml")
 	if err != nil {
@@ -197,7 +204,7 @@ func TestBuildExamples(t *testing.T) {
 	if _, stderr, err := feedpub(t, "build", "-config", filepath.Join(dir, "feedpub.yaml")); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	validFeeds(t, filepath.Join(dir, "public"), "news")
+	return dir
 }
 
 // TestMalformedInputs builds a source full of awkward files: each gives a

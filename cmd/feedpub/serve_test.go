@@ -280,13 +280,19 @@ func TestServeShutdownUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Stop while requests are in flight: after the first whole response,
+	// however long a loaded machine takes to give it.
+	waitFor(t, "a whole response under load", 30*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return complete > 0
+	})
 	s.stop()
 	var err error
 	select {
 	case err = <-s.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30s")
 	}
 	close(stop)
 	wg.Wait()

@@ -156,9 +156,7 @@ func etagMatches(values []string, etag string) bool {
 			if s[0] == '*' {
 				return true
 			}
-			if strings.HasPrefix(s, "W/") {
-				s = s[2:]
-			}
+			s = strings.TrimPrefix(s, "W/")
 			if s == "" || s[0] != '"' {
 				i := strings.IndexByte(s, ',')
 				if i < 0 {

@@ -11,7 +11,7 @@ func TestTokens(t *testing.T) {
 		t.Error("a context outside a build has a token")
 	}
 	a, b := New(context.Background()), New(context.Background())
-	if From(a) == nil || From(a) != From(a) {
+	if first, again := From(a), From(a); first == nil || first != again {
 		t.Error("a build's token is not stable")
 	}
 	if From(a) == From(b) {
