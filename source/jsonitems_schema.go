@@ -52,7 +52,7 @@ var (
 		"date_published": {kind: valString}, "date_modified": {kind: valString},
 		"image": {kind: valString}, "banner_image": {kind: valString}, "language": {kind: valString},
 		"authors": {kind: valObjects, schema: personSchema}, "author": {kind: valObject, schema: personSchema},
-		"tags": {kind: valStrings},
+		"tags":        {kind: valStrings},
 		"attachments": {kind: valObjects, schema: attachmentSchema},
 	}
 	// itemAliases are the other names an item's members may go by.
