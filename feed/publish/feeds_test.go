@@ -216,3 +216,55 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// blockingSource is a source whose Fetch waits for its context to end, as
+// a remote feed that never answers does, and then reports itself stale.
+type blockingSource struct{ name string }
+
+func (s *blockingSource) Name() string { return s.name }
+func (s *blockingSource) Fetch(ctx context.Context) ([]feed.Item, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("source %s: %w", s.name, &feed.StaleError{Cause: ctx.Err(), RetryAt: time.Date(2026, 3, 1, 12, 5, 0, 0, time.UTC)})
+}
+
+// TestSlowSourcesDoNotFailTheBuild checks that sources are fetched at
+// once, and that those still running when fetching has had its share of
+// the build's time are given up, so the build publishes the others.
+func TestSlowSourcesDoNotFailTheBuild(t *testing.T) {
+	t.Parallel()
+	sources := []publish.Source{}
+	names := []string{}
+	for i := range 6 {
+		s := &blockingSource{name: fmt.Sprintf("slow%d", i)}
+		sources = append(sources, s)
+		names = append(names, s.name)
+	}
+	sources = append(sources, &listSource{name: "wire", items: []feed.Item{item("w1", "Fresh item")}})
+	b := &publish.Builder{
+		Sources:  sources,
+		Feeds:    []publish.Feed{{Name: "news", Meta: meta("news"), Sources: append(names, "wire"), Limit: 10}},
+		Ledger:   ledger.NewMemory(),
+		Fetchers: 2, // fewer than the slow sources: they must not wait in turn
+	}
+	// Generous for a loaded machine; the sources would block forever.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	res, err := b.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Feeds[0].Items != 1 || len(res.Degraded) != 6 {
+		t.Errorf("items %d, degraded %d; want the fresh item and six degraded", res.Feeds[0].Items, len(res.Degraded))
+	}
+	if len(res.Sources) != 7 {
+		t.Fatalf("%d source states, want 7", len(res.Sources))
+	}
+	for _, s := range res.Sources {
+		if s.Name == "wire" && (s.Err != nil || !s.RetryAt.IsZero()) {
+			t.Errorf("wire: %v, retry %s", s.Err, s.RetryAt)
+		}
+		if s.Name != "wire" && (!errors.Is(s.Err, feed.ErrStale) || s.RetryAt.IsZero()) {
+			t.Errorf("%s: %v, retry %s; want stale with a retry time", s.Name, s.Err, s.RetryAt)
+		}
+	}
+}
