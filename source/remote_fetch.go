@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -236,4 +237,35 @@ func (h *HostLimit) acquire(ctx context.Context, host string) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// remoteBackoff is the wait after the n-th consecutive failed fetch when the
+// server gave no Retry-After: RemoteBackoff, doubling with each failure,
+// at most RemoteMaxBackoff.
+func remoteBackoff(n int) time.Duration {
+	d := RemoteBackoff
+	for i := 1; i < n && d < RemoteMaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, RemoteMaxBackoff)
+}
+
+// failureBackoff is the wait after the n-th consecutive failed fetch that
+// was not throttled: RemoteRetryBackoff, doubling with each failure, at
+// most RemoteRetryMaxBackoff.
+func failureBackoff(n int) time.Duration {
+	d := RemoteRetryBackoff
+	for i := 1; i < n && d < RemoteRetryMaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, RemoteRetryMaxBackoff)
+}
+
+// jittered varies d by up to 10 % either way.
+func (r *Remote) jittered(d time.Duration) time.Duration {
+	f := rand.Float64
+	if r.rand != nil {
+		f = r.rand
+	}
+	return time.Duration(float64(d) * (0.9 + 0.2*f()))
 }

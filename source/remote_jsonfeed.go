@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
+	"strings"
 )
 
 // JSON Feed is read as leniently as feed readers read it: a member of the
@@ -55,8 +55,8 @@ var (
 )
 
 // repairJSONFeed returns a JSON Feed document with every malformed member
-// removed, calling warn for each with the item (its id, or its position)
-// and the member. It fails only when body is not a JSON object with an
+// removed, calling warn for each with the item (its id, or its position as
+// "#3") and the member. It fails only when body is not a JSON object with an
 // items list, which is not a feed at all.
 func repairJSONFeed(body []byte, warn func(item, field, problem string)) ([]byte, error) {
 	var doc jsonFeedDoc
@@ -83,8 +83,8 @@ func repairJSONFeed(body []byte, warn func(item, field, problem string)) ([]byte
 				it["id"], _ = json.Marshal(n)
 			}
 			var s string
-			if json.Unmarshal(it["id"], &s) == nil && s != "" {
-				name = strconv.Quote(s)
+			if json.Unmarshal(it["id"], &s) == nil && strings.TrimSpace(s) != "" {
+				name = strings.TrimSpace(s)
 			}
 		}
 		repairMembers(it, itemMembers, name, warn)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -133,17 +132,6 @@ func loadItems(stored []storedItem) []feed.Item {
 	return out
 }
 
-// remoteBackoff is the wait after the n-th consecutive failed fetch when the
-// server gave no Retry-After: RemoteBackoff, doubling with each failure,
-// at most RemoteMaxBackoff.
-func remoteBackoff(n int) time.Duration {
-	d := RemoteBackoff
-	for i := 1; i < n && d < RemoteMaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, RemoteMaxBackoff)
-}
-
 func (r *Remote) stateKey() string { return "remote/" + r.SourceName }
 
 // loadState reads the stored state. State that cannot be read, or was made
@@ -192,24 +180,4 @@ func (r *Remote) saveState(ctx context.Context, st *remoteState, log *slog.Logge
 	if r.State == nil {
 		r.mem = data
 	}
-}
-
-// failureBackoff is the wait after the n-th consecutive failed fetch that
-// was not throttled: RemoteRetryBackoff, doubling with each failure, at
-// most RemoteRetryMaxBackoff.
-func failureBackoff(n int) time.Duration {
-	d := RemoteRetryBackoff
-	for i := 1; i < n && d < RemoteRetryMaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, RemoteRetryMaxBackoff)
-}
-
-// jittered varies d by up to 10 % either way.
-func (r *Remote) jittered(d time.Duration) time.Duration {
-	f := rand.Float64
-	if r.rand != nil {
-		f = r.rand
-	}
-	return time.Duration(float64(d) * (0.9 + 0.2*f()))
 }
