@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -140,6 +142,57 @@ func isUTF8Label(label string) bool {
 // at all, the whole document is read as Windows-1252, the encoding such
 // documents are nearly always in.
 func decodeXML(body []byte, contentType string) ([]byte, string) {
+	body, note := decodeXMLBytes(body, contentType)
+	if out, n := dropIllegalCharRefs(body); n > 0 {
+		body = out
+		note = strings.TrimPrefix(note+fmt.Sprintf("; %d character references to characters XML forbids removed", n), "; ")
+	}
+	return body, note
+}
+
+// charRef matches a numeric character reference.
+var charRef = regexp.MustCompile(`&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});`)
+
+// dropIllegalCharRefs removes the character references to characters XML
+// 1.0 forbids ("&#x0b;", "&#0;"), which fail the whole document in a strict
+// parser although readers skip them. It returns how many it removed.
+func dropIllegalCharRefs(body []byte) ([]byte, int) {
+	if !bytes.Contains(body, []byte("&#")) {
+		return body, 0
+	}
+	n := 0
+	out := charRef.ReplaceAllFunc(body, func(ref []byte) []byte {
+		v := string(ref[2 : len(ref)-1])
+		base := 10
+		if v[0] == 'x' || v[0] == 'X' {
+			v, base = v[1:], 16
+		}
+		c, err := strconv.ParseUint(v, base, 32)
+		if err == nil && xmlChar(rune(c)) {
+			return ref
+		}
+		n++
+		return nil
+	})
+	return out, n
+}
+
+// xmlChar reports whether XML 1.0 allows the character.
+func xmlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF, r > 0x10FFFF:
+		return false
+	}
+	return true
+}
+
+// decodeXMLBytes is decodeXML's reading of the bytes: the HTTP charset,
+// then invalid UTF-8.
+func decodeXMLBytes(body []byte, contentType string) ([]byte, string) {
 	declared := xmlDeclaredEncoding(body)
 	// A server that says Latin-1 about a document whose bytes are valid
 	// UTF-8 with non-ASCII text in it is wrong about it: re-reading would

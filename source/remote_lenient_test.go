@@ -76,6 +76,19 @@ func TestRemoteLenient(t *testing.T) {
 			},
 		},
 		{
+			name: "character references to characters XML forbids are dropped",
+			ct:   "application/rss+xml",
+			body: rssDoc("", "<item><guid>a</guid><title>A&#x0B; B&#1;</title><description>x &#233; &#xD800;y</description></item>"),
+			check: func(t *testing.T, items []feed.Item, log string) {
+				if it := items[0]; it.Title != "A B" || it.Summary != "x é y" {
+					t.Errorf("title %q, summary %q", it.Title, it.Summary)
+				}
+				if len(logLines(log, "feed read leniently", "source=wire", "3 character references")) != 1 {
+					t.Errorf("no warning naming the source:\n%s", log)
+				}
+			},
+		},
+		{
 			name: "a long plain-text description is kept whole as the body",
 			ct:   "application/rss+xml",
 			body: rssDoc("", "<item><guid>a</guid><title>T</title><description>"+long+"</description></item>"),

@@ -265,7 +265,8 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
 	s.handler.ObserveSourceStates(sourceStates(res.Sources), res.Skipped, res.Duplicates)
-	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
+	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped,
+		"duplicate_items", res.Duplicates, "degraded_sources", len(res.Degraded), "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
 
