@@ -50,11 +50,15 @@ const (
 // whose items are republished, each crediting the feed it came from.
 //
 // It fetches politely: it sends the validators of its last good fetch and
-// accepts 304 Not Modified, honours Retry-After on 429 and 503 (backing off
-// exponentially when there is none) and makes no request at all until the
-// wait is over. When the feed cannot be read, Fetch returns the items of the
-// last good fetch with an error wrapping feed.ErrStale, so one failing site
-// degrades a build instead of failing it.
+// accepts 304 Not Modified, honours Retry-After on 429 and 503, backs off
+// exponentially after every other failure, and makes no request at all
+// until the wait is over. When the feed cannot be read, Fetch returns the
+// items of the last good fetch with a *feed.StaleError saying when it will
+// try again, so one failing site degrades a build instead of failing it.
+//
+// It reads as leniently as feed readers do, and says so in a warning: the
+// HTTP charset when the document declares none, bytes that are not UTF-8,
+// malformed members of a JSON Feed, dates in near-miss forms.
 //
 // Everything taken from the feed is distrusted: HTML is sanitised, links
 // must end up absolute http(s), dates in the future are moved back to the
@@ -109,13 +113,14 @@ func (r *Remote) Name() string { return r.SourceName }
 // Fetch reads the feed and returns its items in feed order.
 //
 // A 304 Not Modified returns the items of the last good fetch. When the
-// feed cannot be read (a network error or timeout, a status other than
-// 2xx or 304, a body larger than MaxBody, a feed that does not parse, a
-// redirect loop or a redirect to something other than http(s)), or while a
-// Retry-After or backoff is in force, Fetch returns the items of the last
-// good fetch, none if there was none, with an error wrapping feed.ErrStale
-// and the cause. Fetch fails without ErrStale only when the configuration
-// is invalid or ctx ends.
+// feed cannot be read (a network error, a timeout or ctx's deadline, a
+// status other than 2xx or 304, a body larger than MaxBody, a document that
+// is not a feed or does not parse, a redirect loop or a redirect to
+// something other than http(s)), or while a Retry-After or backoff is in
+// force, Fetch returns the items of the last good fetch, none if there was
+// none, with a *feed.StaleError (wrapping feed.ErrStale and the cause).
+// Fetch fails without ErrStale only when the configuration is invalid or
+// ctx is cancelled.
 func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
