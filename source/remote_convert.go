@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -203,6 +204,12 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 				it.Enclosures = append(it.Enclosures, enc)
 			}
 		}
+		if it.Title == "" && it.Summary == "" && feed.LeadText(it.ContentHTML) == "" {
+			// Nothing to derive a title from (a photo or an episode
+			// with no words): name the item by its file rather than lose
+			// it.
+			it.Title = nameOfItem(it)
+		}
 		o := origin
 		it.Origin = &o
 		items = append(items, it)
@@ -336,4 +343,24 @@ func (r *Remote) itemDate(id, field string, parsed *time.Time, raw string) *time
 		return nil
 	}
 	return &t
+}
+
+// nameOfItem names an item that has no text at all by the file name of its
+// first enclosure, else "Untitled".
+func nameOfItem(it feed.Item) string {
+	for _, e := range it.Enclosures {
+		u, err := url.Parse(e.URL)
+		if err != nil {
+			continue
+		}
+		if name := path.Base(strings.TrimSuffix(u.Path, "/")); name != "." && name != "/" && name != "" {
+			if n, err := url.PathUnescape(name); err == nil {
+				name = n
+			}
+			if name = feed.CollapseSpace(feed.CleanText(name)); name != "" {
+				return name
+			}
+		}
+	}
+	return "Untitled"
 }

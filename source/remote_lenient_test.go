@@ -89,6 +89,23 @@ func TestRemoteLenient(t *testing.T) {
 			},
 		},
 		{
+			name: "items with no words at all are kept, named by their file",
+			ct:   "application/rss+xml",
+			body: rssDoc("", `<item><guid>p1</guid><description>&lt;img src="https://img.example.com/cat.jpg"&gt;</description><link>https://social.example.com/@ann/1</link></item>`+
+				`<item><guid>e2</guid><enclosure url="https://cdn.example.com/ep%2042.mp3" length="10" type="audio/mpeg"/></item>`+
+				`<item><guid>x3</guid><description>&lt;img src="https://img.example.com/"&gt;</description></item>`),
+			check: func(t *testing.T, items []feed.Item, log string) {
+				if got := titles(items); !equalStrings(got, []string{"Untitled", "ep 42.mp3", "Untitled"}) {
+					t.Errorf("titles %q", got)
+				}
+				for _, it := range items {
+					if _, err := feed.Normalize(it, nil); err != nil {
+						t.Errorf("%s does not publish: %v", it.ID, err)
+					}
+				}
+			},
+		},
+		{
 			name: "a long plain-text description is kept whole as the body",
 			ct:   "application/rss+xml",
 			body: rssDoc("", "<item><guid>a</guid><title>T</title><description>"+long+"</description></item>"),
