@@ -897,10 +897,16 @@ func FuzzRemoteParse(f *testing.F) {
 	f.Add([]byte(`<rss version="2.0"><channel><item><title><![CDATA[<script>x</script>]]></title><description>&lt;script&gt;alert(1)&lt;/script&gt;</description></item></channel></rss>`))
 	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="html">&lt;scr&lt;script&gt;ipt&gt;</content></entry></feed>`))
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":1,"content_html":"<svg><script>1</script></svg>"}]}`))
+	// What the lenient readings meet: a Latin-1 body, bytes that are not
+	// UTF-8, forbidden character references, malformed JSON Feed members,
+	// Media RSS, a10:link, <noscript>.
+	f.Add([]byte("<rss version=\"2.0\"><channel><item><title>Caf\xe9 &#x0b;</title><description>\xff\xfe</description></item></channel></rss>"))
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1","items":[{"id":{"a":1},"tags":"x","authors":[1,{"name":2}],"attachments":[{"url":3},{"url":"https://a.example/a","size_in_bytes":-1}]},7]}`))
+	f.Add([]byte(`<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:a10="http://www.w3.org/2005/Atom"><channel><item><a10:link href="/rel"/><media:group><media:description type="html">&lt;noscript&gt;&lt;script&gt;x&lt;/script&gt;&lt;/noscript&gt;</media:description><media:thumbnail url="javascript:alert(1)"/></media:group></item></channel></rss>`))
 	r := &Remote{SourceName: "fuzz", IDPrefix: remotePrefix}
 	feedURL, _ := url.Parse("https://fuzz.example/feed")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		items, err := r.parse(remoteResponse{body: data}, feedURL, remoteT0, nil)
+		items, err := r.parse(remoteResponse{body: data, contentType: "application/xml; charset=iso-8859-1"}, feedURL, remoteT0, nil)
 		if err != nil {
 			return
 		}
