@@ -268,3 +268,36 @@ func TestSlowSourcesDoNotFailTheBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedOfFailedSourcesWaits checks that a feed whose every source has
+// failed without ever giving items is left out, so the other feeds
+// publish, and that a build with nothing at all to publish still fails.
+func TestFeedOfFailedSourcesWaits(t *testing.T) {
+	t.Parallel()
+	down := &listSource{name: "down", err: fmt.Errorf("source down: %w: connection refused", feed.ErrStale)}
+	ok := &listSource{name: "wire", items: []feed.Item{item("w1", "Fresh item")}}
+	b := &publish.Builder{
+		Sources: []publish.Source{down, ok},
+		Feeds: []publish.Feed{
+			{Name: "news", Meta: meta("news"), Sources: []string{"wire"}, Limit: 10},
+			{Name: "partner", Meta: meta("partner"), Sources: []string{"down"}, Limit: 10},
+		},
+		Ledger: ledger.NewMemory(),
+		Output: t.TempDir(),
+	}
+	res, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Feeds) != 1 || res.Feeds[0].Name != "news" || res.Feeds[0].Items != 1 {
+		t.Errorf("published %+v, want news alone", res.Feeds)
+	}
+	b.Feeds = b.Feeds[1:]
+	if _, err := b.Build(context.Background()); !errors.Is(err, feed.ErrNoItems) {
+		t.Errorf("a build of failed sources only: %v, want ErrNoItems", err)
+	}
+	b.Sources, b.Feeds = []publish.Source{down}, []publish.Feed{{Name: "a", Meta: meta("a"), Sources: []string{"down"}}, {Name: "b", Meta: meta("b"), Sources: []string{"down"}}}
+	if _, err := b.Build(context.Background()); !errors.Is(err, feed.ErrNoItems) {
+		t.Errorf("two feeds of failed sources only: %v, want ErrNoItems", err)
+	}
+}

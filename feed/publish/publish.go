@@ -225,18 +225,19 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 
 	// Every document to render, in order, with its items.
 	type doc struct {
-		name string
-		meta feed.Meta
+		name    string
+		meta    feed.Meta
+		sources []string
 	}
 	var docs []doc
 	var lists [][]feed.Item
 	for i, f := range b.Feeds {
 		sel := selections[i]
-		docs = append(docs, doc{f.Name, f.Meta})
+		docs = append(docs, doc{f.Name, f.Meta, f.Sources})
 		lists = append(lists, sel.main.Items())
 		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
 			c := sel.categories[slug]
-			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug)})
+			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug), f.Sources})
 			lists = append(lists, c.sel.Items())
 		}
 	}
@@ -246,6 +247,12 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	}
 	res.Recorded += recorded
 	for i, d := range docs {
+		if len(lists[i]) == 0 && len(docs) > 1 && allDegraded(d.sources, res.Degraded) {
+			// Sites that have never answered must not stop the other
+			// feeds: this one waits for its first good fetch.
+			logger.Warn("feed not published: every one of its sources failed and has no last good items", "feed", d.name)
+			continue
+		}
 		if len(lists[i]) == 0 {
 			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", d.name, feed.ErrNoItems)
 		}
@@ -261,6 +268,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 		res.Feeds = append(res.Feeds, fr)
 	}
+	if len(res.Feeds) == 0 {
+		return nil, fmt.Errorf("%w: every source failed; the previous files are kept", feed.ErrNoItems)
+	}
 
 	if b.Output != "" {
 		if err := b.write(res); err != nil {
@@ -273,6 +283,16 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// allDegraded reports whether every one of sources failed in this build.
+func allDegraded(sources []string, degraded map[string]error) bool {
+	for _, name := range sources {
+		if degraded[name] == nil {
+			return false
+		}
+	}
+	return len(sources) > 0
 }
 
 // Streamer is implemented by sources that can hand over their items one
