@@ -135,7 +135,11 @@ func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 	if now.Before(st.NotBefore) {
 		cause := fmt.Errorf("backing off until %s", st.NotBefore.UTC().Format(time.RFC3339))
 		if st.LastError != "" {
-			cause = fmt.Errorf("%w after %d failed fetches, the last: %s", cause, st.Failures, st.LastError)
+			fetches := "fetches"
+			if st.Failures == 1 {
+				fetches = "fetch"
+			}
+			cause = fmt.Errorf("%w after %d failed %s, the last: %s", cause, st.Failures, fetches, st.LastError)
 		}
 		return r.stale(st, cause, log)
 	}
