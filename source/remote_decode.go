@@ -140,7 +140,9 @@ func isUTF8Label(label string) bool {
 // Bytes that are not valid in the encoding taken to be UTF-8 are then
 // replaced, or, when the document has no valid multi-byte UTF-8 sequence
 // at all, the whole document is read as Windows-1252, the encoding such
-// documents are nearly always in.
+// documents are nearly always in. A declared encoding no decoder knows, or
+// ASCII declared about UTF-8 text, is read as UTF-8 the same way.
+// Character references to characters XML forbids are removed.
 func decodeXML(body []byte, contentType string) ([]byte, string) {
 	body, note := decodeXMLBytes(body, contentType)
 	if out, n := dropIllegalCharRefs(body); n > 0 {
@@ -194,6 +196,39 @@ func xmlChar(r rune) bool {
 // then invalid UTF-8.
 func decodeXMLBytes(body []byte, contentType string) ([]byte, string) {
 	declared := xmlDeclaredEncoding(body)
+	var note string
+	if declared != "" && !isUTF8Label(declared) {
+		// An encoding no decoder knows would lose the whole document;
+		// one that says ASCII about UTF-8 text would garble it.
+		enc, _ := charset.Lookup(declared)
+		ascii := strings.Contains(strings.ToLower(declared), "ascii")
+		if enc == nil || (ascii && utf8.Valid(body) && hasUTF8Sequence(body)) {
+			body = setDeclaredEncoding(body, "utf-8")
+			note = fmt.Sprintf("declared encoding %q not used; read as UTF-8", declared)
+			declared = "utf-8"
+		}
+	}
+	body, more := decodeXMLText(body, declared, contentType)
+	return body, strings.Trim(note+"; "+more, "; ")
+}
+
+// declEncoding matches the encoding of an XML declaration.
+var declEncoding = regexp.MustCompile(`encoding\s*=\s*("[^"]*"|'[^']*')`)
+
+// setDeclaredEncoding replaces the encoding the XML declaration of doc
+// names.
+func setDeclaredEncoding(doc []byte, enc string) []byte {
+	end := bytes.Index(doc, []byte("?>"))
+	if end < 0 {
+		return doc
+	}
+	decl := declEncoding.ReplaceAll(doc[:end], []byte(`encoding="`+enc+`"`))
+	return append(decl, doc[end:]...)
+}
+
+// decodeXMLText reads the bytes of a document declaring the encoding
+// declared ("" for none): the HTTP charset, then invalid UTF-8.
+func decodeXMLText(body []byte, declared, contentType string) ([]byte, string) {
 	// A server that says Latin-1 about a document whose bytes are valid
 	// UTF-8 with non-ASCII text in it is wrong about it: re-reading would
 	// garble every accented letter.

@@ -106,6 +106,29 @@ func TestRemoteLenient(t *testing.T) {
 			},
 		},
 		{
+			name: "an encoding no decoder knows is read as UTF-8",
+			ct:   "application/rss+xml",
+			body: rssDoc(`<?xml version="1.0" encoding="x-unknown-8"?>`, "<item><guid>a</guid><title>Caf\xe9</title><description>x</description></item>"),
+			check: func(t *testing.T, items []feed.Item, log string) {
+				if items[0].Title != "Café" {
+					t.Errorf("title %q", items[0].Title)
+				}
+				if len(logLines(log, "feed read leniently", "source=wire", "x-unknown-8", "Windows-1252")) != 1 {
+					t.Errorf("no warning naming the source and what was done:\n%s", log)
+				}
+			},
+		},
+		{
+			name: "UTF-8 text declared ASCII is read as UTF-8",
+			ct:   "application/rss+xml",
+			body: rssDoc(`<?xml version='1.0' encoding='us-ascii'?>`, "<item><guid>a</guid><title>Caf\u00e9</title><description>x</description></item>"),
+			check: func(t *testing.T, items []feed.Item, log string) {
+				if items[0].Title != "Café" {
+					t.Errorf("title %q", items[0].Title)
+				}
+			},
+		},
+		{
 			name: "a long plain-text description is kept whole as the body",
 			ct:   "application/rss+xml",
 			body: rssDoc("", "<item><guid>a</guid><title>T</title><description>"+long+"</description></item>"),
