@@ -33,7 +33,7 @@ import (
 const (
 	DefaultOutput    = "public"
 	DefaultState     = "data/feedpub.db"
-	DefaultItemLink  = "{base_url}/items/{slug}"
+	DefaultItemLink  = "{base_url}/items/{slug}/"
 	DefaultLimit     = 50
 	DefaultGlob      = "*.txt"
 	DefaultMaxSize   = 1 << 20
@@ -671,6 +671,17 @@ func (c *Config) TagPrefix() string {
 // FeedURL is the absolute URL feed name is served at in format ext.
 func (c *Config) FeedURL(name, ext string) string {
 	return c.BaseURL + name + "." + ext
+}
+
+// PagePrefix is the start of the item links feedpub serves pages at:
+// those its default item_link makes.
+func (c *Config) PagePrefix() string { return c.BaseURL + "items/" }
+
+// MakesPages reports whether feedpub publishes a page for the items of
+// source s whose link it makes up: s reads local files and links its items
+// with the default item_link.
+func (c *Config) MakesPages(s Source) bool {
+	return s.Type != TypeFeed && s.Link == "" && c.ItemLink == DefaultItemLink
 }
 
 // LinkTemplate is the item link template for source s, with {base_url}

@@ -41,7 +41,7 @@ func TestParseMinimal(t *testing.T) {
 		{"headlines", c.Sources[0].Headlines, "items"},
 		{"tag prefix", c.TagPrefix(), "tag:news.example.com,2026-01-01:"},
 		{"feed url", c.FeedURL("news", "rss"), "http://127.0.0.1:8080/news.rss"},
-		{"item link", c.LinkTemplate(c.Sources[0]), "http://127.0.0.1:8080/items/{slug}"},
+		{"item link", c.LinkTemplate(c.Sources[0]), "http://127.0.0.1:8080/items/{slug}/"},
 		{"schedule", c.Schedule, DefaultSchedule},
 		{"listen", c.Listen, DefaultListen},
 	}

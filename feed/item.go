@@ -61,6 +61,20 @@ type Item struct {
 	// the item's file, for reading the content when it is needed.
 	Partial bool
 	Ref     string
+	// Bundle lists the local files the item's content refers to by a
+	// relative path, published beside the item's page when feedpub
+	// writes one (as a static site generator's page bundle). It is not
+	// part of any feed document.
+	Bundle []BundleFile `json:",omitempty"`
+}
+
+// BundleFile is a local file published beside an item's page.
+type BundleFile struct {
+	// Path is the file on disk.
+	Path string
+	// Name is the file's path below the page's URL, slash-separated and
+	// made of path segments that need no escaping.
+	Name string
 }
 
 // Enclosure is a media file attached to an item.

@@ -42,6 +42,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		Source:      it.Source,
 		Partial:     it.Partial,
 		Ref:         it.Ref,
+		Bundle:      it.Bundle,
 		Published:   wholeSecondUTC(it.Published),
 		Updated:     wholeSecondUTC(it.Updated),
 	}

@@ -148,6 +148,7 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 			return
 		}
 		ids.Put(item.ID, rel)
+		item.Bundle = m.bundleFiles(rel, item)
 		items = append(items, *item)
 		read++
 	})
@@ -209,7 +210,7 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 	relpath = norm.NFC.String(relpath)
 	link := fm.link
 	if link == "" {
-		slug := slugPath(strings.TrimSuffix(relpath, path.Ext(relpath)))
+		slug := slugPath(markdownSlugPath(relpath))
 		if s := strings.Trim(fm.slug, "/"); s != "" {
 			slug = slugPath(s)
 		}

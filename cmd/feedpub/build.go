@@ -10,7 +10,8 @@ import (
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newFlagSet("build", "-config FILE",
-		`Builds every configured feed once and writes {output}/{feed}.rss, .atom and .json.
+		`Builds every configured feed once and writes {output}/{feed}.rss, .atom and .json,
+with a page for each item under {output}/items/ and feeds.opml.
 A file is rewritten only when its bytes change, and atomically. A build that
 fails leaves the previous files as they were. Run it from system cron, or use
 'feedpub serve' to build on a schedule.

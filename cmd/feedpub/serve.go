@@ -45,8 +45,9 @@ const serveGCPercent = 400
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
 		`Builds the feeds once, then again on the configuration's schedule, and serves
-them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json, an index
-page at /, /healthz and /metrics. Conditional GET (ETag, Last-Modified) and
+them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json (an HTML
+view to browsers), item pages under /items/, /feeds.opml, an index page at /,
+/healthz and /metrics. Conditional GET (ETag, Last-Modified) and
 gzip are answered from data prepared once per build.
 
 A build that fails is logged and the last good feeds stay in service. SIGHUP
@@ -256,8 +257,11 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 		items[f.Name] = f.Items
 		changed = changed || f.Changed()
 	}
+	if res.Site != nil && res.Site.Changed {
+		changed = true
+	}
 	if changed || !s.served.Load() {
-		if err := s.swap(toHTTPDocs(res.Documents()), time.Now()); err != nil {
+		if err := s.swapSite(toHTTPDocs(res.Documents()), res.Site, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -324,7 +328,7 @@ func (s *server) serveLastPublished() {
 	for _, d := range docs {
 		built = latest(built, d.Modified)
 	}
-	if err := s.swap(docs, built); err != nil {
+	if err := s.swapSite(docs, s.publishedSite(cfg), built); err != nil {
 		s.logger.Error("serving the published files failed", "error", err)
 		return
 	}

@@ -343,6 +343,9 @@ func TestServeLastPublishedOnFailedStart(t *testing.T) {
 	if !strings.Contains(stderr.String(), "build failed") {
 		t.Errorf("the failed build is not logged:\n%s", stderr.String())
 	}
+	if resp, body := s.get("/items/a/", nil); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("A story that was published")) {
+		t.Errorf("the last published item page: %s", resp.Status)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v", err)

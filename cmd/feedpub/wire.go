@@ -15,6 +15,7 @@ import (
 	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/page"
 	"github.com/feedpub/feedpub/feed/publish"
 	"github.com/feedpub/feedpub/source"
 )
@@ -89,6 +90,16 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 			b.Sources = append(b.Sources, r)
 		default:
 			return nil, fmt.Errorf("source %s: unknown type %q", s.Name, s.Type)
+		}
+	}
+	b.Pages = &publish.Pages{
+		Site:    page.Site{Title: cfg.Title, Link: cfg.Link, Language: cfg.Language},
+		BaseURL: cfg.BaseURL,
+		Prefix:  cfg.PagePrefix(),
+	}
+	for _, s := range cfg.Sources {
+		if cfg.MakesPages(s) {
+			b.Pages.Sources = append(b.Pages.Sources, s.Name)
 		}
 	}
 	var authors []feed.Person

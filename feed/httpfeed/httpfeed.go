@@ -13,7 +13,10 @@
 //
 // Routes:
 //
-//	/{feed}.rss, /{feed}.atom, /{feed}.json   the documents of the snapshot
+//	/{feed}.rss, /{feed}.atom, /{feed}.json   the documents of the snapshot; an HTML
+//	                                          view to browser navigations (site.go)
+//	/items/{slug}/, /feeds.opml, ...          the files of the snapshot's Site; 410
+//	                                          for its retired pages
 //	/                                         an index page with autodiscovery links
 //	/healthz                                  JSON health, 503 while starting or stale
 //	/metrics                                  Prometheus metrics
@@ -122,6 +125,8 @@ type state struct {
 	// selects the route.
 	routes []route
 	index  route
+	// site routes the snapshot's pages and files; nil without them.
+	site *siteRoutes
 }
 
 // route is one servable resource with everything a response needs, so that
@@ -238,6 +243,14 @@ func (h *Handler) Swap(s *Snapshot) {
 			{"Link", []string{h.links(d.SelfURL)}},
 		})
 	}
+	st.site = h.newSiteRoutes(s)
+	if st.site != nil {
+		for i := range st.routes {
+			if st.site.views[i] != nil {
+				setVary(&st.routes[i], valueVaryBrowser)
+			}
+		}
+	}
 	h.mu.Lock()
 	title := h.siteTitle
 	h.mu.Unlock()
@@ -280,10 +293,13 @@ func (st *state) release() {
 
 // eachFile calls fn with every body file of st's routes.
 func (st *state) eachFile(fn func(*route, *bodyFile)) {
-	for i := range len(st.routes) + 1 {
+	extra := st.site.routes()
+	for i := range len(st.routes) + 1 + len(extra) {
 		rt := &st.index
 		if i < len(st.routes) {
 			rt = &st.routes[i]
+		} else if j := i - len(st.routes) - 1; j >= 0 {
+			rt = extra[j]
 		}
 		for j := range rt.rep.variants {
 			if f := rt.rep.variants[j].file; f != nil {
@@ -411,7 +427,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := h.state.Load()
 	if st != nil {
 		if i, ok := st.snap.byPath[path]; ok {
+			if st.site != nil && st.site.views[i] != nil && browserNavigation(r.Header) {
+				h.serveView(w, r, st.site.views[i])
+				return
+			}
 			h.serveRoute(w, r, &st.routes[i])
+			return
+		}
+		if h.serveSite(w, r, st, path) {
 			return
 		}
 	}

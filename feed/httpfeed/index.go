@@ -23,6 +23,9 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!doctype html>
 {{- range .Feeds}}{{$feed := .}}{{range .Formats}}
 <link rel="alternate" {{.TypeAttr}} title="{{$feed.Title}} ({{.Label}})" href="{{.URL}}">
 {{- end}}{{end}}
+{{- with .OPML}}
+<link rel="outline" type="text/x-opml" title="All feeds (OPML)" href="{{.}}">
+{{- end}}
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}
 h2{font-size:1.15rem;margin:1.5rem 0 .25rem}
@@ -47,6 +50,9 @@ footer{margin-top:2rem;color:#666;font-size:.9rem}
 {{- else}}
 <p>No feeds are published.</p>
 {{- end}}
+{{- with .OPML}}
+<p>Every feed in one file, for importing into a reader: <a href="{{.}}">OPML subscription list</a>.</p>
+{{- end}}
 <footer>Last built <time datetime="{{.BuiltISO}}">{{.BuiltText}}</time>.</footer>
 </body>
 </html>
@@ -58,6 +64,9 @@ type indexPage struct {
 	Feeds     []indexFeed
 	BuiltISO  string
 	BuiltText string
+	// OPML is the link to the OPML list of every feed; empty when the
+	// snapshot has none.
+	OPML string
 }
 
 // indexFeed is one feed on the index page, with its formats in the order
@@ -89,6 +98,11 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 		BuiltISO:  s.built.UTC().Format(time.RFC3339),
 		BuiltText: s.built.UTC().Format("2 January 2006, 15:04 MST"),
 	}
+	if s.site != nil {
+		if _, ok := s.site.byPath["/"+opmlName]; ok {
+			page.OPML = opmlName
+		}
+	}
 	for _, d := range s.docs {
 		if n := len(page.Feeds); n == 0 || page.Feeds[n-1].name != d.Feed {
 			page.Feeds = append(page.Feeds, indexFeed{name: d.Feed, Title: d.Feed})
@@ -109,6 +123,9 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// opmlName is the OPML list's file name, served at the root.
+const opmlName = "feeds.opml"
 
 // formatLabel is the human name of a format.
 func formatLabel(f feed.Format) string {

@@ -54,6 +54,9 @@ type Snapshot struct {
 	// is reachable.
 	byPath map[string]int
 	feeds  int
+	// site holds the pages and files served beside the documents; nil
+	// when there are none.
+	site *site
 }
 
 // document is a Document with its prepared response variants.

@@ -61,6 +61,9 @@ type Builder struct {
 	Output string
 	// Base resolves relative item links.
 	Base *url.URL
+	// Pages, when set, also publishes item pages, the OPML list and the
+	// feeds' HTML views; see Pages.
+	Pages *Pages
 	// Now is the clock the ledger stamps first-seen times with.
 	Now func() time.Time
 	// Fetchers is how many sources are fetched at once; zero means
@@ -124,6 +127,9 @@ type Result struct {
 	Degraded map[string]error
 	// Sources says how each source fared, in configuration order.
 	Sources []SourceStatus
+	// Site is what the build published besides the feeds, when the
+	// Builder has Pages.
+	Site *Site
 }
 
 // Documents lists every document of every feed.
@@ -158,7 +164,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		fp = b.fingerprint(ctx)
 	}
 	if fp != "" {
-		if res, ok := b.unchanged(fp, last); ok {
+		if res, ok := b.unchanged(fp, last); ok && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
 		}
@@ -246,11 +252,13 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.Recorded += recorded
+	waiting := make([]bool, len(docs))
 	for i, d := range docs {
 		if len(lists[i]) == 0 && len(docs) > 1 && allDegraded(d.sources, res.Degraded) {
 			// Sites that have never answered must not stop the other
 			// feeds: this one waits for its first good fetch.
 			logger.Warn("feed not published: every one of its sources failed and has no last good items", "feed", d.name)
+			waiting[i] = true
 			continue
 		}
 		if len(lists[i]) == 0 {
@@ -272,9 +280,34 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("%w: every source failed; the previous files are kept", feed.ErrNoItems)
 	}
 
+	if b.Pages != nil {
+		var names []string
+		var metas []feed.Meta
+		var published [][]feed.Item
+		for i, d := range docs {
+			if !waiting[i] {
+				names, metas, published = append(names, d.name), append(metas, d.meta), append(published, lists[i])
+			}
+		}
+		if res.Site, err = b.renderSite(names, metas, published, logger); err != nil {
+			return nil, err
+		}
+	}
 	if b.Output != "" {
+		// Pages first and retired pages last, so that no feed ever links
+		// a page that is not there.
+		if res.Site != nil {
+			if err := b.writeSite(res.Site); err != nil {
+				return nil, err
+			}
+		}
 		if err := b.write(res); err != nil {
 			return nil, err
+		}
+		if res.Site != nil {
+			if err := b.retirePages(res.Site, logger); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if state != nil {

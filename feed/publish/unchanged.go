@@ -206,7 +206,7 @@ func renderInputs(meta feed.Meta, items []feed.Item) string {
 	enc.Encode(meta)
 	for _, it := range items {
 		// What only the build uses, not the renderer, stays out.
-		it.Source, it.Partial, it.Ref = "", false, ""
+		it.Source, it.Partial, it.Ref, it.Bundle = "", false, "", nil
 		enc.Encode(it)
 	}
 	return hex.EncodeToString(h.Sum(nil))
