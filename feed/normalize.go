@@ -368,8 +368,18 @@ type linkOwner struct{ source, id string }
 
 // NewSelection returns an empty Selection of at most limit items (no limit
 // when limit <= 0).
-func NewSelection(limit int) *Selection {
-	return &Selection{limit: limit, seen: keyset.NewSet(), links: keyset.NewMap[linkOwner]()}
+func NewSelection(limit int) *Selection { return NewSelectionOf(limit, 2) }
+
+// NewSelectionOf is NewSelection for items of the given number of sources.
+// With one source no item can be a duplicate by link, so links are not
+// remembered at all: a feed of one source over an archive needs no memory
+// for them.
+func NewSelectionOf(limit, sources int) *Selection {
+	s := &Selection{limit: limit, seen: keyset.NewSet()}
+	if sources > 1 {
+		s.links = keyset.NewMap[linkOwner]()
+	}
+	return s
 }
 
 // Offer considers it for the selection and reports whether it was kept for
@@ -390,8 +400,7 @@ func (s *Selection) Consider(it Item) (kept bool, duplicateOf string) {
 	if s.seen.Has(it.ID) {
 		return false, it.ID
 	}
-	link := CanonicalLink(it.Link)
-	if link != "" {
+	if link := s.linkOf(it); link != "" {
 		if owner, ok := s.links.Get(link); ok && owner.source != it.Source {
 			return false, owner.id
 		} else if !ok {
@@ -411,6 +420,15 @@ func (s *Selection) Consider(it Item) (kept bool, duplicateOf string) {
 	s.heap[0] = e
 	heap.Fix(&s.heap, 0)
 	return true, ""
+}
+
+// linkOf returns the canonical link under which the selection remembers
+// it; "" when it remembers no links.
+func (s *Selection) linkOf(it Item) string {
+	if s.links == nil {
+		return ""
+	}
+	return CanonicalLink(it.Link)
 }
 
 // Len is the number of items kept.

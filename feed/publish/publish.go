@@ -382,7 +382,7 @@ type selections []*feedSelection
 func newSelections(feeds []Feed) selections {
 	out := make(selections, len(feeds))
 	for i, f := range feeds {
-		out[i] = &feedSelection{feed: f, main: feed.NewSelection(f.Limit), categories: map[string]*categorySelection{}}
+		out[i] = &feedSelection{feed: f, main: feed.NewSelectionOf(f.Limit, len(f.Sources)), categories: map[string]*categorySelection{}}
 	}
 	return out
 }
@@ -414,7 +414,7 @@ func (ss selections) offer(it feed.Item, logger *slog.Logger) (duplicates int) {
 			done = append(done, slug)
 			cs := s.categories[slug]
 			if cs == nil {
-				cs = &categorySelection{name: c, sel: feed.NewSelection(s.feed.Limit)}
+				cs = &categorySelection{name: c, sel: feed.NewSelectionOf(s.feed.Limit, len(s.feed.Sources))}
 				s.categories[slug] = cs
 			}
 			cs.sel.Offer(it)
