@@ -3,6 +3,7 @@ module github.com/feedpub/feedpub
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.5.0
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/gorilla/feeds v1.2.0
 	github.com/microcosm-cc/bluemonday v1.0.27

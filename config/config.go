@@ -41,6 +41,16 @@ const (
 	DefaultSchedule  = "@every 15m"
 	DefaultListen    = "127.0.0.1:8080"
 	DefaultHeadlines = "items"
+	DefaultFuture    = FutureHold
+)
+
+// Values of Config.Future.
+const (
+	// FutureHold holds items dated later than the build back until the
+	// first build after their date.
+	FutureHold = "hold"
+	// FuturePublish publishes them at once.
+	FuturePublish = "publish"
 )
 
 // Config is a loaded, validated configuration. Paths in it are absolute,
@@ -68,6 +78,10 @@ type Config struct {
 
 	Output string `yaml:"output"`
 	State  string `yaml:"state"`
+	// LedgerFile, when set, is a text copy of the ledger meant to be
+	// committed beside the articles: builds merge it into the ledger and
+	// rewrite it sorted, so a fresh clone publishes the same ids and dates.
+	LedgerFile string `yaml:"ledger_file"`
 
 	Schedule string `yaml:"schedule"`
 	Listen   string `yaml:"listen"`
@@ -76,6 +90,9 @@ type Config struct {
 	// StalePeriods is how many schedule periods may pass without a
 	// successful build before /healthz reports the server stale.
 	StalePeriods int `yaml:"stale_periods"`
+	// Future says what becomes of items whose own date is later than the
+	// build: FutureHold (the default) or FuturePublish.
+	Future string `yaml:"future"`
 
 	Sources []Source `yaml:"sources"`
 	Feeds   []Feed   `yaml:"feeds"`
@@ -402,6 +419,9 @@ func (c *Config) applyDefaults(v validator) {
 	}
 	c.Output = resolve(dir, c.Output)
 	c.State = resolve(dir, c.State)
+	if c.LedgerFile != "" {
+		c.LedgerFile = resolve(dir, c.LedgerFile)
+	}
 	if c.IDDate == "" {
 		c.IDDate = DefaultIDDate
 	}
@@ -419,6 +439,9 @@ func (c *Config) applyDefaults(v validator) {
 	}
 	if c.StalePeriods == 0 {
 		c.StalePeriods = 3
+	}
+	if c.Future == "" {
+		c.Future = DefaultFuture
 	}
 	if c.BaseURL != "" && !strings.HasSuffix(c.BaseURL, "/") {
 		c.BaseURL += "/"
@@ -510,8 +533,14 @@ func (c *Config) validate(v *validator) {
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		v.fail("schedule", "%q: %v (use cron fields such as \"*/15 * * * *\", or @every 15m, @hourly)", c.Schedule, err)
 	}
+	if c.LedgerFile != "" && (c.LedgerFile == c.State || c.LedgerFile == c.State+".jsonl") {
+		v.fail("ledger_file", "must not be the ledger (state) or its backup export (%s.jsonl)", filepath.Base(c.State))
+	}
 	if c.StalePeriods < 0 {
 		v.fail("stale_periods", "must be 1 or more")
+	}
+	if c.Future != FutureHold && c.Future != FuturePublish {
+		v.fail("future", "%q: use hold or publish", c.Future)
 	}
 	if len(c.Sources) == 0 {
 		v.fail("sources", "at least one source is required")

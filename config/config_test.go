@@ -89,6 +89,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad filter", minimal + "    include:\n      title: \"([a-z\"\n", []string{"f.yaml:14: feeds[0].include.title:", "regular expression"}},
 		{"two per_category", minimal + "    per_category: true\n  - name: other\n    per_category: true\n", []string{"feeds[1].per_category: only one feed"}},
 		{"bad id_date", minimal + "id_date: 2026-13-45\n", []string{"id_date", "not a valid date"}},
+		{"ledger_file is the ledger", minimal + "ledger_file: data/feedpub.db\n", []string{"f.yaml:13: ledger_file: must not be the ledger"}},
+		{"ledger_file is the export", minimal + "ledger_file: ./data/feedpub.db.jsonl\n", []string{"f.yaml:13: ledger_file:", "backup export"}},
 		{"bad size", strings.Replace(minimal, "    path: articles", "    path: articles\n    max_size: lots", 1), []string{"f.yaml:10", "lots"}},
 	}
 	for _, tt := range tests {

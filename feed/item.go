@@ -58,7 +58,8 @@ type Item struct {
 	// Partial marks an item whose file did not change since the last
 	// build: its source sent everything but ContentHTML, which only the
 	// items a feed publishes need. Ref is the source's own reference to
-	// the item's file, for reading the content when it is needed.
+	// the item's file, for reading the content when it is needed and for
+	// naming the file in logs; it is never published.
 	Partial bool
 	Ref     string
 	// Bundle lists the local files the item's content refers to by a

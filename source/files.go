@@ -230,6 +230,10 @@ type lineWarning struct {
 	line   int
 	key    string
 	reason string
+	// notice marks not a problem but a note on what a heuristic made of
+	// the file (a title derived, headlines made into items), logged at
+	// info level.
+	notice bool
 }
 
 // lineError is an error that stops a file or item from publishing, and
@@ -254,7 +258,8 @@ func problemAt(err error) lineWarning {
 
 // logFileProblem logs a warning about a file with the fixed keys
 // "source", "file", "line" (when known), keyName (when w names one) and
-// "reason".
+// "reason"; a notice is logged at info level with the message "article
+// note".
 func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
 	args := []any{"source", sourceName, "file", file}
 	if w.line > 0 {
@@ -264,5 +269,9 @@ func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w l
 		args = append(args, keyName, w.key)
 	}
 	args = append(args, "reason", w.reason)
+	if w.notice {
+		log.Info("article note", args...)
+		return
+	}
 	log.Warn(msg, args...)
 }

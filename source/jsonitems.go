@@ -127,6 +127,7 @@ func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
 				continue
 			}
 			ids.Put(pi.item.ID, where)
+			pi.item.Ref = where // names the file and line in the build's logs
 			items = append(items, pi.item)
 			n++
 		}

@@ -36,8 +36,9 @@ import (
 // is empty.
 const DefaultMarkdownGlob = "*.md"
 
-// Markdown is a folder of Markdown articles, each with an optional YAML
-// front matter block between two "---" lines at the top of the file.
+// Markdown is a folder of Markdown articles, each with an optional front
+// matter block at the top of the file: YAML between two "---" lines, or
+// TOML between two "+++" lines (Hugo's other syntax), with the same keys.
 //
 // Front matter keys are matched without regard to case: title, date,
 // updated, author ("Name <email>") or authors (a list of such strings or of
@@ -148,6 +149,7 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 			return
 		}
 		ids.Put(item.ID, rel)
+		item.Ref = rel // names the file in the build's logs
 		item.Bundle = m.bundleFiles(rel, item)
 		items = append(items, *item)
 		read++
@@ -194,11 +196,15 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 	if err != nil {
 		return nil, warns, err
 	}
-	fmText, fmLine, body, err := splitFrontMatter(text)
+	fmText, fmLine, body, isTOML, err := splitFrontMatter(text)
 	if err != nil {
 		return nil, warns, err
 	}
-	fm, fw, err := parseFrontMatter(fmText, fmLine-1)
+	parse := parseFrontMatter
+	if isTOML {
+		parse = parseTOMLFrontMatter
+	}
+	fm, fw, err := parse(fmText, fmLine-1)
 	warns = append(warns, fw...)
 	if err != nil {
 		return nil, warns, err
@@ -253,28 +259,31 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 	}, warns, nil
 }
 
-// splitFrontMatter separates a leading front matter block from the body.
-// text has LF line endings and no byte order mark. fmLine is the line of
-// the file on which the front matter's first line stands; with no front
-// matter, fm is empty and body is all of text.
-func splitFrontMatter(text string) (fm string, fmLine int, body string, err error) {
+// splitFrontMatter separates a leading front matter block from the body:
+// YAML between "---" lines, or TOML between "+++" lines (isTOML), as Hugo
+// writes it. text has LF line endings and no byte order mark. fmLine is
+// the line of the file on which the front matter's first line stands; with
+// no front matter, fm is empty and body is all of text.
+func splitFrontMatter(text string) (fm string, fmLine int, body string, isTOML bool, err error) {
 	first, rest, ok := strings.Cut(text, "\n")
-	if strings.TrimRight(first, " \t") != "---" {
-		return "", 0, text, nil
+	delim := strings.TrimRight(first, " \t")
+	if delim != "---" && delim != "+++" {
+		return "", 0, text, false, nil
 	}
+	isTOML = delim == "+++"
 	if !ok {
 		rest = ""
 	}
 	off := 0
 	for off <= len(rest) {
 		line, _, _ := strings.Cut(rest[off:], "\n")
-		if l := strings.TrimRight(line, " \t"); l == "---" || l == "..." {
+		if l := strings.TrimRight(line, " \t"); l == delim || (l == "..." && !isTOML) {
 			end := off + len(line) + 1
-			return rest[:off], 2, rest[min(end, len(rest)):], nil
+			return rest[:off], 2, rest[min(end, len(rest)):], isTOML, nil
 		}
 		off += len(line) + 1
 	}
-	return "", 0, "", &lineError{line: 1, err: errors.New("front matter is not closed by a line of ---")}
+	return "", 0, "", false, &lineError{line: 1, err: fmt.Errorf("front matter is not closed by a line of %s", delim)}
 }
 
 // frontMatter is what a Markdown file's front matter says.
@@ -334,6 +343,13 @@ func parseFrontMatter(src string, offset int) (frontMatter, []lineWarning, error
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return fm, nil, nil
 	}
+	return readFrontMatter(root, offset)
+}
+
+// readFrontMatter reads the keys of a front matter block, given as a YAML
+// node whatever its syntax, whose first line is line offset+1 of the file.
+func readFrontMatter(root *yaml.Node, offset int) (frontMatter, []lineWarning, error) {
+	var fm frontMatter
 	if root.Kind != yaml.MappingNode {
 		return fm, nil, &lineError{line: offset + root.Line, err: errors.New("front matter is not a mapping of keys to values")}
 	}
@@ -445,7 +461,12 @@ func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
 			}
 		}
 	default:
-		r.warn(line, key, "unknown front matter key; ignored")
+		reason := "unknown front matter key; ignored"
+		if s := suggestKey(key); s != "" {
+			// Hugo's and Jekyll's names for the same things.
+			reason = fmt.Sprintf("unknown front matter key (did you mean %q?); ignored", strings.ToLower(s))
+		}
+		r.warn(line, key, reason)
 	}
 }
 

@@ -632,6 +632,8 @@ func FuzzMarkdown(f *testing.F) {
 	f.Add([]byte("| a |\n|---|\n| <b>1</b> |\n\n- [x] t\n"))
 	f.Add([]byte("Caf\xe9 \x93q\x94\n---\n"))
 	f.Add([]byte("---\ntitle: [\n---\n"))
+	f.Add([]byte("+++\ntitle = \"T\"\ndate = 2026-01-02T10:00:00\ntags = [\"a\", 1]\n[[authors]]\nname = \"A\"\n[[enclosures]]\nurl = \"https://m.example/a.mp3\"\nlength = 3\n+++\nBody.\n"))
+	f.Add([]byte("+++\ndate = 07:30:00\nx = {y = [1.5, true, 1979-05-27]}\n+++\n"))
 	m := testMarkdown()
 	unsafe := testMarkdown()
 	unsafe.AllowHTML = true

@@ -37,7 +37,8 @@ const (
 
 // Text is a folder of plain-text article files: an optional "Key: value"
 // header block, one paragraph per line, and an optional trailing block of
-// other stories' headlines, which become items of their own.
+// other stories' headlines, set apart by two or more blank lines, which
+// become items of their own.
 //
 // A file's item ID and link come from its path relative to Root, never
 // from its modification time, so they survive checkouts and copies.
@@ -325,6 +326,12 @@ func (w *textWalk) publishCached(rel string, r *parsed) error {
 		w.cache.put(rel, encodeRecord(rec))
 	}
 	for _, wn := range rec.warns {
+		if wn.notice {
+			// Noted at info level when the file was read; an
+			// unchanged file does not repeat it at every build.
+			w.log.Debug("article note", "source", w.t.SourceName, "file", rel, "line", wn.line, "reason", wn.reason)
+			continue
+		}
 		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
 	}
 	if rec.skip != "" {
@@ -425,7 +432,29 @@ func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, 
 		return nil, f.headlines, warns, nil
 	}
 	item := t.articleItem(relpath, f)
-	return &item, f.headlines, warns, nil
+	return &item, f.headlines, append(warns, derivedNotes(f, item)...), nil
+}
+
+// derivedNotes are the notes on what the article's text made of its
+// title and summary where the header gave none.
+func derivedNotes(f textFile, item feed.Item) []lineWarning {
+	var notes []lineWarning
+	if len(f.paragraphs) == 0 {
+		return nil
+	}
+	lead := f.paragraphs[0]
+	if f.title == "" {
+		reason := "no Title header; title taken from the first sentence"
+		if full := feed.TrimTitle(feed.FirstSentence(lead)); item.Title != full {
+			reason = fmt.Sprintf("no Title header; title taken from the first sentence, cut to %d characters", feed.TitleMax)
+		}
+		notes = append(notes, lineWarning{notice: true, reason: reason})
+	}
+	if f.summary == "" && item.Summary != lead {
+		notes = append(notes, lineWarning{notice: true,
+			reason: fmt.Sprintf("no Summary header; summary is the first paragraph cut to %d characters", feed.SummaryMax)})
+	}
+	return notes
 }
 
 // articleItem makes the item of an article file.
@@ -463,6 +492,7 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 		Published:   f.published,
 		Updated:     f.updated,
 		Source:      t.SourceName,
+		Ref:         relpath,
 	}
 }
 

@@ -75,10 +75,10 @@ func TestTextFetchTree(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
-		"b.txt":              "Second file.\n\nShared headline\n",
-		"a.txt":              "First file.\n\nShared Headline\nOnly in a\n",
+		"b.txt":              "Second file.\n\n\nShared headline\n",
+		"a.txt":              "First file.\n\n\nShared Headline\nOnly in a\n",
 		"desk/c.txt":         "Nested file.\n",
-		"desk/deeper/d.txt":  "Deeper file.\n\nOnly in d\n",
+		"desk/deeper/d.txt":  "Deeper file.\n\n\nOnly in d\n",
 		"desk/notes.md":      "A Markdown note.\n",
 		".hidden.txt":        "Hidden file.\n",
 		".git/objects/x.txt": "Version control.\n",
@@ -141,15 +141,15 @@ func TestTextFetchHeadlines(t *testing.T) {
 		{
 			name: "copies differing in quotes, dashes and case are one headline",
 			files: map[string]string{
-				"1.txt": "Body one.\n\nMayor’s “Plan” – Explained\nOther story\n",
-				"2.txt": "Body two.\n\nMAYOR'S \"PLAN\" - EXPLAINED\nThird story\n",
+				"1.txt": "Body one.\n\n\nMayor’s “Plan” – Explained\nOther story\n",
+				"2.txt": "Body two.\n\n\nMAYOR'S \"PLAN\" - EXPLAINED\nThird story\n",
 			},
 			want: []string{"Body one", "Mayor’s “Plan” – Explained", "Other story", "Body two", "Third story"},
 		},
 		{
 			name: "a repeated line within one file is one headline",
 			files: map[string]string{
-				"1.txt": "Body.\n\nSame story\nsame  story\n",
+				"1.txt": "Body.\n\n\nSame story\nsame  story\n",
 			},
 			want: []string{"Body", "Same story"},
 		},
@@ -157,7 +157,7 @@ func TestTextFetchHeadlines(t *testing.T) {
 			name: "an article title does not suppress a headline",
 			files: map[string]string{
 				"1.txt": "Title: Bridge reopens\n\nBody.\n",
-				"2.txt": "Other body.\n\nBridge reopens\n",
+				"2.txt": "Other body.\n\n\nBridge reopens\n",
 			},
 			want: []string{"Bridge reopens", "Other body", "Bridge reopens"},
 		},
@@ -353,9 +353,9 @@ func TestTextFetchSymlinks(t *testing.T) {
 func TestTextFetchStableIDs(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{
-		"2026/03/bridge.txt":  "Title: Bridge\n\nBody.\n\nFerry news\n",
+		"2026/03/bridge.txt":  "Title: Bridge\n\nBody.\n\n\nFerry news\n",
 		"2026/03/Été 26.txt":  "Summer body.\n",
-		"2026/04/council.txt": "Council body.\n\nRail news\n",
+		"2026/04/council.txt": "Council body.\n\n\nRail news\n",
 	}
 	a, b := twoCopies(t, files)
 	var got [2][]feed.Item

@@ -42,8 +42,11 @@ import (
 // cacheMagic starts every cache file; the byte after it is the format.
 const cacheMagic = "feedpub text cache\n"
 
-// cacheFormat is the layout of the records below.
-const cacheFormat = 1
+// cacheFormat is the layout of the records below, and the rules that
+// made them: format 2 records notes, and follows the rule that only a
+// block after two blank lines holds headlines, so records made by the
+// rules of format 1 are never reused.
+const cacheFormat = 2
 
 // fileRecord is what the cache knows of one file.
 type fileRecord struct {
@@ -125,9 +128,14 @@ func (tc *textCache) openIn(settings string) error {
 	}
 	tc.inFile, tc.in = f, bufio.NewReaderSize(f, 64<<10)
 	magic := make([]byte, len(cacheMagic)+1)
-	if _, err := io.ReadFull(tc.in, magic); err != nil || string(magic[:len(cacheMagic)]) != cacheMagic || magic[len(cacheMagic)] != cacheFormat {
+	if _, err := io.ReadFull(tc.in, magic); err != nil || string(magic[:len(cacheMagic)]) != cacheMagic {
 		tc.closeIn()
 		return errors.New("not a cache file of this feedpub")
+	}
+	if magic[len(cacheMagic)] != cacheFormat {
+		// Made by an older (or newer) feedpub: expected after an upgrade.
+		tc.closeIn()
+		return fmt.Errorf("format %d, not %d: %w", magic[len(cacheMagic)], cacheFormat, errStaleCache)
 	}
 	stored, err := tc.chunk()
 	if err != nil || string(stored) != settings {
@@ -401,6 +409,11 @@ func encodeRecord(r *fileRecord) []byte {
 		b = binary.AppendUvarint(b, uint64(w.line))
 		str(w.key)
 		str(w.reason)
+		if w.notice {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
 	}
 	if a := r.article; a != nil {
 		b = append(b, 1)
@@ -445,7 +458,7 @@ func decodeRecord(v []byte) (*fileRecord, error) {
 	if n := d.count(); n > 0 {
 		r.warns = make([]lineWarning, n)
 		for i := range r.warns {
-			r.warns[i] = lineWarning{line: int(d.uvarint()), key: d.str(), reason: d.str()}
+			r.warns[i] = lineWarning{line: int(d.uvarint()), key: d.str(), reason: d.str(), notice: d.flag()}
 		}
 	}
 	if d.flag() {

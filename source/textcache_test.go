@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -144,12 +145,18 @@ func TestTextCacheReadsOnlyChangedFiles(t *testing.T) {
 	checkSameItems(t, tx, second, want)
 	checkStats(t, plain, 7, 2)
 	checkStats(t, tx, 7, 2)
-	// Problems are reported on every build, from the record.
+	// Problems are reported on every build, from the record; notes
+	// only when the file is read.
 	secondLog := log()
+	warnings := func(log, file string) int { return len(logLines(log, "file="+file, "level=WARN")) }
 	for _, file := range []string{"c/latin.txt", "d/empty.txt", "e/heads.txt", "f/dup-id.txt"} {
-		if n, m := len(logLines(firstLog, "file="+file)), len(logLines(secondLog, "file="+file)); n == 0 || n != m {
+		if n, m := warnings(firstLog, file), warnings(secondLog, file); n == 0 || n != m {
 			t.Errorf("%s: %d warnings on the first build, %d on the second:\n%s", file, n, m, secondLog)
 		}
+	}
+	if len(logLines(firstLog, "level=INFO", `msg="article note"`, "file=a.txt", "read as 2 headlines")) != 1 ||
+		len(logLines(secondLog, "level=INFO", `msg="article note"`)) != 0 {
+		t.Errorf("notes: want them at info when a file is read, not when it is taken from the cache:\nfirst:\n%s\nsecond:\n%s", firstLog, secondLog)
 	}
 	if !strings.Contains(secondLog, "unchanged=9") {
 		t.Errorf("second build does not report 9 unchanged files:\n%s", secondLog)
@@ -237,6 +244,32 @@ func TestTextCacheIgnoredWhenUnusable(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("older format", func(t *testing.T) {
+		t.Parallel()
+		// Records made under the rules of an older format (such as
+		// headlines after a single blank line) are not reused, even
+		// by a binary that would otherwise accept the settings.
+		tx, log := cachedText(t, root)
+		stream(t, tx)
+		data, err := os.ReadFile(tx.CacheFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(cacheMagic)] = cacheFormat - 1
+		if err := os.WriteFile(tx.CacheFile, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		log()
+		got := stream(t, tx)
+		if p := partialIDs(got); p != nil {
+			t.Errorf("a cache of format %d was used: partial %q", cacheFormat-1, p)
+		}
+		checkSameItems(t, tx, got, want)
+		if l := log(); len(logLines(l, "level=INFO", "file cache not used", fmt.Sprintf("format %d, not %d", cacheFormat-1, cacheFormat))) != 1 {
+			t.Errorf("the log does not say at info level that the cache was not used:\n%s", l)
+		}
+	})
 
 	t.Run("other settings", func(t *testing.T) {
 		t.Parallel()

@@ -48,7 +48,8 @@ type textFile struct {
 }
 
 // parseText reads one article file. A non-nil error says why the file
-// yields nothing; warnings are returned either way.
+// yields nothing; warnings are returned either way, and so are notes
+// (lineWarning.notice) on what the file's shape made of it.
 func parseText(data []byte) (textFile, []lineWarning, error) {
 	text, warns, err := decodeText(data)
 	if err != nil {
@@ -56,20 +57,41 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 	}
 	blocks := splitBlocks(text)
 	var f textFile
-	if len(blocks) > 0 && isHeader(blocks[0]) {
-		warns = append(warns, f.readHeader(blocks[0])...)
-		blocks = blocks[1:]
-	} else if len(blocks) == 1 && allHeadlines(blocks[0]) {
-		f.headlines = collapseAll(blocks[0])
-		warns = append(warns, lineWarning{reason: "no article body"})
+	if n, ok := headerLines(blocks); ok {
+		first := blocks[0]
+		warns = append(warns, f.readHeader(first.lines[:n], first.line)...)
+		if n < len(first.lines) {
+			// The writer forgot the blank line: what follows the
+			// header's lines is the body's first paragraph.
+			warns = append(warns, lineWarning{line: first.line + n,
+				reason: "header not followed by a blank line; read as the body from this line"})
+			blocks[0] = block{lines: first.lines[n:], line: first.line + n}
+		} else {
+			blocks = blocks[1:]
+		}
+	} else if len(blocks) == 1 && allHeadlines(blocks[0].lines) {
+		f.headlines = collapseAll(blocks[0].lines)
+		warns = append(warns, lineWarning{line: blocks[0].line, reason: "no article body; every line is read as a headline of another story"})
 		return f, warns, nil
+	} else if n > 0 {
+		// Key-like lines with no key feedpub knows, and no blank line
+		// after them: as likely prose as a header, so they stay text,
+		// but the writer hears of it.
+		key, _, _ := otherKeyLine(blocks[0].lines[0])
+		warns = append(warns, lineWarning{line: blocks[0].line, key: key,
+			reason: fmt.Sprintf("first line reads like a header line with the unknown key %q; published as the story's text (a header ends with a blank line)", key)})
 	}
-	if len(blocks) >= 2 && allHeadlines(blocks[len(blocks)-1]) {
-		f.headlines = collapseAll(blocks[len(blocks)-1])
-		blocks = blocks[:len(blocks)-1]
+	// Only a block set apart by two or more blank lines lists other
+	// stories: after a single blank line, short last lines are the
+	// story's own (a sign-off, a poem's last stanza).
+	if last := len(blocks) - 1; last >= 1 && blocks[last].gap >= 2 && allHeadlines(blocks[last].lines) {
+		f.headlines = collapseAll(blocks[last].lines)
+		warns = append(warns, lineWarning{line: blocks[last].line, notice: true,
+			reason: fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", blocks[last].gap, len(f.headlines))})
+		blocks = blocks[:last]
 	}
 	for _, b := range blocks {
-		f.paragraphs = append(f.paragraphs, collapseAll(b)...)
+		f.paragraphs = append(f.paragraphs, collapseAll(b.lines)...)
 	}
 	if f.title == "" && len(f.paragraphs) == 0 {
 		return textFile{}, warns, errors.New("no title and no body text")
@@ -111,23 +133,39 @@ func decodeText(data []byte) (string, []lineWarning, error) {
 	return s, warns, nil
 }
 
+// block is a run of non-blank lines.
+type block struct {
+	lines []string
+	// line is the number of the first line in the file, from 1.
+	line int
+	// gap counts the blank lines before the block.
+	gap int
+}
+
 // splitBlocks splits text into blocks of non-blank lines separated by blank
 // lines, with trailing white space removed from every line.
-func splitBlocks(text string) [][]string {
-	var blocks [][]string
-	var cur []string
+func splitBlocks(text string) []block {
+	var blocks []block
+	var cur block
+	n, gap := 0, 0
 	for line := range strings.SplitSeq(text, "\n") {
+		n++
 		line = strings.TrimRightFunc(line, unicode.IsSpace)
 		if blank(line) {
-			if cur != nil {
+			if cur.lines != nil {
 				blocks = append(blocks, cur)
-				cur = nil
+				cur = block{}
 			}
+			gap++
 			continue
 		}
-		cur = append(cur, line)
+		if cur.lines == nil {
+			cur = block{line: n, gap: gap}
+			gap = 0
+		}
+		cur.lines = append(cur.lines, line)
 	}
-	if cur != nil {
+	if cur.lines != nil {
 		blocks = append(blocks, cur)
 	}
 	return blocks
@@ -152,28 +190,141 @@ func headerLine(line string) (key, value string, ok bool) {
 	return key, strings.TrimSpace(line[i+1:]), true
 }
 
-// isHeader reports whether every line of block is a known "Key: value"
-// line. A block with any other line is body text, so prose that happens to
-// start with "Title:" is never swallowed.
-func isHeader(block []string) bool {
-	for _, line := range block {
-		if _, _, ok := headerLine(line); !ok {
-			return false
-		}
+// keyShaped matches a line that reads like "Key: value" with any key: one
+// word, then a colon and a space or the end of the line (so that a URL's
+// "https:" is not a key).
+var keyShaped = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]{0,23}):(?:[ \t]|$)`)
+
+// otherKeyLine reports whether line reads like a header line with any
+// key, and returns that key as written. prose says its value ends like a
+// sentence: "Update: The council voted." may be the story's first line.
+func otherKeyLine(line string) (key string, prose, ok bool) {
+	m := keyShaped.FindStringSubmatch(line)
+	if m == nil {
+		return "", false, false
 	}
-	return true
+	value := strings.TrimSpace(line[len(m[0]):])
+	return m[1], value != "" && !headlineLike(value), true
 }
 
-// readHeader fills f from a header block and reports values it could not
-// use. The first occurrence of a key wins.
-func (f *textFile) readHeader(block []string) []lineWarning {
+// headerLines reports whether the first block starts with a header, and how
+// many of its lines the header has. A header is the run of "Key: value"
+// lines at the top of the first block, when at least one of them has a
+// known key or a near miss of one ("Titel", "Category"); a first block
+// made only of such lines with other keys is a header too when body text
+// follows it. Lines after the run, in the same block, are body text whose
+// blank line is missing. A first line whose value ends like a sentence
+// ("Update: The council voted.") starts no header: it is prose.
+func headerLines(blocks []block) (int, bool) {
+	if len(blocks) == 0 {
+		return 0, false
+	}
+	lines := blocks[0].lines
+	n, known := 0, false
+	for _, line := range lines {
+		if _, _, ok := headerLine(line); ok {
+			known = true
+		} else if key, prose, ok := otherKeyLine(line); ok && (!prose || n > 0) {
+			known = known || suggestKey(key) != ""
+		} else {
+			break
+		}
+		n++
+	}
+	switch {
+	case n == 0:
+		return 0, false
+	case known:
+		return n, true
+	default:
+		return n, n == len(lines) && len(blocks) > 1
+	}
+}
+
+// keySynonyms map keys other formats use to the header key that means the
+// same, for the warning about an unknown key.
+var keySynonyms = map[string]string{
+	"category": "Tags", "categories": "Tags", "tag": "Tags", "keywords": "Tags",
+	"authors": "Author", "by": "Author", "byline": "Author", "writer": "Author",
+	"published": "Date", "pubdate": "Date", "publishdate": "Date", "datetime": "Date",
+	"modified": "Updated", "lastmod": "Updated", "update": "Updated",
+	"url": "Link", "permalink": "Link", "description": "Summary", "excerpt": "Summary",
+	"abstract": "Summary", "headline": "Title", "subject": "Title", "guid": "ID",
+}
+
+// headerKeyNames are the known keys as the README writes them.
+var headerKeyNames = []string{"Title", "Date", "Updated", "Author", "Link", "Tags", "Summary", "ID"}
+
+// suggestKey returns the known header key a writer most likely meant by
+// key, or "" when none is close: a synonym, or a key within two typing
+// mistakes (one for keys of up to four letters).
+func suggestKey(key string) string {
+	k := strings.ToLower(key)
+	if s, ok := keySynonyms[k]; ok {
+		return s
+	}
+	best, bestDist := "", 3
+	for _, name := range headerKeyNames {
+		d := editDistance(k, strings.ToLower(name))
+		limit := 2
+		if len(name) <= 4 {
+			limit = 1
+		}
+		if d <= limit && d < bestDist {
+			best, bestDist = name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between two short
+// ASCII keys: insertions, deletions, substitutions and swaps of adjacent
+// letters each count one.
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// readHeader fills f from the lines of a header block, the first of them
+// at line first of the file, and reports values it could not use and
+// lines with keys it does not know. The first occurrence of a key wins.
+func (f *textFile) readHeader(block []string, first int) []lineWarning {
 	var warns []lineWarning
 	seen := map[string]bool{}
-	for _, line := range block {
-		key, value, _ := headerLine(line)
+	for i, line := range block {
+		n := first + i
+		key, value, ok := headerLine(line)
+		if !ok {
+			other, _, _ := otherKeyLine(line)
+			reason := fmt.Sprintf("unknown header key %q; line not published", other)
+			if s := suggestKey(other); s != "" {
+				reason = fmt.Sprintf("unknown header key %q (did you mean %q?); line not published", other, s)
+			}
+			warns = append(warns, lineWarning{line: n, key: other, reason: reason})
+			continue
+		}
 		value = feed.CollapseSpace(feed.CleanText(value))
 		if seen[key] {
-			warns = append(warns, lineWarning{key: key, reason: "repeated header key; later value ignored"})
+			warns = append(warns, lineWarning{line: n, key: key, reason: "repeated header key; later value ignored"})
 			continue
 		}
 		seen[key] = true
@@ -187,13 +338,13 @@ func (f *textFile) readHeader(block []string) []lineWarning {
 			f.summary = value
 		case "id":
 			if uriScheme.MatchString(value) && !absoluteURI(value) {
-				warns = append(warns, lineWarning{key: key, reason: fmt.Sprintf("id %q is not a valid URI; used as a local name", value)})
+				warns = append(warns, lineWarning{line: n, key: key, reason: fmt.Sprintf("id %q is not a valid URI; used as a local name", value)})
 			}
 			f.id = value
 		case "date", "updated":
 			t, err := ParseDate(value)
 			if err != nil {
-				warns = append(warns, lineWarning{key: key, reason: err.Error()})
+				warns = append(warns, lineWarning{line: n, key: key, reason: err.Error()})
 				continue
 			}
 			if key == "date" {
@@ -203,7 +354,7 @@ func (f *textFile) readHeader(block []string) []lineWarning {
 			}
 		case "link":
 			if !httpURL(value) {
-				warns = append(warns, lineWarning{key: key, reason: fmt.Sprintf("link %q is not an absolute http(s) URL", value)})
+				warns = append(warns, lineWarning{line: n, key: key, reason: fmt.Sprintf("link %q is not an absolute http(s) URL", value)})
 				continue
 			}
 			f.link = value
@@ -212,6 +363,9 @@ func (f *textFile) readHeader(block []string) []lineWarning {
 		case "author":
 			var w []lineWarning
 			f.authors, w = parseAuthors(value)
+			for i := range w {
+				w[i].line = n
+			}
 			warns = append(warns, w...)
 		}
 	}

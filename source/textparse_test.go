@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -31,8 +32,12 @@ func TestParseArticle(t *testing.T) {
 		title     string
 		html      string
 		headlines []string
-		// warn is part of a warning's reason, or "" for no warning.
-		warn string
+		// warn is part of a warning's reason, or "" for no warning;
+		// warnLine, when set, is the line that warning names.
+		warn     string
+		warnLine int
+		// note, when set, is part of the reason of a notice.
+		note string
 		// check, if set, inspects the article further.
 		check func(t *testing.T, it *feed.Item)
 	}{
@@ -68,6 +73,7 @@ func TestParseArticle(t *testing.T) {
 			in:    "The council approved the budget on Tuesday. It was close.\nA second paragraph.\n",
 			title: "The council approved the budget on Tuesday",
 			html:  "<p>The council approved the budget on Tuesday. It was close.</p>\n<p>A second paragraph.</p>",
+			note:  "title taken from the first sentence",
 			check: func(t *testing.T, it *feed.Item) {
 				if it.ID != testPrefix+"wire/story.txt" || it.Link != "http://127.0.0.1:8080/items/story" {
 					t.Errorf("ID, Link = %q, %q", it.ID, it.Link)
@@ -78,10 +84,94 @@ func TestParseArticle(t *testing.T) {
 			},
 		},
 		{
-			name:  "one unknown key makes the first block body",
-			in:    "Title: Not a header\nColour: red\n\nBody text.\n",
-			title: "Title: Not a header",
-			html:  "<p>Title: Not a header</p>\n<p>Colour: red</p>\n<p>Body text.</p>",
+			name:     "an unknown key is reported and not published",
+			in:       "Title: Known keys apply\nColour: red\n\nBody text.\n",
+			title:    "Known keys apply",
+			html:     "<p>Body text.</p>",
+			warn:     `unknown header key "Colour"; line not published`,
+			warnLine: 2,
+		},
+		{
+			name:     "a misspelt key is reported with the key meant",
+			in:       "Titel: Harbour plan approved\nDate: 2026-03-01\n\nThe council met on Monday.\n",
+			title:    "The council met on Monday",
+			html:     "<p>The council met on Monday.</p>",
+			warn:     `unknown header key "Titel" (did you mean "Title"?)`,
+			warnLine: 1,
+			check: func(t *testing.T, it *feed.Item) {
+				if !it.Published.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("Published = %v: the known Date line must still apply", it.Published)
+				}
+			},
+		},
+		{
+			name:     "another format's key alone is a header, with the key meant",
+			in:       "Category: Sport\n\nThe match ended level.\n",
+			title:    "The match ended level",
+			html:     "<p>The match ended level.</p>",
+			warn:     `unknown header key "Category" (did you mean "Tags"?)`,
+			warnLine: 1,
+		},
+		{
+			name:     "unknown keys alone before a body are a header",
+			in:       "Colour: red\nMood: calm\n\nThe story.\n",
+			title:    "The story",
+			html:     "<p>The story.</p>",
+			warn:     `unknown header key "Mood"; line not published`,
+			warnLine: 2,
+		},
+		{
+			name:     "a header without its blank line",
+			in:       "Title: No gap\nDate: 2026-03-01\nThe story starts here.\nIt goes on.\n",
+			title:    "No gap",
+			html:     "<p>The story starts here.</p>\n<p>It goes on.</p>",
+			warn:     "header not followed by a blank line",
+			warnLine: 3,
+		},
+		{
+			name:     "within a header, an unknown key with a sentence is still a header line",
+			in:       "Title: Embargo\nNote: Hold until Monday.\nDate: 2026-03-01\n\nThe story.\n",
+			title:    "Embargo",
+			html:     "<p>The story.</p>",
+			warn:     `unknown header key "Note"; line not published`,
+			warnLine: 2,
+			check: func(t *testing.T, it *feed.Item) {
+				if it.Published.IsZero() {
+					t.Error("the Date line after the unknown key was not applied")
+				}
+			},
+		},
+		{
+			name:     "an unknown key with no blank line after it stays text, with a warning",
+			in:       "Colour: red\nThe story starts here.\n",
+			title:    "Colour: red",
+			html:     "<p>Colour: red</p>\n<p>The story starts here.</p>",
+			warn:     `unknown key "Colour"; published as the story's text`,
+			warnLine: 1,
+		},
+		{
+			name:  "prose after a word and a colon is body",
+			in:    "Update: The council voted again on Tuesday.\nMore.\n",
+			title: "Update: The council voted again on Tuesday",
+			html:  "<p>Update: The council voted again on Tuesday.</p>\n<p>More.</p>",
+		},
+		{
+			name:  "a URL line is not a header",
+			in:    "https://example.org/story\nThe story.\n",
+			title: "https://example.org/story",
+			html:  "<p>https://example.org/story</p>\n<p>The story.</p>",
+		},
+		{
+			name:  "a sign-off after one blank line stays in the story",
+			in:    "The ferry resumed service on Monday.\nPassengers welcomed the news.\n\nReporting by Jane Doe\nEditing by Sam Lee\n",
+			title: "The ferry resumed service on Monday",
+			html:  "<p>The ferry resumed service on Monday.</p>\n<p>Passengers welcomed the news.</p>\n<p>Reporting by Jane Doe</p>\n<p>Editing by Sam Lee</p>",
+		},
+		{
+			name:  "a poem's last stanza stays in the poem",
+			in:    "Title: Low Tide\n\nThe boats lie still\nthe gulls have gone\n\nand in the dark\nthe lamps burn on\n",
+			title: "Low Tide",
+			html:  "<p>The boats lie still</p>\n<p>the gulls have gone</p>\n<p>and in the dark</p>\n<p>the lamps burn on</p>",
 		},
 		{
 			name:  "header keys are case-insensitive",
@@ -160,6 +250,7 @@ func TestParseArticle(t *testing.T) {
 		{
 			name: "10,000-character line",
 			in:   long + "\n",
+			note: "summary is the first paragraph cut to 300 characters",
 			check: func(t *testing.T, it *feed.Item) {
 				if n := utf8.RuneCountInString(it.Title); n > feed.TitleMax || !strings.HasSuffix(it.Title, "…") {
 					t.Errorf("Title has %d characters: %q", n, it.Title)
@@ -190,6 +281,7 @@ func TestParseArticle(t *testing.T) {
 		{
 			name:      "trailing headline block",
 			in:        "The story.\nMore story.\n\n\nFerry  timetable trimmed\nRail vote “due”\n\n",
+			note:      "last block, after 2 blank lines, read as 2 headlines",
 			title:     "The story",
 			html:      "<p>The story.</p>\n<p>More story.</p>",
 			headlines: []string{"Ferry timetable trimmed", "Rail vote “due”"},
@@ -220,7 +312,7 @@ func TestParseArticle(t *testing.T) {
 		},
 		{
 			name:      "header, body and headlines",
-			in:        "Title: Full\n\nBody.\n\nOther story\n",
+			in:        "Title: Full\n\nBody.\n\n\nOther story\n",
 			title:     "Full",
 			html:      "<p>Body.</p>",
 			headlines: []string{"Other story"},
@@ -317,6 +409,16 @@ func TestParseArticle(t *testing.T) {
 			}
 			it, headlines, warns, err := testText().parseArticle(rel, []byte(tt.in))
 			checkWarning(t, warns, tt.warn)
+			if tt.warnLine != 0 && !slices.ContainsFunc(warns, func(w lineWarning) bool {
+				return w.line == tt.warnLine && strings.Contains(w.reason, tt.warn)
+			}) {
+				t.Errorf("warnings %+v, want %q at line %d", warns, tt.warn, tt.warnLine)
+			}
+			if tt.note != "" && !slices.ContainsFunc(warns, func(w lineWarning) bool {
+				return w.notice && strings.Contains(w.reason, tt.note)
+			}) {
+				t.Errorf("notes %+v, want one containing %q", warns, tt.note)
+			}
 			if tt.skip != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.skip) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.skip)
@@ -354,9 +456,11 @@ func TestParseArticle(t *testing.T) {
 }
 
 // checkWarning fails t unless some warning's reason contains want, or,
-// when want is "", unless there is no warning at all.
+// when want is "", unless there is no warning at all. Notes are not
+// warnings: checkNote looks at those.
 func checkWarning(t *testing.T, warns []lineWarning, want string) {
 	t.Helper()
+	warns = slices.DeleteFunc(slices.Clone(warns), func(w lineWarning) bool { return w.notice })
 	if want == "" {
 		if len(warns) > 0 {
 			t.Errorf("warnings %+v, want none", warns)
@@ -419,9 +523,17 @@ func FuzzParseText(f *testing.F) {
 	f.Add([]byte("Caf\xe9 \x93quoted\x94\n"))
 	f.Add([]byte("ID: urn:x\nLink: http://x/\nTags: a,A,,b\n"))
 	f.Add([]byte("\x01\n--\n\n…\n"))
+	f.Add([]byte("Titel: T\nCategory: Sport\nDate: 2026-01-02\nBody starts. Here.\n\nReporting by A\n\n\n\nOther story\n"))
+	f.Add([]byte("Colour: red\n\nUpdate: The vote. Passed.\n"))
 	tx := testText()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		it, headlines, _, err := tx.parseArticle("dir/file name.txt", data)
+		it, headlines, warns, err := tx.parseArticle("dir/file name.txt", data)
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
+		for _, w := range warns {
+			if w.line < 0 || w.line > lines {
+				t.Fatalf("warning names line %d of a file of %d lines: %+v", w.line, lines, w)
+			}
+		}
 		if err != nil {
 			return
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/feedpub/feedpub/config"
 )
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -23,6 +25,7 @@ configuration error.
 	wait := fs.Duration("wait", ledgerLockWait, "how long to wait for another build that holds the ledger")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file`, for 'go tool pprof'")
 	memProfile := fs.String("memprofile", "", "write a heap profile taken when the live heap was largest to `file`")
+	publishFuture := fs.Bool("publish-future", false, "publish items dated later than now at once, as if the configuration said future: publish")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,6 +39,9 @@ configuration error.
 	cfg, err := loadConfig(*configPath, true)
 	if err != nil {
 		return err
+	}
+	if *publishFuture {
+		cfg.Future = config.FuturePublish
 	}
 	stop, err := startProfiles(*cpuProfile, *memProfile)
 	if err != nil {
@@ -64,9 +70,12 @@ configuration error.
 		}
 		fmt.Fprintf(stdout, "%s: %d items, %s, %s\n", f.Name, f.Items, state, took)
 	}
+	if res.Held > 0 {
+		fmt.Fprintf(stdout, "%d items dated in the future held back; the first appears at %s\n", res.Held, res.NextHeld.UTC().Format(time.RFC3339))
+	}
 	for name, err := range res.Degraded {
 		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
 	}
-	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
+	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/feedpub/feedpub/feed/ledger"
 )
@@ -15,25 +16,30 @@ const ledgerHelp = `Inspects and repairs the ledger: the file at 'state' that ho
 item's id, first-seen date and content hash.
 
   check    open the ledger read-only and verify every record
-  export   write every record as JSON Lines to stdout, or to -o FILE
+  export   write every record as JSON Lines to stdout, or to -o FILE; from
+           a damaged ledger, every record that can still be read
   import   merge records from JSON Lines files (or stdin) into the ledger,
            creating it if it is missing; an id already there keeps the
            earlier first-seen date
+  recover  rebuild a damaged or lost ledger: keep its readable records
+           (moving a damaged file to {state}.damaged) and add what the
+           backup export, the ledger_file and the published feeds know
 
 Every build that records something new also refreshes a backup export next
-to the ledger ({state}.jsonl). To recover from a damaged ledger:
+to the ledger ({state}.jsonl), and the ledger_file when one is configured.
+A build that finds the ledger missing or empty recovers it by itself. To
+repair a damaged ledger:
 
-  mv data/feedpub.db data/feedpub.db.damaged
-  feedpub ledger import -config feedpub.yaml data/feedpub.db.jsonl
+  feedpub ledger recover -config feedpub.yaml
 `
 
 func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "check" && args[0] != "export" && args[0] != "import") {
-		fmt.Fprintf(stderr, "Usage: feedpub ledger check|export|import -config FILE [FILE...]\n\n%s", ledgerHelp)
+	if len(args) == 0 || (args[0] != "check" && args[0] != "export" && args[0] != "import" && args[0] != "recover") {
+		fmt.Fprintf(stderr, "Usage: feedpub ledger check|export|import|recover -config FILE [FILE...]\n\n%s", ledgerHelp)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 			return flag.ErrHelp
 		}
-		return usageError{errors.New("ledger needs check, export or import")}
+		return usageError{errors.New("ledger needs check, export, import or recover")}
 	}
 	verb := args[0]
 	fs, common := newFlagSet("ledger "+verb, "-config FILE", ledgerHelp, stderr)
@@ -42,7 +48,8 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if _, err := common.logger(stderr); err != nil {
+	logger, err := common.logger(stderr)
+	if err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configPath, false)
@@ -50,26 +57,47 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	switch verb {
+	case "recover":
+		err := recoverLedger(ctx, cfg, func(format string, args ...any) { fmt.Fprintf(stdout, format, args...) }, logger)
+		if err != nil {
+			return fmt.Errorf("ledger recover: %w", err)
+		}
+		fmt.Fprintf(stdout, "next: feedpub build -config %s\n", shellQuote(cfg.Path))
 	case "check":
 		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{ReadOnly: true, LockTimeout: ledgerLockWait})
 		if err != nil {
-			return fmt.Errorf("ledger check: %w", err)
+			return withRecoveryHint(cfg, fmt.Errorf("ledger check: %w", err))
 		}
 		defer led.Close()
 		if err := led.Check(); err != nil {
-			return fmt.Errorf("ledger check: %w", err)
+			return withRecoveryHint(cfg, fmt.Errorf("ledger check: %w", err))
 		}
 		n, err := ledger.WriteJSONL(ctx, io.Discard, led)
 		if err != nil {
-			return fmt.Errorf("ledger check: %w", err)
+			return withRecoveryHint(cfg, fmt.Errorf("ledger check: %w", err))
 		}
 		fmt.Fprintf(stdout, "ledger %s: ok, %d records\n", cfg.State, n)
 	case "export":
 		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{ReadOnly: true, LockTimeout: ledgerLockWait})
 		if err != nil {
-			return fmt.Errorf("ledger export: %w", err)
+			return withRecoveryHint(cfg, fmt.Errorf("ledger export: %w", err))
 		}
 		defer led.Close()
+		// A damaged ledger gives what can still be read of it.
+		var salvaged []ledger.Record
+		skipped := 0
+		if cerr := led.Check(); cerr != nil {
+			var serr error
+			salvaged, skipped, serr = led.Salvage()
+			logger.Warn("ledger is damaged; exporting the records that can be read", "ledger", cfg.State,
+				"readable", len(salvaged), "unreadable", skipped, "error", errors.Join(cerr, serr), "repair", recoverCommand(cfg))
+			if len(salvaged) == 0 {
+				return withRecoveryHint(cfg, fmt.Errorf("ledger export: no record can be read: %w", cerr))
+			}
+		}
+		if salvaged != nil && *out != "" && sameFile(*out, backupPath(cfg)) {
+			return fmt.Errorf("ledger export: not overwriting the backup export %s with the %d readable records of a damaged ledger; run %s instead", *out, len(salvaged), recoverCommand(cfg))
+		}
 		w := stdout
 		if *out != "" {
 			f, err := os.Create(*out)
@@ -79,11 +107,23 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			defer f.Close()
 			w = f
 		}
-		n, err := ledger.WriteJSONL(ctx, w, led)
+		var src ledger.Ledger = led
+		if salvaged != nil {
+			mem := ledger.NewMemory()
+			if err := mem.Import(ctx, salvaged); err != nil {
+				return fmt.Errorf("ledger export: %w", err)
+			}
+			src = mem
+		}
+		n, err := ledger.WriteJSONL(ctx, w, src)
 		if err != nil {
 			return fmt.Errorf("ledger export: %w", err)
 		}
-		fmt.Fprintf(stderr, "exported %d records\n", n)
+		if skipped > 0 || salvaged != nil {
+			fmt.Fprintf(stderr, "exported %d readable records; %d could not be read\n", n, skipped)
+		} else {
+			fmt.Fprintf(stderr, "exported %d records\n", n)
+		}
 	case "import":
 		var recs []ledger.Record
 		inputs := fs.Args()
@@ -108,7 +148,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
 		if err != nil {
-			return fmt.Errorf("ledger import: %w", err)
+			return withRecoveryHint(cfg, fmt.Errorf("ledger import: %w", err))
 		}
 		defer led.Close()
 		if err := led.Import(ctx, recs); err != nil {
@@ -117,4 +157,16 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "imported %d records into %s\n", len(recs), cfg.State)
 	}
 	return nil
+}
+
+// sameFile reports whether a and b name the same file, or both name none.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA != nil || errB != nil {
+		aa, _ := filepath.Abs(a)
+		bb, _ := filepath.Abs(b)
+		return aa == bb
+	}
+	return os.SameFile(fa, fb)
 }

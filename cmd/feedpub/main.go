@@ -36,7 +36,7 @@ Commands:
   serve     build on a schedule and serve the feeds over HTTP
   validate  check feed files or URLs against the specs
   init      write a starter configuration and two sample articles
-  ledger    check, export or import the ledger of item ids and dates
+  ledger    check, export, import or recover the ledger of item ids and dates
   version   print the version
 
 Run 'feedpub <command> -h' for a command's flags.

@@ -75,16 +75,22 @@ build finish within the grace period.
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
+	lock, err := acquireServeLock(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(serveGCPercent)
 	}
-	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger}
+	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger, lock: lock}
 	s.cfg.Store(cfg)
 	s.handler = httpfeed.New(httpfeed.Options{
 		Logger:     logger,
 		MaxAge:     s.untilNextBuild,
 		StaleAfter: s.staleAfter(cfg),
 		SiteTitle:  cfg.Title,
+		PathRoot:   filepath.Dir(cfg.Path),
 	})
 	return s.run(ctx, stdout, *grace)
 }
@@ -96,6 +102,7 @@ type server struct {
 	listenFlag string
 	logger     *slog.Logger
 	handler    *httpfeed.Handler
+	lock       *serveLock
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -105,6 +112,8 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// held builds again when an item held for its date is due.
+	held heldWake
 }
 
 func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
@@ -124,6 +133,10 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		// Lets the handler send large bodies with sendfile, corked.
 		ConnContext: httpfeed.ConnContext,
 	}
+	if err := s.lock.announce(ln.Addr().String()); err != nil {
+		s.logger.Warn("serve lock: address not written", "error", err)
+	}
+	warnLoopbackMismatch(s.logger, cfg.BaseURL, ln.Addr().String())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.printURLs(stdout, cfg, ln.Addr().String())
@@ -132,6 +145,8 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	// one under way can finish and publish.
 	buildCtx, cancelBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBuilds()
+	s.held.build = func() { s.build(buildCtx, "held item due") }
+	defer s.held.stop()
 
 	if err := s.build(buildCtx, "start"); err != nil {
 		s.serveLastPublished()
@@ -164,6 +179,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			deadline, cancel := context.WithTimeout(context.Background(), grace)
 			defer cancel()
 			stopped := c.Stop()
+			s.held.stop()
 			err := srv.Shutdown(deadline)
 			select {
 			case <-stopped.Done():
@@ -211,6 +227,11 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 	if cfg.Listen != old.Listen {
 		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
 		cfg.Listen = old.Listen
+	}
+	if cfg.State != old.State {
+		// The serve lock is held on the state this server started with.
+		s.logger.Warn("state changes take a restart", "state", old.State, "configured", cfg.State)
+		cfg.State = old.State
 	}
 	s.cfg.Store(cfg)
 	// The index page is rendered with each snapshot: have the reload's
@@ -269,8 +290,12 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
 	s.handler.ObserveSourceStates(sourceStates(res.Sources), res.Skipped, res.Duplicates)
+	if !res.NextHeld.IsZero() {
+		s.logger.Info("build scheduled for an item held until its date", "items_held", res.Held, "at", res.NextHeld.UTC().Format(time.RFC3339))
+	}
+	s.held.set(res.NextHeld)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped,
-		"duplicate_items", res.Duplicates, "degraded_sources", len(res.Degraded), "changed", changed, "took", took.Round(time.Millisecond))
+		"duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
 

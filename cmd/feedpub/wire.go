@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"time"
@@ -35,6 +33,9 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		Output: cfg.Output,
 		Base:   base,
 		Logger: logger,
+		// Items dated later than the build wait for it, unless the
+		// configuration (or build -publish-future) says otherwise.
+		PublishFuture: cfg.Future == config.FuturePublish,
 	}
 	state, _ := led.(ledger.State)
 	// The remote sources of a build share one limit on requests per host.
@@ -199,38 +200,33 @@ func loadConfig(path string, checkPaths bool) (*config.Config, error) {
 }
 
 // buildSite runs one build of cfg: it opens the ledger (waiting for another
-// process that holds it), builds, and, when the ledger recorded anything
-// new, refreshes the ledger's backup export next to it.
+// process that holds it), recovers a lost one from the evidence of earlier
+// builds, builds, and, when the ledger recorded anything new, refreshes the
+// ledger's backup export next to it and the ledger file.
 func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wait time.Duration) (*publish.Result, error) {
 	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: wait})
 	if err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
+		return nil, withRecoveryHint(cfg, fmt.Errorf("open ledger: %w", err))
 	}
 	defer led.Close()
+	prep, err := prepareLedger(ctx, cfg, led, logger)
+	if err != nil {
+		return nil, withRecoveryHint(cfg, err)
+	}
 	b, err := newBuilder(cfg, led, logger)
 	if err != nil {
 		return nil, usageError{err}
 	}
 	res, err := b.Build(ctx)
 	if err != nil {
-		return nil, err
+		return nil, withRecoveryHint(cfg, err)
 	}
-	backup := backupPath(cfg)
-	if _, statErr := os.Stat(backup); res.Recorded > 0 || statErr != nil {
-		n := 0
-		err := publish.WriteAtomic(backup, 0o644, func(w io.Writer) error {
-			var err error
-			n, err = ledger.WriteJSONL(ctx, w, led)
-			return err
-		})
-		if err != nil {
-			// The feeds are published; a missing backup is worth a
-			// warning, not a failed build.
-			logger.Warn("ledger backup not written", "file", backup, "error", err)
-		} else {
-			logger.Debug("ledger backup written", "file", backup, "records", n)
-		}
+	if prep.recovered && res.Recorded > 0 {
+		// Items no copy of the ledger and no published feed knew: new
+		// ones, or old ones that had left every feed.
+		logger.Warn("after recovering the ledger, items that no earlier build's evidence knew were dated by this build", "items", res.Recorded)
 	}
+	writeLedgerCopies(ctx, cfg, led, logger, prep, res.Recorded > 0)
 	return res, nil
 }
 

@@ -79,6 +79,11 @@ type Options struct {
 	StaleAfter time.Duration
 	// SiteTitle heads the index page; empty means "Feeds".
 	SiteTitle string
+	// PathRoot is the folder that file paths in the build errors /healthz
+	// reports are shown relative to (the configuration's folder); paths
+	// outside it are shown by their file name, so /healthz never tells
+	// anyone where the server keeps its files.
+	PathRoot string
 	// Now is the clock, replaceable in tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -94,6 +99,7 @@ type Handler struct {
 	hubLink    string
 	staleAfter time.Duration // guarded by mu
 	siteTitle  string
+	pathRoot   string
 
 	state atomic.Pointer[state]
 	cc    atomic.Pointer[cacheControl]
@@ -186,6 +192,7 @@ func New(opts Options) *Handler {
 		maxAge:     opts.MaxAge,
 		staleAfter: opts.StaleAfter,
 		siteTitle:  opts.SiteTitle,
+		pathRoot:   opts.PathRoot,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -355,11 +362,15 @@ func (h *Handler) ObserveBuild(took time.Duration, items map[string]int, err err
 	if err != nil {
 		h.m.buildFailure.Inc()
 		h.mu.Lock()
-		h.lastFailure, h.lastError = now, err.Error()
+		h.lastFailure, h.lastError = now, redactPaths(err.Error(), h.pathRoot)
 		h.mu.Unlock()
 		return
 	}
 	h.m.buildSuccess.Inc()
+	// The error is about a build that a later one has put right.
+	h.mu.Lock()
+	h.lastFailure, h.lastError = time.Time{}, ""
+	h.mu.Unlock()
 	h.m.feedItems.Reset()
 	for name, n := range items {
 		h.m.feedItems.WithLabelValues(name).Set(float64(n))
@@ -395,7 +406,7 @@ func (h *Handler) ObserveSources(degraded map[string]error) {
 		if m == nil {
 			m = map[string]string{}
 		}
-		m[name] = err.Error()
+		m[name] = redactPaths(err.Error(), h.pathRoot)
 		h.m.sourceFailures.WithLabelValues(name).Inc()
 	}
 	h.mu.Lock()

@@ -12,6 +12,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -546,11 +548,11 @@ func TestIndex(t *testing.T) {
 	page := w.Body.String()
 	head, _, _ := strings.Cut(page, "</head>")
 	for _, want := range []string{
-		`<link rel="alternate" type="application/rss+xml" title="News (RSS)" href="https://feeds.example.org/news.rss">`,
-		`<link rel="alternate" type="application/atom+xml" title="News (Atom)" href="https://feeds.example.org/news.atom">`,
-		`<link rel="alternate" type="application/feed+json" title="News (JSON Feed)" href="https://feeds.example.org/news.json">`,
-		`<link rel="alternate" type="application/rss+xml" title="World &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more (RSS)" href="https://feeds.example.org/category/world.rss">`,
-		`<link rel="alternate" type="application/feed+json" title="tiny (JSON Feed)" href="https://feeds.example.org/tiny.json">`,
+		`<link rel="alternate" type="application/rss+xml" title="News (RSS)" href="./news.rss">`,
+		`<link rel="alternate" type="application/atom+xml" title="News (Atom)" href="./news.atom">`,
+		`<link rel="alternate" type="application/feed+json" title="News (JSON Feed)" href="./news.json">`,
+		`<link rel="alternate" type="application/rss+xml" title="World &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more (RSS)" href="./category/world.rss">`,
+		`<link rel="alternate" type="application/feed+json" title="tiny (JSON Feed)" href="./tiny.json">`,
 		`<title>Example &lt;Feeds&gt;</title>`,
 	} {
 		if !strings.Contains(head, want) {
@@ -568,6 +570,24 @@ func TestIndex(t *testing.T) {
 	}
 	if strings.Contains(page, "<script") {
 		t.Errorf("page contains an unescaped <script")
+	}
+	// Every link works on this server, whatever address base_url names.
+	hrefs := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(page, -1)
+	if len(hrefs) < 10 {
+		t.Errorf("found %d links on the index page", len(hrefs))
+	}
+	for _, m := range hrefs {
+		u, err := url.Parse("http://127.0.0.1:9999/")
+		if err == nil {
+			u, err = u.Parse(m[1])
+		}
+		if err != nil || u.Host != "127.0.0.1:9999" {
+			t.Errorf("link %q does not stay on the server it was fetched from: %v", m[1], u)
+			continue
+		}
+		if w := do(h, "GET", u.Path); w.Code != http.StatusOK {
+			t.Errorf("link %q: GET %s = %d", m[1], u.Path, w.Code)
+		}
 	}
 	gz := do(h, "GET", "/", "Accept-Encoding", "gzip")
 	if gz.Header().Get("Content-Encoding") == "gzip" && !bytes.Equal(gunzip(t, gz.Body.Bytes()), w.Body.Bytes()) {

@@ -21,7 +21,7 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 {{- range .Feeds}}{{$feed := .}}{{range .Formats}}
-<link rel="alternate" {{.TypeAttr}} title="{{$feed.Title}} ({{.Label}})" href="{{.URL}}">
+<link rel="alternate" {{.TypeAttr}} title="{{$feed.Title}} ({{.Label}})" href="{{.Href}}">
 {{- end}}{{end}}
 {{- with .OPML}}
 <link rel="outline" type="text/x-opml" title="All feeds (OPML)" href="{{.}}">
@@ -42,7 +42,7 @@ footer{margin-top:2rem;color:#666;font-size:.9rem}
 <h2>{{.Title}}</h2>
 <dl>
 {{- range .Formats}}
-<dt><a href="{{.URL}}">{{.Label}}</a></dt>
+<dt><a href="{{.Href}}">{{.Label}}</a></dt>
 <dd><input type="text" readonly value="{{.URL}}" aria-label="{{.Label}} URL"></dd>
 {{- end}}
 </dl>
@@ -84,7 +84,13 @@ type indexFormat struct {
 	// trusted markup so that "+" stays literal for discovery code that
 	// matches the raw text; it is built from fixed media types only.
 	TypeAttr template.HTMLAttr
-	URL      string
+	// Href is the document's path relative to the page: links and
+	// autodiscovery reach this server at whatever address the page was
+	// fetched from, whichever address base_url names.
+	Href string
+	// URL is the address the feed names as its own (base_url), the one
+	// to subscribe to.
+	URL string
 }
 
 // renderIndex renders the index page of s. It runs once per swapped
@@ -114,6 +120,7 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 		f.Formats = append(f.Formats, indexFormat{
 			Label:    formatLabel(d.Format),
 			TypeAttr: template.HTMLAttr(`type="` + mediaType(d.Format) + `"`),
+			Href:     "." + d.path,
 			URL:      d.SelfURL,
 		})
 	}

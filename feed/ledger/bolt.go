@@ -459,6 +459,50 @@ func (b *Bolt) Import(ctx context.Context, recs []Record) error {
 	return nil
 }
 
+// Empty reports whether the ledger holds no record: a new file, or one
+// whose records were never written.
+func (b *Bolt) Empty() (bool, error) {
+	empty := true
+	err := b.view(func(items *bolt.Bucket) error {
+		if items != nil {
+			k, _ := items.Cursor().First()
+			empty = k == nil
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("ledger %s: %w", b.path, err)
+	}
+	return empty, nil
+}
+
+// Salvage returns every record of a possibly damaged ledger that can be
+// read, sorted by id, and how many stored records it had to leave out
+// because they do not decode. Reading stops at the first damage bbolt
+// itself cannot get past; what was read until then is returned with an
+// error wrapping ErrCorrupt.
+func (b *Bolt) Salvage() (recs []Record, skipped int, err error) {
+	err = b.view(func(items *bolt.Bucket) error {
+		if items == nil {
+			return nil
+		}
+		c := items.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			rec, err := decodeRecord(string(k), v)
+			if err != nil {
+				skipped++
+				continue
+			}
+			recs = append(recs, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return recs, skipped, fmt.Errorf("salvage: %w", err)
+	}
+	return recs, skipped, nil
+}
+
 // Check reads every record and returns an error wrapping ErrCorrupt that
 // names the first one that does not decode, or the damage bbolt hit on the
 // way there. It lets an operator or a backup job confirm that a ledger file
@@ -613,8 +657,10 @@ func (s *scan) get(id string) (Record, bool, error) {
 }
 
 // corrupt wraps detail as ErrCorrupt for this file, with the way out.
+// The command that repairs it is named without its -config flag, which
+// only the caller knows; feedpub's commands add the full command line.
 func (b *Bolt) corrupt(detail error) error {
-	return fmt.Errorf("ledger %s: %w: %w; save what is readable with \"feedpub ledger export\" and load it into a new file with \"feedpub ledger import\", or restore the file from a backup",
+	return fmt.Errorf("ledger %s: %w: %w; \"feedpub ledger recover\" moves it aside and rebuilds it from what is readable, its backup export and the published feeds",
 		b.path, ErrCorrupt, detail)
 }
 

@@ -43,32 +43,90 @@ func WriteJSONL(ctx context.Context, w io.Writer, l Ledger) (int, error) {
 // ReadJSONL reads records written by WriteJSONL. An unreadable line is an
 // error naming it: an import takes all records or none.
 func ReadJSONL(r io.Reader) ([]Record, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4*MaxIDLen)
 	var out []Record
-	for line := 1; sc.Scan(); line++ {
-		if len(sc.Bytes()) == 0 {
-			continue
+	err := scanJSONL(r, func(line int, b []byte) error {
+		rec, err := decodeJSONLine(b)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
 		}
-		var jr jsonRecord
-		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&jr); err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		if jr.ID == "" || jr.FirstSeen.IsZero() {
-			return nil, fmt.Errorf("line %d: a record needs id and first_seen: %w", line, ErrInvalid)
-		}
-		if jr.Changed.IsZero() {
-			jr.Changed = jr.FirstSeen
-		}
-		out = append(out, Record{ID: jr.ID, FirstSeen: jr.FirstSeen.UTC(), Hash: jr.Hash, Changed: jr.Changed.UTC()})
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("line %d: longer than a record can be: %w", len(out)+1, err)
-		}
+		out = append(out, rec)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ReadJSONLReadable reads what it can of a possibly damaged or hand-merged
+// export: it skips blank lines, the marker lines of a version control
+// merge conflict (so both sides' records are kept, and merged by Import),
+// and lines that do not decode, which it returns as errors naming them.
+// err is set only when r itself fails.
+func ReadJSONLReadable(r io.Reader) (recs []Record, bad []error, err error) {
+	err = scanJSONL(r, func(line int, b []byte) error {
+		if isConflictMarker(b) {
+			return nil
+		}
+		rec, err := decodeJSONLine(b)
+		if err != nil {
+			bad = append(bad, fmt.Errorf("line %d: %w", line, err))
+			return nil
+		}
+		recs = append(recs, rec)
+		return nil
+	})
+	return recs, bad, err
+}
+
+// isConflictMarker reports whether b is a line git (or diff3) writes
+// around the sides of a merge conflict.
+func isConflictMarker(b []byte) bool {
+	for _, m := range []string{"<<<<<<<", "|||||||", "=======", ">>>>>>>"} {
+		if bytes.HasPrefix(b, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanJSONL calls fn with every non-blank line of r and its number.
+func scanJSONL(r io.Reader, fn func(line int, b []byte) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4*MaxIDLen)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimRight(sc.Bytes(), "\r")
+		if len(b) == 0 {
+			continue
+		}
+		if err := fn(line, b); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("line %d: longer than a record can be: %w", line+1, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// decodeJSONLine parses one line of an export.
+func decodeJSONLine(b []byte) (Record, error) {
+	var jr jsonRecord
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&jr); err != nil {
+		return Record{}, err
+	}
+	if jr.ID == "" || jr.FirstSeen.IsZero() {
+		return Record{}, fmt.Errorf("a record needs id and first_seen: %w", ErrInvalid)
+	}
+	if jr.Changed.IsZero() {
+		jr.Changed = jr.FirstSeen
+	}
+	return Record{ID: jr.ID, FirstSeen: jr.FirstSeen.UTC(), Hash: jr.Hash, Changed: jr.Changed.UTC()}, nil
 }

@@ -61,7 +61,8 @@ type Ledger interface {
 	// Import merges recs into the ledger: a new id is added as it is; a known
 	// id keeps the earlier FirstSeen of the two, and takes Hash and Changed
 	// from whichever of the two has the later Changed (the stored one on a
-	// tie). Import is all or nothing.
+	// tie), except that a known hash always wins over UnknownHash. Import
+	// is all or nothing.
 	Import(ctx context.Context, recs []Record) error
 	// Close releases the ledger; later calls return an error wrapping
 	// ErrClosed. Closing twice is not an error.
@@ -159,6 +160,12 @@ func expand(recs []Record, index []int) []Record {
 	return out
 }
 
+// UnknownHash is the Hash of a record recovered from a published feed,
+// which carries an item's dates but not the content they were computed
+// from. The next observation of the id adopts its hash without moving
+// Changed, so a recovered item keeps its updated date too.
+const UnknownHash = "unknown"
+
 // observe applies one observation at now to what is stored of e.ID, and
 // reports whether the result must be written. It is the one definition of
 // Observe's rules that every implementation shares.
@@ -168,6 +175,9 @@ func observe(prev Record, found bool, e Entry, now time.Time) (Record, bool) {
 		return Record{ID: e.ID, FirstSeen: now, Hash: e.Hash, Changed: now}, true
 	case prev.Hash == e.Hash:
 		return prev, false
+	case prev.Hash == UnknownHash:
+		prev.Hash = e.Hash
+		return prev, true
 	default:
 		prev.Hash = e.Hash
 		prev.Changed = now
@@ -186,7 +196,11 @@ func merge(prev Record, found bool, in Record) (Record, bool) {
 	if in.FirstSeen.Before(out.FirstSeen) {
 		out.FirstSeen = in.FirstSeen
 	}
-	if in.Changed.After(out.Changed) {
+	switch {
+	case in.Hash == UnknownHash && prev.Hash != UnknownHash:
+		// A date read from a published feed never replaces a known hash.
+	case prev.Hash == UnknownHash && in.Hash != UnknownHash,
+		in.Changed.After(out.Changed):
 		out.Hash = in.Hash
 		out.Changed = in.Changed
 	}

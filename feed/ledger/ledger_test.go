@@ -266,6 +266,14 @@ func TestImport(t *testing.T) {
 			nil,
 			[]Record{rec("a", t0.Add(999*time.Millisecond).In(time.FixedZone("X", 7200)), "h", t1.Add(time.Nanosecond))},
 			[]Record{rec("a", t0, "h", t1)}},
+		{"a date from a published feed never replaces a known hash",
+			[]Record{rec("a", t1, "h", t1)},
+			[]Record{rec("a", t0, UnknownHash, t2)},
+			[]Record{rec("a", t0, "h", t1)}},
+		{"a known hash replaces one from a published feed",
+			[]Record{rec("a", t0, UnknownHash, t2)},
+			[]Record{rec("a", t0, "h", t1)},
+			[]Record{rec("a", t0, "h", t1)}},
 		{"importing what is stored changes nothing",
 			[]Record{rec("a", t0, "h", t1), rec("b", t1, "g", t2)},
 			[]Record{rec("b", t1, "g", t2), rec("a", t0, "h", t1)},
@@ -1004,7 +1012,7 @@ func checkCorrupt(t *testing.T, err error, path string) {
 		t.Fatalf("got %v, want ErrCorrupt", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{path, "feedpub ledger export", "feedpub ledger import", "backup"} {
+	for _, want := range []string{path, "feedpub ledger recover", "backup export", "published feeds"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %q", msg, want)
 		}

@@ -64,12 +64,16 @@ type Builder struct {
 	// Pages, when set, also publishes item pages, the OPML list and the
 	// feeds' HTML views; see Pages.
 	Pages *Pages
-	// Now is the clock the ledger stamps first-seen times with.
-	Now func() time.Time
+	// Now is the clock the ledger stamps first-seen times with, and the
+	// one items dated later than it are held back by.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// PublishFuture publishes items dated later than the build at once,
+	// instead of holding them back until their date (hold.go).
+	PublishFuture bool
 	// Fetchers is how many sources are fetched at once; zero means
 	// DefaultFetchers.
 	Fetchers int
-	Logger   *slog.Logger
 }
 
 // Document is one rendered feed document.
@@ -127,6 +131,11 @@ type Result struct {
 	Degraded map[string]error
 	// Sources says how each source fared, in configuration order.
 	Sources []SourceStatus
+	// Held counts the items held back because their date is later than
+	// the build's, and NextHeld is the earliest of their dates (zero when
+	// none is held): a build from then on publishes that item.
+	Held     int
+	NextHeld time.Time
 	// Site is what the build published besides the feeds, when the
 	// Builder has Pages.
 	Site *Site
@@ -163,7 +172,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if state != nil {
 		fp = b.fingerprint(ctx)
 	}
-	if fp != "" {
+	if fp != "" && !heldDue(last, now()) {
 		if res, ok := b.unchanged(fp, last); ok && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
@@ -176,6 +185,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	flush := func() error {
 		items, hashes, skipped := normalizeAll(batch, b.Base, logger)
 		batch = batch[:0]
+		items, hashes = b.holdFuture(items, hashes, stamp, res, logger)
 		items, recorded, err := b.settleBatch(ctx, stamp, items, hashes, logger)
 		if err != nil {
 			return err
@@ -262,7 +272,11 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			continue
 		}
 		if len(lists[i]) == 0 {
-			return nil, fmt.Errorf("feed %s: %w (its sources and filters left nothing to publish); the previous files are kept", d.name, feed.ErrNoItems)
+			why := "its sources and filters left nothing to publish"
+			if res.Held > 0 {
+				why += fmt.Sprintf("; %d items are held until their date, the first at %s", res.Held, res.NextHeld.UTC().Format(time.RFC3339))
+			}
+			return nil, fmt.Errorf("feed %s: %w (%s); the previous files are kept", d.name, feed.ErrNoItems, why)
 		}
 		inputs := renderInputs(d.meta, lists[i])
 		fr, ok := b.reuse(last, d.name, inputs, len(lists[i]))

@@ -31,6 +31,8 @@ type site struct {
 	dir    string
 	clock  time.Time
 	logBuf bytes.Buffer
+	// publishFuture is the Builder's PublishFuture.
+	publishFuture bool
 }
 
 func newSite(t *testing.T, files map[string]string) *site {
@@ -77,6 +79,8 @@ func (s *site) build() (*publish.Result, error) {
 		Base:   base,
 		Now:    func() time.Time { return s.clock },
 		Logger: logger,
+
+		PublishFuture: s.publishFuture,
 	}
 	return b.Build(context.Background())
 }

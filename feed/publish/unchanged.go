@@ -39,6 +39,10 @@ type lastBuild struct {
 	Feeds       []builtFeed   `json:"feeds"`
 	Built       time.Time     `json:"built"`
 	Documents   []builtDocSum `json:"documents"`
+	// Held and NextHeld are Result's: once NextHeld has passed, the
+	// build must run again to publish what it held back.
+	Held     int       `json:"held,omitempty"`
+	NextHeld time.Time `json:"next_held,omitzero"`
 }
 
 type builtFeed struct {
@@ -89,7 +93,7 @@ func lastBuildOf(ctx context.Context, state ledger.State) *lastBuild {
 func (b *Builder) fingerprint(ctx context.Context) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "binary %s\n", buildid.ID())
-	fmt.Fprintf(h, "output %s\nbase %v\n", b.Output, b.Base)
+	fmt.Fprintf(h, "output %s\nbase %v\nfuture %t\n", b.Output, b.Base, b.PublishFuture)
 	// Every source must have a fingerprint, or none is taken.
 	for _, src := range b.Sources {
 		if _, ok := src.(Fingerprinter); !ok {
@@ -143,7 +147,7 @@ func (b *Builder) unchanged(fp string, last *lastBuild) (*Result, bool) {
 	if last == nil || last.Fingerprint != fp {
 		return nil, false
 	}
-	res := &Result{Items: last.Items}
+	res := &Result{Items: last.Items, Held: last.Held, NextHeld: last.NextHeld}
 	for _, f := range last.Feeds {
 		docs, ok := b.readBack(last, f.Name)
 		if !ok {
@@ -214,7 +218,7 @@ func renderInputs(meta feed.Meta, items []feed.Item) string {
 
 // remember records a successful build for the next one to compare with.
 func (b *Builder) remember(ctx context.Context, fp string, state ledger.State, res *Result, built time.Time) error {
-	last := lastBuild{Fingerprint: fp, Items: res.Items, Built: built.UTC()}
+	last := lastBuild{Fingerprint: fp, Items: res.Items, Built: built.UTC(), Held: res.Held, NextHeld: res.NextHeld.UTC()}
 	for _, f := range res.Feeds {
 		last.Feeds = append(last.Feeds, builtFeed{Name: f.Name, Items: f.Items, Inputs: f.inputs})
 		for _, d := range f.Documents {
