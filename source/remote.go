@@ -131,7 +131,9 @@ func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", r.SourceName, err)
 	}
-	st := r.loadState(ctx, log)
+	// The state is read whatever is left of ctx's time: a fetch that ran
+	// out of time before it began still has last good items to give.
+	st := r.loadState(context.WithoutCancel(ctx), log)
 	if now.Before(st.NotBefore) {
 		cause := fmt.Errorf("backing off until %s", st.NotBefore.UTC().Format(time.RFC3339))
 		if st.LastError != "" {

@@ -295,3 +295,21 @@ func TestHostLimit(t *testing.T) {
 	}
 	free()
 }
+
+// TestRemoteOutOfTimeBeforeItsTurn checks that a fetch whose time ran out
+// before it began (the build's share for fetching spent while it waited
+// its turn) still returns, and keeps, the last good items.
+func TestRemoteOutOfTimeBeforeItsTurn(t *testing.T) {
+	t.Parallel()
+	srv := newRemoteServer(t, serveFeed(remoteFixture(t, "rss.xml")))
+	r, clock, _ := newTestRemote("wire", srv.URL)
+	good := mustFetch(t, r)
+	ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancel()
+	items, err := r.Fetch(ctx)
+	wantStale(t, items, err, good)
+	clock.Advance(time.Hour) // past the backoff
+	srv.set(serveStatus(http.StatusInternalServerError))
+	items, err = r.Fetch(t.Context())
+	wantStale(t, items, err, good)
+}

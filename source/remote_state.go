@@ -43,6 +43,10 @@ type remoteState struct {
 	LastError string `json:"last_error,omitempty"`
 	// Items are the items of the last good fetch, ready to publish again.
 	Items []storedItem `json:"items"`
+
+	// unread marks a state that stands in for one that could not be read:
+	// saving it would replace the stored items with none.
+	unread bool
 }
 
 const remoteStateVersion = 1
@@ -145,6 +149,7 @@ func (r *Remote) loadState(ctx context.Context, log *slog.Logger) *remoteState {
 		var err error
 		if data, err = r.State.GetState(ctx, r.stateKey()); err != nil {
 			log.Warn("source state unreadable", "source", r.SourceName, "reason", err.Error())
+			fresh.unread = true
 			return fresh
 		}
 	}
@@ -166,6 +171,9 @@ func (r *Remote) loadState(ctx context.Context, log *slog.Logger) *remoteState {
 // saveState stores st. A failure is logged: the items are good even when
 // the state cannot be kept.
 func (r *Remote) saveState(ctx context.Context, st *remoteState, log *slog.Logger) {
+	if st.unread && st.Fetched.IsZero() {
+		return // a failure would overwrite good items that could not be read
+	}
 	if st.Items == nil {
 		st.Items = []storedItem{}
 	}
