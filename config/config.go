@@ -33,7 +33,7 @@ import (
 const (
 	DefaultOutput    = "public"
 	DefaultState     = "data/feedpub.db"
-	DefaultItemLink  = "{base_url}/items/{slug}/"
+	DefaultItemLink  = "{base_url}/items/{slug}"
 	DefaultLimit     = 50
 	DefaultGlob      = "*.txt"
 	DefaultMaxSize   = 1 << 20
@@ -708,9 +708,11 @@ func (c *Config) PagePrefix() string { return c.BaseURL + "items/" }
 
 // MakesPages reports whether feedpub publishes a page for the items of
 // source s whose link it makes up: s reads local files and links its items
-// with the default item_link.
+// with the default item_link, spelt with or without a final "/". The page
+// is served at the link, whichever the spelling.
 func (c *Config) MakesPages(s Source) bool {
-	return s.Type != TypeFeed && s.Link == "" && c.ItemLink == DefaultItemLink
+	return s.Type != TypeFeed && s.Link == "" &&
+		(c.ItemLink == DefaultItemLink || c.ItemLink == DefaultItemLink+"/")
 }
 
 // LinkTemplate is the item link template for source s, with {base_url}

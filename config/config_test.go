@@ -41,7 +41,7 @@ func TestParseMinimal(t *testing.T) {
 		{"headlines", c.Sources[0].Headlines, "items"},
 		{"tag prefix", c.TagPrefix(), "tag:news.example.com,2026-01-01:"},
 		{"feed url", c.FeedURL("news", "rss"), "http://127.0.0.1:8080/news.rss"},
-		{"item link", c.LinkTemplate(c.Sources[0]), "http://127.0.0.1:8080/items/{slug}/"},
+		{"item link", c.LinkTemplate(c.Sources[0]), "http://127.0.0.1:8080/items/{slug}"},
 		{"schedule", c.Schedule, DefaultSchedule},
 		{"listen", c.Listen, DefaultListen},
 	}
@@ -276,4 +276,32 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted a configuration without title, sources or feeds: %+v", c)
 		}
 	})
+}
+
+func TestMakesPages(t *testing.T) {
+	t.Parallel()
+	md := Source{Name: "blog", Type: TypeMarkdown}
+	tests := []struct {
+		name     string
+		itemLink string
+		src      Source
+		want     bool
+	}{
+		{"default", DefaultItemLink, md, true},
+		{"default with final slash", DefaultItemLink + "/", md, true},
+		{"old default spelt out", "{base_url}/items/{slug}", md, true},
+		{"custom item_link", "{base_url}/posts/{slug}.html", md, false},
+		{"other folder", "{base_url}/articles/{slug}/", md, false},
+		{"source link", DefaultItemLink, Source{Name: "blog", Type: TypeMarkdown, Link: "{base_url}/b/{slug}"}, false},
+		{"remote feed", DefaultItemLink, Source{Name: "wire", Type: TypeFeed}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &Config{ItemLink: tt.itemLink, Sources: []Source{tt.src}}
+			if got := c.MakesPages(tt.src); got != tt.want {
+				t.Errorf("MakesPages with item_link %q = %v, want %v", tt.itemLink, got, tt.want)
+			}
+		})
+	}
 }

@@ -211,7 +211,7 @@ func fingerprintOf(settings string, batches [][]statted) string {
 
 // Fingerprint implements the build's fingerprint check.
 func (m *Markdown) Fingerprint(ctx context.Context) (string, error) {
-	settings := fmt.Sprintf("markdown\x00%s\x00%s\x00%d\x00%t\x00%s\x00%s", m.SourceName, m.glob(), m.maxSize(), m.AllowHTML, m.IDPrefix, m.LinkTemplate)
+	settings := fmt.Sprintf("markdown\x00%s\x00%s\x00%d\x00%t\x00%s\x00%s\x00%t", m.SourceName, m.glob(), m.maxSize(), m.AllowHTML, m.IDPrefix, m.LinkTemplate, m.PageBundles)
 	return treeFingerprint(ctx, m.Root, m.SourceName, globMatch(m.glob()), settings)
 }
 

@@ -76,6 +76,14 @@ type Markdown struct {
 	// "{slug}" is replaced by the item's slug and "{source}" by the
 	// path-escaped SourceName. Empty leaves such links empty.
 	LinkTemplate string
+	// PageBundles says that feedpub publishes a page at the links it makes
+	// up from LinkTemplate, as the index of the folder the link names,
+	// like a static site generator's page bundle: relative references in
+	// the content resolve below that folder ("img.png" in
+	// "posts/trip/index.md", linked ".../items/posts/trip", becomes
+	// ".../items/posts/trip/img.png"), and the local files they name are
+	// listed in the item's Bundle to be published there.
+	PageBundles bool
 	// AllowHTML lets raw HTML written in the Markdown through to the
 	// content. It is sanitised all the same: scripts, event handlers and
 	// javascript: URLs never survive. When false, raw HTML is dropped.
@@ -249,7 +257,7 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 		Title:       title,
 		Link:        link,
 		Summary:     fm.summary,
-		ContentHTML: safeAbsoluteHTML(r.html, baseURL(link)),
+		ContentHTML: safeFolderHTML(r.html, baseURL(link), m.PageBundles && fm.link == ""),
 		Authors:     fm.authors,
 		Categories:  fm.tags,
 		Published:   fm.published,

@@ -27,15 +27,22 @@ func markdownSlugPath(relpath string) string {
 }
 
 // bundleFiles finds the local files an article's content refers to by a
-// relative path and that belong beside its page: content URLs, resolved
-// against the item's link, that lead below that link to a file next to
-// the article or in a folder beside it. relpath is the article's path
+// relative path and that belong beside its page, with PageBundles: content
+// URLs, resolved against the item's link taken as a folder, that lead
+// below that folder to a file next to the article or in a folder beside
+// it. relpath is the article's path
 // below Root. Only media and documents (the types of mediaTypes) are
 // taken, never other articles or hidden files; a reference to a file that
 // is not there is logged.
 func (m *Markdown) bundleFiles(relpath string, it *feed.Item) []feed.BundleFile {
+	if !m.PageBundles || it.Link == "" {
+		return nil
+	}
 	link := it.Link
-	if !strings.HasSuffix(link, "/") || !strings.Contains(it.ContentHTML, link) {
+	if !strings.HasSuffix(link, "/") {
+		link += "/"
+	}
+	if !strings.Contains(it.ContentHTML, link) {
 		return nil
 	}
 	root, err := os.OpenRoot(m.Root)

@@ -83,7 +83,7 @@ func AbsoluteHTML(fragment string, base *url.URL) string {
 	if base == nil || !base.IsAbs() {
 		return fragment
 	}
-	return rewriteURLs(fragment, base, false)
+	return rewriteURLs(fragment, base, base, false)
 }
 
 // safeAbsoluteHTML is AbsoluteHTML for content about to be published,
@@ -96,16 +96,35 @@ func AbsoluteHTML(fragment string, base *url.URL) string {
 // is removed whole. Every tag is written out afresh; text and comments
 // are copied as they are.
 func safeAbsoluteHTML(fragment string, base *url.URL) string {
+	return safeFolderHTML(fragment, base, false)
+}
+
+// safeFolderHTML is safeAbsoluteHTML that, when folder is true, takes base
+// as a folder, as a static site generator does with a page bundle's link:
+// a reference with a path ("img.png", "../x") resolves below base's path
+// as if it ended in "/", while one without ("#note", "?q") still refers to
+// base itself.
+func safeFolderHTML(fragment string, base *url.URL, folder bool) string {
 	if base != nil && ((base.Scheme != "http" && base.Scheme != "https") || base.Host == "") {
 		base = nil
 	}
-	return rewriteURLs(fragment, base, true)
+	dir := base
+	if folder && base != nil && !strings.HasSuffix(base.Path, "/") {
+		d := *base
+		d.Path += "/"
+		if d.RawPath != "" {
+			d.RawPath += "/"
+		}
+		dir = &d
+	}
+	return rewriteURLs(fragment, base, dir, true)
 }
 
-// rewriteURLs is AbsoluteHTML and, when strict, safeAbsoluteHTML. A tag is
-// written out afresh when strict or when one of its URLs changed, and
-// otherwise copied byte for byte.
-func rewriteURLs(fragment string, base *url.URL, strict bool) string {
+// rewriteURLs is AbsoluteHTML and, when strict, safeAbsoluteHTML, with
+// references that have a path resolved against dir. A tag is written out
+// afresh when strict or when one of its URLs changed, and otherwise copied
+// byte for byte.
+func rewriteURLs(fragment string, base, dir *url.URL, strict bool) string {
 	if !strings.Contains(fragment, "<") {
 		return fragment
 	}
@@ -141,9 +160,9 @@ func rewriteURLs(fragment string, base *url.URL, strict bool) string {
 			v, ok := a.Val, true
 			switch {
 			case urlAttrs[a.Key]:
-				v, ok = resolveRef(a.Val, base, linkSchemes)
+				v, ok = resolveRef(a.Val, base, dir, linkSchemes)
 			case a.Key == "srcset":
-				v, ok = resolveSrcset(a.Val, base, imageSchemes)
+				v, ok = resolveSrcset(a.Val, base, dir, imageSchemes)
 			}
 			if !ok {
 				changed = true
@@ -164,12 +183,12 @@ func rewriteURLs(fragment string, base *url.URL, strict bool) string {
 	}
 }
 
-// resolveRef resolves one URL attribute value against base. A value that
-// is empty or absolute, or relative with a nil base, is returned as it
-// is. schemes lists the schemes an absolute value may name: with nil,
+// resolveRef resolves one URL attribute value against base, or against
+// dir when it has a path. A value that is empty or absolute, or relative
+// with a nil base, is returned as it is. schemes lists the schemes an absolute value may name: with nil,
 // every value is kept, even one that does not parse; otherwise ok is
 // false for a value that does not parse or names another scheme.
-func resolveRef(ref string, base *url.URL, schemes []string) (string, bool) {
+func resolveRef(ref string, base, dir *url.URL, schemes []string) (string, bool) {
 	v := strings.TrimSpace(ref)
 	u, err := url.Parse(v)
 	switch {
@@ -179,6 +198,8 @@ func resolveRef(ref string, base *url.URL, schemes []string) (string, bool) {
 		return ref, schemes == nil || slices.Contains(schemes, u.Scheme)
 	case v == "" || base == nil:
 		return ref, true
+	case u.Path != "" && dir != nil:
+		return dir.ResolveReference(u).String(), true
 	}
 	return base.ResolveReference(u).String(), true
 }
@@ -188,7 +209,7 @@ func resolveRef(ref string, base *url.URL, schemes []string) (string, bool) {
 // schemes list, empty candidates are kept and nothing is refused;
 // otherwise empty candidates are dropped, and ok is false when any
 // candidate is refused or none is left.
-func resolveSrcset(set string, base *url.URL, schemes []string) (string, bool) {
+func resolveSrcset(set string, base, dir *url.URL, schemes []string) (string, bool) {
 	cands := strings.Split(set, ",")
 	out := cands[:0]
 	for _, c := range cands {
@@ -199,7 +220,7 @@ func resolveSrcset(set string, base *url.URL, schemes []string) (string, bool) {
 			}
 			continue
 		}
-		u, ok := resolveRef(f[0], base, schemes)
+		u, ok := resolveRef(f[0], base, dir, schemes)
 		if !ok {
 			return "", false
 		}

@@ -73,6 +73,31 @@ func TestSafeAbsoluteHTML(t *testing.T) {
 	}
 }
 
+func TestSafeFolderHTML(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, base, in, want string
+	}{
+		{"relative image below the link", "https://n.example/items/trip", `<img src="a.png">`, `<img src="https://n.example/items/trip/a.png">`},
+		{"dot segments", "https://n.example/items/trip", `<img src="./m/a.png">`, `<img src="https://n.example/items/trip/m/a.png">`},
+		{"parent folder", "https://n.example/items/trip", `<a href="../x">x</a>`, `<a href="https://n.example/items/x">x</a>`},
+		{"srcset below the link", "https://n.example/items/trip", `<img srcset="a.png 1x, b.png 2x">`, `<img srcset="https://n.example/items/trip/a.png 1x, https://n.example/items/trip/b.png 2x">`},
+		{"fragment refers to the link itself", "https://n.example/items/trip", `<a href="#fn1">1</a>`, `<a href="https://n.example/items/trip#fn1">1</a>`},
+		{"query refers to the link itself", "https://n.example/items/trip", `<a href="?p=2">2</a>`, `<a href="https://n.example/items/trip?p=2">2</a>`},
+		{"root-relative unchanged", "https://n.example/items/trip", `<img src="/a.png">`, `<img src="https://n.example/a.png">`},
+		{"link with final slash", "https://n.example/items/trip/", `<img src="a.png">`, `<img src="https://n.example/items/trip/a.png">`},
+		{"escaped path kept", "https://n.example/items/caf%C3%A9", `<img src="a.png">`, `<img src="https://n.example/items/caf%C3%A9/a.png">`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := safeFolderHTML(tc.in, mustURL(t, tc.base), true); got != tc.want {
+				t.Errorf("safeFolderHTML(%q, %s)\n got %q\nwant %q", tc.in, tc.base, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestAbsoluteHTML(t *testing.T) {
 	t.Parallel()
 	base := mustURL(t, "https://news.example.com/2026/ferry/story")

@@ -5,6 +5,12 @@ import (
 	"context"
 	"errors"
 	"html"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -88,16 +94,33 @@ func TestServeItemPages(t *testing.T) {
 		t.Fatalf("only %d item links published", len(links))
 	}
 	for link, title := range links {
-		resp, body := s.get(localPath(t, link), nil)
+		if strings.HasSuffix(link, "/") {
+			t.Errorf("item link %s ends in a slash; the default item_link has none", link)
+		}
+		p := localPath(t, link)
+		resp, body := s.getDirect(p)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 			t.Errorf("%s: %s %s", link, resp.Status, resp.Header.Get("Content-Type"))
 			continue
 		}
-		if !bytes.Contains(body, []byte("<h1>"+html.EscapeString(title)+"</h1>")) {
-			t.Errorf("%s does not show its title %q", link, title)
+		for _, want := range []string{"<h1>" + html.EscapeString(title) + "</h1>", `<link rel="canonical" href="` + link + `">`, `<meta property="og:url" content="` + link + `">`} {
+			if !bytes.Contains(body, []byte(want)) {
+				t.Errorf("%s lacks %s", link, want)
+			}
+		}
+		// The folder's spellings reach the page too, as on a static host.
+		if resp, _ := s.getDirect(p + "/"); resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != p {
+			t.Errorf("%s/: %s, Location %q, want a move to %s", p, resp.Status, resp.Header.Get("Location"), p)
+		}
+		if resp, idx := s.getDirect(p + "/index.html"); resp.StatusCode != http.StatusOK || !bytes.Equal(idx, body) {
+			t.Errorf("%s/index.html: %s", p, resp.Status)
 		}
 	}
-	resp, body := s.get("/items/trip/bay.png", nil)
+	const photo = "http://127.0.0.1:8080/items/trip/bay.png"
+	if _, trip := s.getDirect("/items/trip"); !bytes.Contains(trip, []byte(`src="`+photo+`"`)) {
+		t.Errorf("the trip page does not show the photo beside its article at %s:\n%s", photo, trip)
+	}
+	resp, body := s.get(localPath(t, photo), nil)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || string(body) != files["posts/trip/bay.png"] {
 		t.Errorf("the photo beside the Markdown article: %s %s", resp.Status, resp.Header.Get("Content-Type"))
 	}
@@ -107,24 +130,42 @@ func TestServeItemPages(t *testing.T) {
 	}
 
 	// Deleting an article retires its page: 410 after the next build.
-	const orchard = "/items/2026-11-22-orchard-harvest/"
-	if resp, _ := s.get(orchard, nil); resp.StatusCode != http.StatusOK {
+	const orchard = "/items/2026-11-22-orchard-harvest"
+	if resp, _ := s.getDirect(orchard); resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s before the deletion: %s", orchard, resp.Status)
 	}
 	if err := os.Remove(filepath.Join(s.dir, "articles", "2026-11-22-orchard-harvest.txt")); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the deleted article's page to answer 410", 15*time.Second, func() bool {
-		resp, _ := s.get(orchard, nil)
+		resp, _ := s.getDirect(orchard)
 		return resp.StatusCode == http.StatusGone
 	})
-	resp, body = s.get(orchard, nil)
-	if resp.Header.Get("Content-Type") != "text/html; charset=utf-8" || !bytes.Contains(body, []byte("removed")) {
-		t.Errorf("410 answer: %s %q", resp.Header.Get("Content-Type"), body)
+	for _, p := range []string{orchard, orchard + "/", orchard + "/index.html"} {
+		resp, body = s.getDirect(p)
+		if resp.StatusCode != http.StatusGone || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" || !bytes.Contains(body, []byte("removed")) {
+			t.Errorf("%s: %s %s %q", p, resp.Status, resp.Header.Get("Content-Type"), body)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, "public", "items", "2026-11-22-orchard-harvest")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the retired page is still in the output folder: %v", err)
 	}
+}
+
+// getDirect is get without following redirects and without headers.
+func (s *served) getDirect(path string) (*http.Response, []byte) {
+	s.t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(s.base + strings.TrimPrefix(path, "/"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp, body
 }
 
 // chromiumPath is where Debian installs chromium.
@@ -170,6 +211,91 @@ func TestChromiumShowsFeedsAsPages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestChromiumShowsItemPages opens a Markdown page bundle's page at its
+// item's link in a real headless browser and looks at the picture: the
+// photo beside the article must be on screen, scaled by the stylesheet
+// to the page's width. Skipped as TestChromiumShowsFeedsAsPages is.
+func TestChromiumShowsItemPages(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is required under CI: %v", err)
+		}
+		t.Skipf("chromium is not installed (%v); CI installs it", err)
+	}
+	// The page names its photo by an absolute URL under base_url, so the
+	// server must listen at base_url.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var photo bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 1000, 400))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{220, 20, 20, 255}}, image.Point{}, draw.Src)
+	if err := png.Encode(&photo, img); err != nil {
+		t.Fatal(err)
+	}
+	config := strings.Replace(minimalConfig, "http://127.0.0.1:8080/", "http://"+addr+"/", 1)
+	config = strings.Replace(config, "sources:\n", "sources:\n  - name: blog\n    type: markdown\n    path: posts\n", 1) +
+		"  - name: blog\n    sources: [blog]\n"
+	s := startServeListen(t, config, "@every 1h", map[string]string{
+		"articles/a.txt":      "Title: Harbour Bridge Reopens\n\nThe bridge reopened on Monday.\n",
+		"posts/trip/index.md": "---\ntitle: A Trip to the Lighthouse\n---\nThe view from the top:\n\n![the bay](bay.png)\n",
+		"posts/trip/bay.png":  photo.String(),
+	}, addr)
+	waitFor(t, "the first build", 10*time.Second, func() bool {
+		resp, _ := s.get("/blog.atom", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	shot := screenshot(t, s.base+"items/trip")
+	// The photo's box on screen: the pixels of its colour.
+	box := image.Rectangle{}
+	b := shot.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := shot.At(x, y).RGBA()
+			if r>>8 > 200 && g>>8 < 40 && bl>>8 < 40 {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if box.Empty() {
+		t.Fatal("the photo beside the article is not on screen")
+	}
+	// Scaled to the content's width (less than the window's 412 pixels,
+	// with the stylesheet's margins) and keeping its 5:2 shape.
+	w, h := box.Dx(), box.Dy()
+	if w >= 400 || box.Min.X < 12 || h*100/w < 37 || h*100/w > 43 {
+		t.Errorf("the photo is shown at %v (%dx%d); the stylesheet did not fit it to the page", box, w, h)
+	}
+}
+
+// screenshot loads url in headless chromium in a phone-sized window and
+// returns what it shows.
+func screenshot(t *testing.T, url string) image.Image {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "shot.png")
+	cmd := exec.CommandContext(ctx, chromiumPath, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+		"--user-data-dir="+t.TempDir(), "--window-size=412,900", "--screenshot="+out, url)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium --screenshot %s: %v\n%s", url, err, msg)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", url, err)
+	}
+	return img
 }
 
 // dumpDOM loads url in headless chromium and returns the DOM it built.

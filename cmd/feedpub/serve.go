@@ -112,6 +112,10 @@ type server struct {
 	buildMu sync.Mutex
 	// served is set once a snapshot is in service.
 	served atomic.Bool
+	// servedDigest is the digest of what the snapshot in service holds,
+	// so a build that wrote nothing still swaps when the published files
+	// moved on without this process (a 'feedpub build' run beside it).
+	servedDigest atomic.Uint64
 	// held builds again when an item held for its date is due.
 	held heldWake
 }
@@ -281,7 +285,7 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	if res.Site != nil && res.Site.Changed {
 		changed = true
 	}
-	if changed || !s.served.Load() {
+	if changed || !s.served.Load() || s.servedDigest.Load() != servedContent(res) {
 		if err := s.swapSite(toHTTPDocs(res.Documents()), res.Site, time.Now()); err != nil {
 			return err
 		}
@@ -305,6 +309,7 @@ func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	s.handler.Swap(snap)
+	s.servedDigest.Store(contentDigest(docs, nil))
 	s.served.Store(true)
 	return nil
 }

@@ -57,6 +57,12 @@ func startServe(t *testing.T, schedule string, files map[string]string) *served 
 // config is the whole feedpub.yaml but for the schedule, which is added.
 func startServeConfig(t *testing.T, config, schedule string, files map[string]string) *served {
 	t.Helper()
+	return startServeListen(t, config, schedule, files, "127.0.0.1:0")
+}
+
+// startServeListen is startServeConfig listening on listen.
+func startServeListen(t *testing.T, config, schedule string, files map[string]string, listen string) *served {
+	t.Helper()
 	dir := t.TempDir()
 	files["feedpub.yaml"] = config + "schedule: \"" + schedule + "\"\n"
 	writeFiles(t, dir, files)
@@ -64,7 +70,7 @@ func startServeConfig(t *testing.T, config, schedule string, files map[string]st
 	s := &served{t: t, dir: dir, stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
 	stdout := &syncBuffer{}
 	go func() {
-		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0", "-grace", "5s"}, stdout, s.stderr)
+		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", listen, "-grace", "5s"}, stdout, s.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -350,4 +356,27 @@ func TestServeLastPublishedOnFailedStart(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v", err)
 	}
+}
+
+// TestServePicksUpABuildRunBesideIt runs 'feedpub build' on the state a
+// server uses: the build records the new sources, so the server's next
+// build finds nothing changed, and must still serve what was published.
+func TestServePicksUpABuildRunBesideIt(t *testing.T) {
+	s := startServe(t, "@every 1s", map[string]string{"articles/a.txt": "The first story is published. It has a body.\n"})
+	waitFor(t, "the first build", 30*time.Second, func() bool {
+		resp, _ := s.get("/news.json", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	writeFiles(t, s.dir, map[string]string{"articles/b.txt": "Title: Ferry Timetable Changes\n\nThe ferry leaves earlier from Monday.\n"})
+	if _, stderr, err := feedpub(t, "build", "-config", filepath.Join(s.dir, "feedpub.yaml")); err != nil {
+		t.Fatalf("build beside serve: %v\n%s", err, stderr)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(s.dir, "public", "news.json"))
+	if err != nil || !bytes.Contains(onDisk, []byte("Ferry Timetable Changes")) {
+		t.Fatalf("the build did not publish the new story: %v", err)
+	}
+	waitFor(t, "serve to serve what the build published", 30*time.Second, func() bool {
+		_, body := s.get("/news.json", nil)
+		return bytes.Equal(body, onDisk)
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
@@ -17,15 +19,56 @@ func (s *server) swapSite(docs []httpfeed.Document, site *publish.Site, built ti
 	}
 	hs := httpfeed.Site{Page: site.Page, Gone: site.Gone}
 	for _, f := range site.Files {
-		hs.Files = append(hs.Files, httpfeed.SiteFile{Path: f.Path, ContentType: f.ContentType, Body: f.Body})
+		hf := httpfeed.SiteFile{Path: f.Path, ContentType: f.ContentType, Body: f.Body}
+		if f.Page != "" && f.Name == f.Page+"index.html" {
+			hf.Folder = "/" + f.Page
+		}
+		hs.Files = append(hs.Files, hf)
 	}
 	snap, err := httpfeed.NewSiteSnapshot(docs, hs, built)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	s.handler.Swap(snap)
+	s.servedDigest.Store(contentDigest(docs, site))
 	s.served.Store(true)
 	return nil
+}
+
+// servedContent is contentDigest of what a build published.
+func servedContent(res *publish.Result) uint64 {
+	return contentDigest(toHTTPDocs(res.Documents()), res.Site)
+}
+
+// contentDigest sums up everything a snapshot of docs and site serves:
+// paths, bodies, types and dates, in order.
+func contentDigest(docs []httpfeed.Document, site *publish.Site) uint64 {
+	h := xxhash.New()
+	field := func(s string) {
+		h.WriteString(s)
+		h.Write([]byte{0})
+	}
+	for _, d := range docs {
+		field(d.Feed)
+		field(string(d.Format))
+		field(d.Title)
+		field(d.SelfURL)
+		field(d.Modified.UTC().Format(time.RFC3339Nano))
+		h.Write(d.Body)
+		h.Write([]byte{0})
+	}
+	if site != nil {
+		for _, f := range site.Files {
+			field(f.Path)
+			field(f.ContentType)
+			h.Write(f.Body)
+			h.Write([]byte{0})
+		}
+		for _, g := range site.Gone {
+			field(g)
+		}
+	}
+	return h.Sum64()
 }
 
 // publishedSite reads the pages the last good build wrote, to serve with

@@ -63,6 +63,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				AllowHTML:    s.AllowHTML,
 				IDPrefix:     cfg.TagPrefix(),
 				LinkTemplate: cfg.LinkTemplate(s),
+				PageBundles:  cfg.MakesPages(s),
 				Logger:       logger,
 			})
 		case config.TypeJSON:

@@ -15,8 +15,9 @@
 //
 //	/{feed}.rss, /{feed}.atom, /{feed}.json   the documents of the snapshot; an HTML
 //	                                          view to browser navigations (site.go)
-//	/items/{slug}/, /feeds.opml, ...          the files of the snapshot's Site; 410
-//	                                          for its retired pages
+//	/items/{slug}, /feeds.opml, ...           the files of the snapshot's Site (a page
+//	                                          also at /items/{slug}/ and its index.html);
+//	                                          410 for its retired pages
 //	/                                         an index page with autodiscovery links
 //	/healthz                                  JSON health, 503 while starting or stale
 //	/metrics                                  Prometheus metrics

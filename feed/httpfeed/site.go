@@ -26,24 +26,33 @@ type Site struct {
 	Page page.Site
 	// Files are served at their Path, byte for byte.
 	Files []SiteFile
-	// Gone are request paths that answer 410 Gone with a short page.
+	// Gone are request paths that answer 410 Gone with a short page. A
+	// path ending in "/" names a retired page's folder: it answers without
+	// its final slash and with "index.html" too.
 	Gone []string
 }
 
 // SiteFile is one file of a Site.
 type SiteFile struct {
-	// Path is the request path: "/items/story/", "/feedpub.css". Its
+	// Path is the request path: "/items/story", "/feedpub.css". Its
 	// segments are made of RFC 3986 unreserved characters.
 	Path        string
 	ContentType string
 	Body        []byte
+	// Folder, for a page published as a folder's index.html, is that
+	// folder's path: Path itself or Path + "/". The folder's other
+	// spelling, with or without the final slash, redirects to Path, and
+	// Folder + "index.html" is the page too, as on a static host.
+	Folder string
 }
 
 // site is a Site prepared for serving.
 type site struct {
 	files  []*siteFile
 	byPath map[string]int
-	gone   map[string]bool
+	// folders maps the Folder of each page to its index in files.
+	folders map[string]int
+	gone    map[string]bool
 	// goneRep is the page every gone path answers with.
 	goneRep representation
 	// views parallels Snapshot.docs: the HTML a browser gets for the
@@ -75,7 +84,7 @@ func NewSiteSnapshot(docs []Document, st Site, built time.Time) (*Snapshot, erro
 	if err != nil {
 		return nil, err
 	}
-	ps := &site{byPath: map[string]int{}, gone: map[string]bool{}}
+	ps := &site{byPath: map[string]int{}, folders: map[string]int{}, gone: map[string]bool{}}
 	var errs []error
 	for _, f := range st.Files {
 		if err := validateSitePath(f.Path); err != nil {
@@ -94,6 +103,17 @@ func NewSiteSnapshot(docs []Document, st Site, built time.Time) (*Snapshot, erro
 			errs = append(errs, fmt.Errorf("site file %s: no content type", f.Path))
 			continue
 		}
+		if f.Folder != "" {
+			if want := strings.TrimSuffix(f.Path, "/") + "/"; f.Folder != want {
+				errs = append(errs, fmt.Errorf("site file %s: folder %q is not its path with a final slash", f.Path, f.Folder))
+				continue
+			}
+			if _, dup := ps.folders[f.Folder]; dup {
+				errs = append(errs, fmt.Errorf("site file %s: folder %s has two pages", f.Path, f.Folder))
+				continue
+			}
+			ps.folders[f.Folder] = len(ps.files)
+		}
 		sf := &siteFile{SiteFile: f}
 		sf.Body = bytes.Clone(f.Body)
 		ps.byPath[f.Path] = len(ps.files)
@@ -103,7 +123,9 @@ func NewSiteSnapshot(docs []Document, st Site, built time.Time) (*Snapshot, erro
 		return nil, fmt.Errorf("new snapshot: %w", err)
 	}
 	for _, g := range st.Gone {
-		if _, live := ps.byPath[g]; validateSitePath(g) == nil && !live {
+		_, live := ps.byPath[g]
+		_, liveFolder := ps.folders[g]
+		if validateSitePath(g) == nil && !live && !liveFolder {
 			ps.gone[g] = true
 		}
 	}
@@ -251,26 +273,31 @@ func (h *Handler) serveSite(w http.ResponseWriter, r *http.Request, st *state, p
 		h.serveGone(w, r, &sr.gone)
 		return true
 	}
-	if strings.HasSuffix(path, "/index.html") {
-		dir := strings.TrimSuffix(path, "index.html")
-		if i, ok := ps.byPath[dir]; ok {
+	// The folder a page is the index of answers at every spelling, as on
+	// a static host: its index.html is the page, and the folder's other
+	// spelling moves to the one the item links.
+	folder, index := strings.CutSuffix(path, "/index.html")
+	switch {
+	case index:
+		folder += "/"
+	case !strings.HasSuffix(path, "/"):
+		folder = path + "/"
+	}
+	if i, ok := ps.folders[folder]; ok {
+		if index {
 			h.serveRoute(w, r, &sr.files[i])
 			return true
 		}
-		if ps.gone[dir] {
-			h.serveGone(w, r, &sr.gone)
-			return true
-		}
-	}
-	// A page's link without its final slash, as item links were once
-	// published, moves to the page.
-	if _, ok := ps.byPath[path+"/"]; ok || ps.gone[path+"/"] {
 		if !h.allowMethod(w, r, "", routePage) {
 			return true
 		}
-		w.Header()["Location"] = []string{path + "/"}
+		w.Header()["Location"] = []string{ps.files[i].Path}
 		writePlain(w, r, http.StatusMovedPermanently, bodyMoved, valueMovedLen)
 		h.m.requests.WithLabelValues("", routePage, "301").Inc()
+		return true
+	}
+	if ps.gone[folder] {
+		h.serveGone(w, r, &sr.gone)
 		return true
 	}
 	return false

@@ -43,13 +43,15 @@ var (
 	testPhoto = []byte("\xff\xd8\xff\xe0 a photo, not compressible in this test")
 )
 
-func newSiteHandler(t *testing.T) (*Handler, []Document) {
+// newSiteHandler serves siteDocs with a site whose page is at pagePath,
+// "/items/a" or "/items/a/".
+func newSiteHandler(t *testing.T, pagePath string) (*Handler, []Document) {
 	t.Helper()
 	docs := siteDocs(t)
 	snap, err := NewSiteSnapshot(docs, Site{
 		Page: page.Site{Title: "Harbour", Link: "https://example.org/"},
 		Files: []SiteFile{
-			{Path: "/items/a/", ContentType: "text/html; charset=utf-8", Body: testPage},
+			{Path: pagePath, ContentType: "text/html; charset=utf-8", Body: testPage, Folder: "/items/a/"},
 			{Path: "/items/a/photo.jpg", ContentType: "image/jpeg", Body: testPhoto},
 			{Path: "/feedpub.css", ContentType: "text/css; charset=utf-8", Body: page.Style},
 			{Path: "/feeds.opml", ContentType: "text/x-opml; charset=utf-8", Body: []byte(`<opml version="2.0"/>`)},
@@ -92,7 +94,7 @@ var (
 
 func TestFeedBrowserView(t *testing.T) {
 	t.Parallel()
-	h, docs := newSiteHandler(t)
+	h, docs := newSiteHandler(t, "/items/a")
 	tests := []struct {
 		name   string
 		header map[string]string
@@ -170,9 +172,23 @@ func merge(a, b map[string]string) map[string]string {
 
 func TestSitePages(t *testing.T) {
 	t.Parallel()
-	h, _ := newSiteHandler(t)
+	for _, tt := range []struct{ page, other string }{
+		{"/items/a", "/items/a/"},
+		{"/items/a/", "/items/a"},
+	} {
+		t.Run(tt.page, func(t *testing.T) {
+			t.Parallel()
+			testSitePages(t, tt.page, tt.other)
+		})
+	}
+}
 
-	rec := doSite(h, http.MethodGet, "/items/a/", nil)
+// testSitePages checks a site whose page is at page; other is the other
+// spelling of its folder.
+func testSitePages(t *testing.T, pagePath, other string) {
+	h, _ := newSiteHandler(t, pagePath)
+
+	rec := doSite(h, http.MethodGet, pagePath, nil)
 	if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), testPage) {
 		t.Fatalf("page: %d %q", rec.Code, rec.Body.String())
 	}
@@ -191,10 +207,10 @@ func TestSitePages(t *testing.T) {
 	if !strings.HasPrefix(etag, `"`) {
 		t.Errorf("page ETag %q is not strong", etag)
 	}
-	if again := doSite(h, http.MethodGet, "/items/a/", map[string]string{"If-None-Match": etag}); again.Code != http.StatusNotModified {
+	if again := doSite(h, http.MethodGet, pagePath, map[string]string{"If-None-Match": etag}); again.Code != http.StatusNotModified {
 		t.Errorf("conditional GET of a page: %d", again.Code)
 	}
-	gz := doSite(h, http.MethodGet, "/items/a/", map[string]string{"Accept-Encoding": "gzip"})
+	gz := doSite(h, http.MethodGet, pagePath, map[string]string{"Accept-Encoding": "gzip"})
 	if gz.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatal("page not sent gzipped")
 	}
@@ -215,23 +231,30 @@ func TestSitePages(t *testing.T) {
 		t.Errorf("photo: %d %v", photo.Code, photo.Header())
 	}
 
-	moved := doSite(h, http.MethodGet, "/items/a", nil)
-	if moved.Code != http.StatusMovedPermanently || moved.Header().Get("Location") != "/items/a/" {
-		t.Errorf("page without its slash: %d, Location %q", moved.Code, moved.Header().Get("Location"))
+	moved := doSite(h, http.MethodGet, other, nil)
+	if moved.Code != http.StatusMovedPermanently || moved.Header().Get("Location") != pagePath {
+		t.Errorf("GET %s: %d, Location %q, want a move to %s", other, moved.Code, moved.Header().Get("Location"), pagePath)
+	}
+	if head := doSite(h, http.MethodHead, other, nil); head.Code != http.StatusMovedPermanently || head.Body.Len() != 0 {
+		t.Errorf("HEAD %s: %d with %d bytes", other, head.Code, head.Body.Len())
 	}
 
-	gone := doSite(h, http.MethodGet, "/items/old/", nil)
-	if gone.Code != http.StatusGone || gone.Header().Get("Content-Type") != "text/html; charset=utf-8" ||
-		!strings.Contains(gone.Body.String(), "This item was removed") {
-		t.Errorf("retired page: %d %q", gone.Code, gone.Body.String())
+	for _, p := range []string{"/items/old/", "/items/old", "/items/old/index.html"} {
+		gone := doSite(h, http.MethodGet, p, nil)
+		if gone.Code != http.StatusGone || gone.Header().Get("Content-Type") != "text/html; charset=utf-8" ||
+			!strings.Contains(gone.Body.String(), "This item was removed") {
+			t.Errorf("retired page at %s: %d %q", p, gone.Code, gone.Body.String())
+		}
+		if head := doSite(h, http.MethodHead, p, nil); head.Code != http.StatusGone || head.Body.Len() != 0 {
+			t.Errorf("HEAD of a retired page at %s: %d with %d bytes", p, head.Code, head.Body.Len())
+		}
 	}
-	if head := doSite(h, http.MethodHead, "/items/old/", nil); head.Code != http.StatusGone || head.Body.Len() != 0 {
-		t.Errorf("HEAD of a retired page: %d with %d bytes", head.Code, head.Body.Len())
+	for _, p := range []string{pagePath, other, "/items/a/index.html"} {
+		if post := doSite(h, http.MethodPost, p, nil); post.Code != http.StatusMethodNotAllowed {
+			t.Errorf("POST to %s: %d", p, post.Code)
+		}
 	}
-	if post := doSite(h, http.MethodPost, "/items/a/", nil); post.Code != http.StatusMethodNotAllowed {
-		t.Errorf("POST to a page: %d", post.Code)
-	}
-	for _, p := range []string{"/items/never/", "/items/", "/items/a/../a/", "/items%2Fa/"} {
+	for _, p := range []string{"/items/never/", "/items/never", "/items/", "/items", "/items/a/../a/", "/items%2Fa/", "/items/a/photo.jpg/", "/index.html"} {
 		if rec := doSite(h, http.MethodGet, p, nil); rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", p, rec.Code)
 		}
@@ -257,5 +280,19 @@ func TestNewSiteSnapshotRefuses(t *testing.T) {
 	}}, built)
 	if err == nil {
 		t.Error("a path published twice was accepted")
+	}
+	for _, f := range []SiteFile{
+		{Path: "/a", Folder: "/b/"}, {Path: "/a", Folder: "/a"}, {Path: "/a/", Folder: "/a//"}, {Path: "/a/x", Folder: "/a/"},
+	} {
+		f.ContentType, f.Body = "text/html", []byte("x")
+		if _, err := NewSiteSnapshot(docs, Site{Files: []SiteFile{f}}, built); err == nil {
+			t.Errorf("page at %s as the index of %s accepted", f.Path, f.Folder)
+		}
+	}
+	_, err = NewSiteSnapshot(docs, Site{Files: []SiteFile{
+		{Path: "/a", ContentType: "text/html", Body: []byte("x"), Folder: "/a/"}, {Path: "/a/", ContentType: "text/html", Body: []byte("y"), Folder: "/a/"},
+	}}, built)
+	if err == nil {
+		t.Error("two pages of one folder were accepted")
 	}
 }

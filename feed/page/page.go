@@ -5,8 +5,9 @@
 //
 // Like its parent package it is pure: it takes values and io.Writers.
 // Every page is plain semantic HTML rendered with html/template, with no
-// script, and links its stylesheet by a relative URL so that the same
-// files work from feedpub serve and from any static file server.
+// script, and links its stylesheet by a relative URL (an item page: by
+// its path below the host, see itemStyle) so that the same files work
+// from feedpub serve and from any static file server.
 package page
 
 import (

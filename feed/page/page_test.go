@@ -27,7 +27,7 @@ var testSite = Site{
 var testItem = feed.Item{
 	ID:          "tag:news.example.com,2026-01-01:wire/a.txt",
 	Title:       `Harbour "Bridge" <Reopens> & more`,
-	Link:        "https://feeds.example.com/items/a/",
+	Link:        "https://feeds.example.com/items/a",
 	Summary:     "The bridge reopened.",
 	ContentHTML: "<p>The bridge reopened.</p>\n<p><img src=\"https://feeds.example.com/items/a/photo.jpg\" alt=\"\"></p>",
 	Authors:     []feed.Person{{Name: "Lena Brandt", Email: "lena@news.example.com"}, {Email: "desk@news.example.com"}},
@@ -67,8 +67,9 @@ func TestRenderItem(t *testing.T) {
 	got := buf.String()
 	golden(t, "item.golden.html", buf.Bytes())
 	for _, want := range []string{
-		`<link rel="canonical" href="https://feeds.example.com/items/a/">`,
-		`<link rel="stylesheet" href="../../feedpub.css">`,
+		`<link rel="canonical" href="https://feeds.example.com/items/a">`,
+		`<meta property="og:url" content="https://feeds.example.com/items/a">`,
+		`<link rel="stylesheet" href="/feedpub.css">`,
 		`<link rel="alternate" type="application/rss+xml" title="News (RSS)" href="https://feeds.example.com/news.rss">`,
 		`<link rel="alternate" type="application/feed+json" title="News (JSON Feed)"`,
 		`<meta property="article:published_time" content="2026-11-20T08:00:00Z">`,
@@ -86,6 +87,26 @@ func TestRenderItem(t *testing.T) {
 	}
 	if live := htmlcheck.LiveMarkup(got, htmlcheck.Page); len(live) > 0 {
 		t.Errorf("item page holds live markup: %v", live)
+	}
+}
+
+func TestItemStyle(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ link, dir, want string }{
+		{"https://feeds.example.com/items/a", "items/a/", "/feedpub.css"},
+		{"https://feeds.example.com/items/a/", "items/a/", "/feedpub.css"},
+		{"https://example.com/news/items/posts/trip", "items/posts/trip/", "/news/feedpub.css"},
+		{"https://example.com/news/items/posts/trip/", "items/posts/trip/", "/news/feedpub.css"},
+		{"https://example.com/caf%C3%A9/items/a", "items/a/", "/caf%C3%A9/feedpub.css"},
+		{"https://example.com/elsewhere/b", "items/a/", "../../feedpub.css"},
+		{"https://example.com//items/a", "items/a/", "../../feedpub.css"},
+		{"https://example.com//x/items/a", "items/a/", "../../feedpub.css"},
+		{"://bad", "items/a/", "../../feedpub.css"},
+	}
+	for _, tt := range tests {
+		if got := itemStyle(tt.link, tt.dir); got != tt.want {
+			t.Errorf("itemStyle(%q, %q) = %q, want %q", tt.link, tt.dir, got, tt.want)
+		}
 	}
 }
 
@@ -110,7 +131,7 @@ func TestRenderFeed(t *testing.T) {
 			got := buf.String()
 			want := append(tt.want,
 				`<h1>News &lt;&amp;&gt;</h1>`, `This is a feed`, `<p>All the news</p>`,
-				`<a href="https://feeds.example.com/items/a/">Harbour &#34;Bridge&#34; &lt;Reopens&gt; &amp; more</a>`,
+				`<a href="https://feeds.example.com/items/a">Harbour &#34;Bridge&#34; &lt;Reopens&gt; &amp; more</a>`,
 				`<strong>Headline only</strong>`, `<time datetime="2026-11-20T08:00:00Z">20 November 2026</time>`)
 			for _, w := range want {
 				if !strings.Contains(got, w) {

@@ -3,6 +3,7 @@ package page
 import (
 	"html/template"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -139,12 +140,14 @@ type itemPage struct {
 
 type mediaLink struct{ URL, Label string }
 
-// RenderItem writes the page of it, an item whose page is at path p below
-// the output root ("items/story/"). it.ContentHTML must be sanitised, as
-// every source's is.
+// RenderItem writes the page of it, an item whose page is the index of
+// folder p below the output root ("items/story/"). it.ContentHTML must be
+// sanitised, as every source's is.
 func RenderItem(w io.Writer, site Site, it feed.Item, p string) error {
+	head := newHead(site, p)
+	head.Style = itemStyle(it.Link, p)
 	d := itemPage{
-		Head:          newHead(site, p),
+		Head:          head,
 		Heading:       clean(it.Title),
 		Link:          it.Link,
 		Description:   clean(it.Summary),
@@ -180,6 +183,24 @@ func RenderItem(w io.Writer, site Site, it feed.Item, p string) error {
 		d.Media = append(d.Media, mediaLink{URL: e.URL, Label: "Attachment: " + name + " (" + e.Type + ")"})
 	}
 	return execute(w, "item", d)
+}
+
+// itemStyle is the stylesheet's URL on the page of the item linked link,
+// in folder p. The page is served at its link, with or without a final
+// slash, and a static host serves it at the folder: no one relative URL
+// reaches the stylesheet from both, so the page names it by its path
+// below the host, taken from link (base_url's path, then "feedpub.css").
+// A link that does not end in p falls back to the folder-relative URL.
+func itemStyle(link, p string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return relRoot(p) + StyleName
+	}
+	base, ok := strings.CutSuffix(strings.TrimSuffix(u.EscapedPath(), "/"), "/"+strings.TrimSuffix(p, "/"))
+	if !ok || base != "" && (!strings.HasPrefix(base, "/") || strings.HasPrefix(base, "//") || strings.HasSuffix(base, "/")) {
+		return relRoot(p) + StyleName
+	}
+	return base + "/" + StyleName
 }
 
 // feedPage is the data of the feed template.

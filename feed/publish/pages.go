@@ -37,7 +37,10 @@ type Pages struct {
 	BaseURL string
 	// Prefix is the start of the links that are pages, below BaseURL, such
 	// as BaseURL + "items/". An item gets a page when it comes from one of
-	// Sources and its link is Prefix followed by a path ending in "/".
+	// Sources and its link is Prefix followed by a path, with or without a
+	// final "/". The page is the index.html of the folder that path names
+	// ("items/x/index.html" for ".../items/x"), which static hosts serve at
+	// the link, and feedpub serve too.
 	Prefix  string
 	Sources []string
 }
@@ -58,7 +61,8 @@ type Site struct {
 	// Files are the item pages, their bundled files, the stylesheet, the
 	// OPML list and the feeds' HTML views, in a fixed order.
 	Files []SiteFile
-	// Gone lists the request paths of retired item pages ("/items/x/").
+	// Gone lists the folders of retired item pages as request paths
+	// ("/items/x/"); a server answers 410 at every spelling of each.
 	Gone []string
 	// Changed reports whether any file was written or retired.
 	Changed bool
@@ -68,8 +72,8 @@ type Site struct {
 type SiteFile struct {
 	// Name is the file's path below the output folder, slash-separated.
 	Name string
-	// Path is the request path it is served at: "/items/x/" for the page
-	// in "items/x/index.html".
+	// Path is the request path it is served at: the path of its item's
+	// link ("/items/x" or "/items/x/") for the page in "items/x/index.html".
 	Path        string
 	ContentType string
 	Body        []byte
@@ -85,6 +89,10 @@ type manifest struct {
 	// Files are the site's other files, at the output's root.
 	Files []string `json:"files"`
 	Gone  []string `json:"gone,omitempty"`
+	// Paths maps each page folder to the request path of its page, the
+	// path of its item's link ("/items/x"), when that is not the folder's
+	// own ("/items/x/").
+	Paths map[string]string `json:"paths,omitempty"`
 }
 
 const htmlType = "text/html; charset=utf-8"
@@ -108,7 +116,7 @@ func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.I
 	done := map[string]bool{}
 	for _, items := range lists {
 		for _, it := range items {
-			dir, ok := b.pageDir(it)
+			dir, urlPath, ok := b.pageDir(it)
 			if !ok || done[dir] {
 				continue
 			}
@@ -117,7 +125,7 @@ func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.I
 			if err != nil {
 				return nil, err
 			}
-			add(dir, dir+"index.html", "/"+dir, htmlType, body)
+			add(dir, dir+"index.html", urlPath, htmlType, body)
 			for _, bf := range it.Bundle {
 				data, err := readBundleFile(bf.Path)
 				if err != nil {
@@ -161,18 +169,20 @@ func (b *Builder) siteMeta() page.Site {
 	return site
 }
 
-// pageDir is the folder, below the output, of it's page ("items/x/"), and
-// whether it gets one.
-func (b *Builder) pageDir(it feed.Item) (string, bool) {
+// pageDir is the folder, below the output, of it's page ("items/x/"), the
+// request path the page is served at, its link's path ("/items/x" or
+// "/items/x/"), and whether it gets one.
+func (b *Builder) pageDir(it feed.Item) (dir, urlPath string, ok bool) {
 	p := b.Pages
 	if !slices.Contains(p.Sources, it.Source) || !strings.HasPrefix(it.Link, p.Prefix) || !strings.HasPrefix(p.Prefix, p.BaseURL) {
-		return "", false
+		return "", "", false
 	}
-	dir := strings.TrimPrefix(it.Link, p.BaseURL)
-	if !strings.HasSuffix(dir, "/") || !safeRelPath(strings.TrimSuffix(dir, "/")) {
-		return "", false
+	rel := strings.TrimPrefix(it.Link, p.BaseURL)
+	dir = strings.TrimSuffix(rel, "/")
+	if !safeRelPath(dir) {
+		return "", "", false
 	}
-	return dir, true
+	return dir + "/", "/" + rel, true
 }
 
 // safeRelPath reports whether p is a relative, slash-separated path whose
@@ -310,7 +320,14 @@ func manifestOf(site *Site) manifest {
 	m := manifest{Pages: map[string][]string{}}
 	for _, f := range site.Files {
 		if f.Page != "" {
-			m.Pages[f.Page] = append(m.Pages[f.Page], strings.TrimPrefix(f.Name, f.Page))
+			name := strings.TrimPrefix(f.Name, f.Page)
+			m.Pages[f.Page] = append(m.Pages[f.Page], name)
+			if name == "index.html" && f.Path != "/"+f.Page {
+				if m.Paths == nil {
+					m.Paths = map[string]string{}
+				}
+				m.Paths[f.Page] = f.Path
+			}
 		} else {
 			m.Files = append(m.Files, f.Name)
 		}
@@ -371,6 +388,9 @@ func (b *Builder) PublishedSite() (site *Site, ok bool) {
 			urlPath, ctype := "/"+dir+f, contentType(f)
 			if f == "index.html" {
 				urlPath, ctype = "/"+dir, htmlType
+				if bare := "/" + strings.TrimSuffix(dir, "/"); m.Paths[dir] == bare {
+					urlPath = bare
+				}
 			}
 			if !read(dir, dir+f, urlPath, ctype) {
 				return nil, false

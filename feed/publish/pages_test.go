@@ -29,6 +29,22 @@ type pageSite struct {
 	// textOnly leaves out the sources that cannot tell a build that
 	// nothing changed, so that the build can stop early.
 	textOnly bool
+	// slash spells the item links with a final "/".
+	slash bool
+}
+
+// spellings are the two spellings of the default item link.
+var spellings = []struct {
+	name  string
+	slash bool
+}{{"link without final slash", false}, {"link with final slash", true}}
+
+// pageLink is the link of the item whose page is in folder dir ("items/x/").
+func (s *pageSite) pageLink(dir string) string {
+	if s.slash {
+		return "http://127.0.0.1:8080/" + dir
+	}
+	return "http://127.0.0.1:8080/" + strings.TrimSuffix(dir, "/")
 }
 
 func (s *pageSite) write(name, body string) {
@@ -52,7 +68,10 @@ func (s *pageSite) build() *publish.Result {
 	const baseURL = "http://127.0.0.1:8080/"
 	base, _ := url.Parse(baseURL)
 	logger := slog.New(slog.NewTextHandler(&s.logBuf, nil))
-	prefix, link := "tag:news.example.com,2026-01-01:", baseURL+"items/{slug}/"
+	prefix, link := "tag:news.example.com,2026-01-01:", baseURL+"items/{slug}"
+	if s.slash {
+		link += "/"
+	}
 	meta := feed.Meta{
 		ID: prefix + "feed:news", Title: "Example News", Link: "https://news.example.com/",
 		SelfURL: map[feed.Format]string{feed.RSS: baseURL + "news.rss", feed.Atom: baseURL + "news.atom", feed.JSON: baseURL + "news.json"},
@@ -62,7 +81,7 @@ func (s *pageSite) build() *publish.Result {
 	b := &publish.Builder{
 		Sources: []publish.Source{
 			&source.Text{SourceName: "wire", Root: filepath.Join(s.dir, "articles"), IDPrefix: prefix, LinkTemplate: link, Logger: logger},
-			&source.Markdown{SourceName: "blog", Root: filepath.Join(s.dir, "posts"), IDPrefix: prefix, LinkTemplate: link, Logger: logger},
+			&source.Markdown{SourceName: "blog", Root: filepath.Join(s.dir, "posts"), IDPrefix: prefix, LinkTemplate: link, PageBundles: true, Logger: logger},
 			&listSource{name: "remote", items: []feed.Item{elsewhere}},
 		},
 		Feeds:  []publish.Feed{{Name: "news", Meta: meta, Sources: []string{"wire", "blog", "remote"}, Limit: 50}},
@@ -108,7 +127,15 @@ func (s *pageSite) outputFiles() map[string][]byte {
 
 func TestItemPages(t *testing.T) {
 	t.Parallel()
-	s := &pageSite{t: t, dir: t.TempDir()}
+	for _, sp := range spellings {
+		t.Run(sp.name, func(t *testing.T) {
+			t.Parallel()
+			testItemPages(t, &pageSite{t: t, dir: t.TempDir(), slash: sp.slash})
+		})
+	}
+}
+
+func testItemPages(t *testing.T, s *pageSite) {
 	photo := "\xff\xd8\xff not really a jpeg"
 	s.write("articles/harbour.txt", "Title: Harbour Bridge Reopens\n\nThe bridge reopened on Monday.\n\n\nFerry Timetable Changes\n")
 	s.write("posts/trip/index.md", "---\ntitle: A Trip\n---\nSee ![the view](photo.jpg), [the map](maps/map.pdf), "+
@@ -147,9 +174,20 @@ func TestItemPages(t *testing.T) {
 		t.Errorf("the reference to a missing file was not logged:\n%s", s.logBuf.String())
 	}
 	trip := string(files["items/trip/index.html"])
-	for _, want := range []string{"<h1>A Trip</h1>", `src="http://127.0.0.1:8080/items/trip/photo.jpg"`, `href="http://127.0.0.1:8080/items/trip/maps/map.pdf"`} {
+	for _, want := range []string{"<h1>A Trip</h1>", `src="http://127.0.0.1:8080/items/trip/photo.jpg"`, `href="http://127.0.0.1:8080/items/trip/maps/map.pdf"`,
+		`<link rel="canonical" href="` + s.pageLink("items/trip/") + `">`, `<meta property="og:url" content="` + s.pageLink("items/trip/") + `">`} {
 		if !strings.Contains(trip, want) {
 			t.Errorf("trip page lacks %s", want)
+		}
+	}
+	paths := map[string]string{}
+	for _, f := range res.Site.Files {
+		paths[f.Name] = f.Path
+	}
+	wantPath := strings.TrimPrefix(s.pageLink("items/trip/"), "http://127.0.0.1:8080")
+	for name, want := range map[string]string{"items/trip/index.html": wantPath, "items/trip/photo.jpg": "/items/trip/photo.jpg", "feedpub.css": "/feedpub.css"} {
+		if paths[name] != want {
+			t.Errorf("%s is served at %q, want %q", name, paths[name], want)
 		}
 	}
 	if err := page.ValidateOPML(files["feeds.opml"]); err != nil {
@@ -174,6 +212,9 @@ func TestItemPages(t *testing.T) {
 	var served []string
 	for _, f := range res.Site.Files {
 		served = append(served, f.Name)
+		if f.Path != paths[f.Name] {
+			t.Errorf("unchanged rebuild serves %s at %q, the first build at %q", f.Name, f.Path, paths[f.Name])
+		}
 	}
 	if len(served) != len(files)-4 { // all but the manifest and the feeds
 		t.Errorf("unchanged rebuild hands over %v, want every file of %v but the manifest and the feeds", served, slices.Sorted(mapsKeys(files)))
@@ -229,7 +270,15 @@ func mapsKeys(m map[string][]byte) func(func(string) bool) {
 // runs in full when a page's file went missing.
 func TestUnchangedBuildKeepsPages(t *testing.T) {
 	t.Parallel()
-	s := &pageSite{t: t, dir: t.TempDir(), textOnly: true}
+	for _, sp := range spellings {
+		t.Run(sp.name, func(t *testing.T) {
+			t.Parallel()
+			testUnchangedBuildKeepsPages(t, &pageSite{t: t, dir: t.TempDir(), textOnly: true, slash: sp.slash})
+		})
+	}
+}
+
+func testUnchangedBuildKeepsPages(t *testing.T, s *pageSite) {
 	s.write("articles/harbour.txt", "Title: Harbour Bridge Reopens\n\nThe bridge reopened on Monday.\n")
 	first := s.build()
 	second := s.build()
@@ -252,5 +301,42 @@ func TestUnchangedBuildKeepsPages(t *testing.T) {
 	s.build()
 	if _, err := os.Stat(page); err != nil {
 		t.Errorf("a missing page was not written again: %v", err)
+	}
+}
+
+// TestLinkSpellingChangeKeepsPages checks that adding or dropping the
+// final slash of item_link moves every page to its new path without
+// retiring any.
+func TestLinkSpellingChangeKeepsPages(t *testing.T) {
+	t.Parallel()
+	for _, sp := range spellings {
+		t.Run(sp.name, func(t *testing.T) {
+			t.Parallel()
+			s := &pageSite{t: t, dir: t.TempDir(), slash: !sp.slash}
+			s.write("articles/harbour.txt", "Title: Harbour Bridge Reopens\n\nThe bridge reopened on Monday.\n")
+			s.write("posts/trip/index.md", "---\ntitle: A Trip\n---\n![the view](photo.jpg)\n")
+			s.write("posts/trip/photo.jpg", "jpeg")
+			s.build()
+			s.slash = sp.slash
+			res := s.build()
+			if len(res.Site.Gone) != 0 {
+				t.Errorf("pages retired: %v", res.Site.Gone)
+			}
+			want := strings.TrimPrefix(s.pageLink("items/harbour/"), "http://127.0.0.1:8080")
+			var got string
+			for _, f := range res.Site.Files {
+				if f.Name == "items/harbour/index.html" {
+					got = f.Path
+				}
+			}
+			if got != want {
+				t.Errorf("page served at %q, want %q", got, want)
+			}
+			for _, name := range []string{"harbour/index.html", "trip/index.html", "trip/photo.jpg"} {
+				if _, err := os.Stat(filepath.Join(s.dir, "public", "items", filepath.FromSlash(name))); err != nil {
+					t.Errorf("page file removed: %v", err)
+				}
+			}
+		})
 	}
 }
