@@ -90,6 +90,9 @@ type Config struct {
 	// StalePeriods is how many schedule periods may pass without a
 	// successful build before /healthz reports the server stale.
 	StalePeriods int `yaml:"stale_periods"`
+	// Hubs are WebSub hub URLs: every feed names them, and each build
+	// that changes a document tells them so.
+	Hubs []string `yaml:"hubs"`
 	// Future says what becomes of items whose own date is later than the
 	// build: FutureHold (the default) or FuturePublish.
 	Future string `yaml:"future"`
@@ -178,6 +181,9 @@ type Feed struct {
 	// PerCategory also publishes one feed per category of the feed's
 	// items, at category/{slug}.rss, .atom and .json.
 	PerCategory bool `yaml:"per_category"`
+	// Archive keeps the items beyond limit in RFC 5005 archive
+	// documents, at {name}/archive/{n}.rss, .atom and .json.
+	Archive bool `yaml:"archive"`
 }
 
 // Error is a configuration error at one place of one file.
@@ -532,6 +538,11 @@ func (c *Config) validate(v *validator) {
 	}
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		v.fail("schedule", "%q: %v (use cron fields such as \"*/15 * * * *\", or @every 15m, @hourly)", c.Schedule, err)
+	}
+	for i, hub := range c.Hubs {
+		if err := checkURL(hub); err != nil {
+			v.fail(fmt.Sprintf("hubs[%d]", i), "%v", err)
+		}
 	}
 	if c.LedgerFile != "" && (c.LedgerFile == c.State || c.LedgerFile == c.State+".jsonl") {
 		v.fail("ledger_file", "must not be the ledger (state) or its backup export (%s.jsonl)", filepath.Base(c.State))

@@ -125,6 +125,33 @@ type Meta struct {
 	Icon string
 	// Generator names the software, written into RSS and Atom.
 	Generator string
+	// Hubs are the absolute URLs of the WebSub hubs readers may subscribe
+	// to for pushed updates, announced in every document.
+	Hubs []string
+	// UpdateEvery is how often the feed is rebuilt, written into RSS as
+	// the ttl and sy:updatePeriod/sy:updateFrequency polling hints; zero
+	// writes neither.
+	UpdateEvery time.Duration
+	// History places the document in an RFC 5005 archived feed; its zero
+	// value places it in none.
+	History History
+}
+
+// History links a document into an RFC 5005 archived feed: the current
+// document links to the newest archive document, and every archive
+// document to its neighbours and to the current one. Each map gives the
+// URL by format; a missing entry writes no link.
+type History struct {
+	// Archive marks an archive document (fh:archive): its items are
+	// final, and it is worth caching for long.
+	Archive bool
+	// Current is the current (subscription) document.
+	Current map[Format]string
+	// Prev is the archive document just older than this one.
+	Prev map[Format]string
+	// Next is the archive document just newer than this one; the newest
+	// archive document has none, its next being the current document.
+	Next map[Format]string
 }
 
 // Format is one of the published document formats.

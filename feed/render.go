@@ -105,6 +105,13 @@ func cleanMeta(m Meta) Meta {
 		self[f] = CleanText(u)
 	}
 	m.SelfURL = self
+	m.Hubs = cleanStrings(m.Hubs)
+	m.History = History{
+		Archive: m.History.Archive,
+		Current: cleanURLs(m.History.Current),
+		Prev:    cleanURLs(m.History.Prev),
+		Next:    cleanURLs(m.History.Next),
+	}
 	return m
 }
 
@@ -185,6 +192,8 @@ type rssDoc struct {
 	ContentNS string   `xml:"xmlns:content,attr"`
 	AtomNS    string   `xml:"xmlns:atom,attr"`
 	DCNS      string   `xml:"xmlns:dc,attr,omitempty"`
+	SyNS      string   `xml:"xmlns:sy,attr,omitempty"`
+	FhNS      string   `xml:"xmlns:fh,attr,omitempty"`
 	Channel   *rssChannel
 }
 
@@ -192,7 +201,12 @@ type rssChannel struct {
 	XMLName xml.Name `xml:"channel"`
 	*feeds.RssFeed
 	AtomLinks []atomNSLink `xml:"atom:link"`
-	Items     []*rssItem   `xml:"item"`
+	// Polling hints (RSS 1.0 syndication module) and the RFC 5005
+	// archive marker.
+	SyPeriod    string     `xml:"sy:updatePeriod,omitempty"`
+	SyFrequency int        `xml:"sy:updateFrequency,omitempty"`
+	Archive     *struct{}  `xml:"fh:archive"`
+	Items       []*rssItem `xml:"item"`
 }
 
 type atomNSLink struct {
@@ -248,6 +262,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: self, Rel: "self", Type: "application/rss+xml"})
 	}
 	doc := &rssDoc{Version: "2.0", ContentNS: nsContent, AtomNS: nsAtom, Channel: ch}
+	rssExtensions(doc, meta)
 	for i, it := range items {
 		gi := g.Items[i]
 		gi.PubDate = it.Published.Format(time.RFC1123Z)
@@ -319,6 +334,8 @@ type atomDoc struct {
 	Links     []feeds.AtomLink   `xml:"link"`
 	Authors   []feeds.AtomAuthor `xml:"author"`
 	Generator string             `xml:"generator,omitempty"`
+	FhNS      string             `xml:"xmlns:fh,attr,omitempty"`
+	Archive   *struct{}          `xml:"fh:archive"`
 	Entries   []*atomEntry       `xml:"entry"`
 }
 
@@ -367,6 +384,7 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 	if meta.Link != "" {
 		doc.Links = append(doc.Links, feeds.AtomLink{Href: meta.Link, Rel: "alternate", Type: "text/html"})
 	}
+	atomExtensions(doc, meta)
 	anonymous := false
 	for i, it := range items {
 		ge := g.Entries[i]
@@ -471,6 +489,7 @@ func jsonDocument(meta Meta, items []Item) *jsonDoc {
 	g.FeedUrl = meta.SelfURL[JSON]
 	g.Icon = meta.Icon
 	doc := &jsonDoc{JSONFeed: g}
+	jsonExtensions(doc, meta)
 	for i, it := range items {
 		gi := g.Items[i]
 		ji := &jsonItem{JSONItem: gi}

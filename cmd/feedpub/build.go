@@ -68,7 +68,11 @@ configuration error.
 		if f.Changed() {
 			state = "changed"
 		}
-		fmt.Fprintf(stdout, "%s: %d items, %s, %s\n", f.Name, f.Items, state, took)
+		items := fmt.Sprintf("%d items", f.Items)
+		if n := len(f.Archive); n > 0 {
+			items += fmt.Sprintf(" and %d archive pages", n)
+		}
+		fmt.Fprintf(stdout, "%s: %s, %s, %s\n", f.Name, items, state, took)
 	}
 	if res.Held > 0 {
 		fmt.Fprintf(stdout, "%d items dated in the future held back; the first appears at %s\n", res.Held, res.NextHeld.UTC().Format(time.RFC3339))
@@ -77,5 +81,8 @@ configuration error.
 		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
 	}
 	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
+	// The feeds are published; the hubs are told before the process
+	// exits, within a short deadline.
+	pingHubsBeforeExit(ctx, cfg, res, logger)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
+	"github.com/feedpub/feedpub/feed/websub"
 )
 
 // HTTP server limits. Feed readers send small requests and read whole
@@ -46,8 +47,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs, common := newFlagSet("serve", "-config FILE [-listen ADDR]",
 		`Builds the feeds once, then again on the configuration's schedule, and serves
 them over HTTP from memory: /{feed}.rss, /{feed}.atom, /{feed}.json (an HTML
-view to browsers), item pages under /items/, /feeds.opml, an index page at /,
-/healthz and /metrics. Conditional GET (ETag, Last-Modified) and
+view to browsers), archive pages /{feed}/archive/{n}.rss and so on, item pages
+under /items/, /feeds.opml, an index page at /, /healthz and /metrics. After a
+build that changed documents, the hubs are pinged. Conditional GET (ETag, Last-Modified) and
 gzip are answered from data prepared once per build.
 
 A build that fails is logged and the last good feeds stay in service. SIGHUP
@@ -90,8 +92,12 @@ build finish within the grace period.
 		MaxAge:     s.untilNextBuild,
 		StaleAfter: s.staleAfter(cfg),
 		SiteTitle:  cfg.Title,
+		HubURLs:    cfg.Hubs,
 		PathRoot:   filepath.Dir(cfg.Path),
 	})
+	s.notifier = newNotifier(logger, s.handler.Registerer())
+	// Stopped on every way out of run; a second Close returns at once.
+	defer s.closeNotifier(context.Background())
 	return s.run(ctx, stdout, *grace)
 }
 
@@ -102,7 +108,9 @@ type server struct {
 	listenFlag string
 	logger     *slog.Logger
 	handler    *httpfeed.Handler
-	lock       *serveLock
+	// notifier pings WebSub hubs after builds that changed documents.
+	notifier *websub.Notifier
+	lock     *serveLock
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -177,6 +185,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			entry = s.reload(c, buildCtx, entry)
 		case err := <-serveErr:
 			<-c.Stop().Done()
+			s.notifier.Close(context.Background())
 			return fmt.Errorf("http server: %w", err)
 		case <-ctx.Done():
 			s.logger.Info("shutting down", "grace", grace)
@@ -191,6 +200,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 				cancelBuilds()
 				s.logger.Warn("grace period over; the running build was cancelled")
 			}
+			s.closeNotifier(deadline)
 			if err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
@@ -242,6 +252,7 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 	// build swap one in even when the feeds come out the same.
 	s.handler.SetSiteTitle(cfg.Title)
 	s.handler.SetStaleAfter(s.staleAfter(cfg))
+	s.handler.SetHubURLs(cfg.Hubs)
 	s.served.Store(false)
 	entry, err = s.scheduleBuilds(c, ctx, cfg, entry)
 	if err != nil {
@@ -285,11 +296,16 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	if res.Site != nil && res.Site.Changed {
 		changed = true
 	}
-	if changed || !s.served.Load() || s.servedDigest.Load() != servedContent(res) {
-		if err := s.swapSite(toHTTPDocs(res.Documents()), res.Site, time.Now()); err != nil {
+	docs, err := toHTTPDocs(res.Documents())
+	if err != nil {
+		return err
+	}
+	if changed || !s.served.Load() || s.servedDigest.Load() != contentDigest(docs, res.Site) {
+		if err := s.swapSite(docs, res.Site, time.Now()); err != nil {
 			return err
 		}
 	}
+	pingHubs(s.notifier, cfg, res, s.logger)
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
@@ -314,12 +330,18 @@ func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
 	return nil
 }
 
-func toHTTPDocs(docs []publish.Document) []httpfeed.Document {
+// toHTTPDocs turns a build's documents into the documents served; archive
+// pages the build did not render are read from their files.
+func toHTTPDocs(docs []publish.Document) ([]httpfeed.Document, error) {
 	out := make([]httpfeed.Document, len(docs))
 	for i, d := range docs {
-		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: d.Body, Modified: d.Modified, SelfURL: d.SelfURL}
+		body, err := d.Load()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: body, Modified: d.Modified, SelfURL: d.SelfURL, Archive: d.Archive, Final: d.Final}
 	}
-	return out
+	return out, nil
 }
 
 // serveLastPublished puts the files of the last good build in service when
@@ -349,6 +371,7 @@ func (s *server) serveLastPublished() {
 				Modified: modified, SelfURL: cfg.FeedURL(f.Name, string(format)),
 			})
 		}
+		docs = append(docs, s.publishedArchivePages(cfg, f)...)
 	}
 	if len(docs) == 0 {
 		s.logger.Warn("no published feeds to serve until a build succeeds")

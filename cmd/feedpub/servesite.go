@@ -35,11 +35,6 @@ func (s *server) swapSite(docs []httpfeed.Document, site *publish.Site, built ti
 	return nil
 }
 
-// servedContent is contentDigest of what a build published.
-func servedContent(res *publish.Result) uint64 {
-	return contentDigest(toHTTPDocs(res.Documents()), res.Site)
-}
-
 // contentDigest sums up everything a snapshot of docs and site serves:
 // paths, bodies, types and dates, in order.
 func contentDigest(docs []httpfeed.Document, site *publish.Site) uint64 {

@@ -119,12 +119,21 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 			Icon:        firstNonEmpty(f.Icon, cfg.Icon),
 			Generator:   "feedpub",
 			SelfURL:     selfURLs(cfg, f.Name),
+			Hubs:        cfg.Hubs,
+			UpdateEvery: cfg.UpdateEvery(),
 		}
 		filter, err := newFilter(f)
 		if err != nil {
 			return nil, fmt.Errorf("feed %s: %w", f.Name, err)
 		}
-		pf := publish.Feed{Name: f.Name, Meta: meta, Sources: f.Sources, Limit: f.Limit, Filter: filter, PerCategory: f.PerCategory}
+		pf := publish.Feed{Name: f.Name, Meta: meta, Sources: f.Sources, Limit: f.Limit, Filter: filter, PerCategory: f.PerCategory, Archive: f.Archive}
+		if f.Archive {
+			pf.ArchiveMeta = func(page int) feed.Meta {
+				m := meta
+				m.SelfURL = selfURLs(cfg, publish.ArchiveName(f.Name, page))
+				return m
+			}
+		}
 		if f.PerCategory {
 			pf.CategoryMeta = func(category, slug string) feed.Meta {
 				m := meta

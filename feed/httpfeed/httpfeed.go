@@ -75,6 +75,8 @@ type Options struct {
 	// HubURL is the WebSub hub announced with Link rel="hub" on every feed;
 	// empty announces none. It must be an absolute http or https URL.
 	HubURL string
+	// HubURLs are further hubs announced the same way, after HubURL.
+	HubURLs []string
 	// StaleAfter turns /healthz to 503 "stale" when the last successful
 	// build is older than this; zero never does.
 	StaleAfter time.Duration
@@ -97,7 +99,7 @@ type Handler struct {
 	log        *slog.Logger
 	now        func() time.Time
 	maxAge     func(time.Time) time.Duration
-	hubLink    string
+	hubLink    string        // guarded by mu
 	staleAfter time.Duration // guarded by mu
 	siteTitle  string
 	pathRoot   string
@@ -106,6 +108,7 @@ type Handler struct {
 	cc    atomic.Pointer[cacheControl]
 
 	m           *metrics
+	reg         prometheus.Registerer
 	metricsPage http.Handler
 	notFound    prometheus.Counter
 
@@ -149,6 +152,8 @@ type route struct {
 	ok           prometheus.Counter
 	notModified  prometheus.Counter
 	bytes        prometheus.Counter
+	// cacheControl, when set, replaces the schedule's Cache-Control.
+	cacheControl []string
 }
 
 // field is a response header field with its canonical key.
@@ -182,6 +187,9 @@ var (
 	valueMethodLen   = []string{strconv.Itoa(len(bodyMethod))}
 	valueStartingLen = []string{strconv.Itoa(len(bodyStarting))}
 	valueJSON        = []string{"application/json"}
+	// valueFinalCache is the Cache-Control of a final archive page, whose
+	// bytes change only when one of its own items is edited.
+	valueFinalCache = []string{"public, max-age=86400"}
 )
 
 // New returns a Handler that serves nothing but /healthz and /metrics until
@@ -204,13 +212,7 @@ func New(opts Options) *Handler {
 	if h.siteTitle == "" {
 		h.siteTitle = "Feeds"
 	}
-	if opts.HubURL != "" {
-		if err := validateHeaderURL(opts.HubURL); err != nil {
-			h.log.Error("hub url ignored", "hub_url", opts.HubURL, "error", err)
-		} else {
-			h.hubLink = "<" + opts.HubURL + `>; rel="hub"`
-		}
-	}
+	h.SetHubURLs(append([]string{opts.HubURL}, opts.HubURLs...))
 
 	reg, gat := opts.Registerer, opts.Gatherer
 	if reg == nil {
@@ -224,6 +226,7 @@ func New(opts Options) *Handler {
 	} else if gat == nil {
 		gat, _ = reg.(prometheus.Gatherer)
 	}
+	h.reg = reg
 	h.m = newMetrics(reg, h.log)
 	if gat != nil {
 		h.metricsPage = promhttp.HandlerFor(gat, promhttp.HandlerOpts{
@@ -245,11 +248,21 @@ func (h *Handler) Swap(s *Snapshot) {
 		return
 	}
 	st := &state{snap: s, routes: make([]route, len(s.docs))}
+	h.mu.Lock()
+	hubLink := h.hubLink
+	h.mu.Unlock()
 	for i, d := range s.docs {
+		hubs := hubLink
+		if d.Archive {
+			hubs = "" // readers subscribe to the feed, not its archive
+		}
 		st.routes[i] = h.newRoute(&d.rep, d.Feed, string(d.Format), []field{
 			{"Content-Type", []string{d.Format.ContentType()}},
-			{"Link", []string{h.links(d.SelfURL)}},
+			{"Link", []string{links(d.SelfURL, hubs)}},
 		})
+		if d.Final {
+			st.routes[i].cacheControl = valueFinalCache
+		}
 	}
 	st.site = h.newSiteRoutes(s)
 	if st.site != nil {
@@ -317,14 +330,42 @@ func (st *state) eachFile(fn func(*route, *bodyFile)) {
 	}
 }
 
-// links is the Link header value of a document served at self.
-func (h *Handler) links(self string) string {
+// links is the Link header value of a document served at self, with the
+// hub links hubLink.
+func links(self, hubLink string) string {
 	l := "<" + self + `>; rel="self"`
-	if h.hubLink != "" {
-		l += ", " + h.hubLink
+	if hubLink != "" {
+		l += ", " + hubLink
 	}
 	return l
 }
+
+// SetHubURLs replaces the WebSub hubs announced with Link rel="hub" from
+// the next Swap on; URLs that are empty or not absolute http(s) URLs are
+// left out, and logged.
+func (h *Handler) SetHubURLs(hubs []string) {
+	var link string
+	for _, hub := range hubs {
+		if hub == "" {
+			continue
+		}
+		if err := validateHeaderURL(hub); err != nil {
+			h.log.Error("hub url ignored", "hub_url", hub, "error", err)
+			continue
+		}
+		if link != "" {
+			link += ", "
+		}
+		link += "<" + hub + `>; rel="hub"`
+	}
+	h.mu.Lock()
+	h.hubLink = link
+	h.mu.Unlock()
+}
+
+// Registerer is where the handler's metrics are registered, for other
+// parts of the server to add theirs to /metrics.
+func (h *Handler) Registerer() prometheus.Registerer { return h.reg }
 
 // newRoute prepares the headers and metric handles of rep; extra are the
 // fields specific to the kind of resource.
@@ -491,7 +532,10 @@ func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) 
 	v := rt.rep.pick(acceptedCodings(r.Header["Accept-Encoding"]))
 	hdr := w.Header()
 	hdr["Etag"] = v.etagHeader
-	hdr["Cache-Control"] = h.cacheControl()
+	hdr["Cache-Control"] = rt.cacheControl
+	if rt.cacheControl == nil {
+		hdr["Cache-Control"] = h.cacheControl()
+	}
 	if notModified(r.Header, rt.rep, v) {
 		for _, f := range rt.header304 {
 			hdr[f.key] = f.value

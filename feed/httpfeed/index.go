@@ -110,6 +110,9 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 		}
 	}
 	for _, d := range s.docs {
+		if d.Archive {
+			continue // reached from its feed's links, not listed
+		}
 		if n := len(page.Feeds); n == 0 || page.Feeds[n-1].name != d.Feed {
 			page.Feeds = append(page.Feeds, indexFeed{name: d.Feed, Title: d.Feed})
 		}

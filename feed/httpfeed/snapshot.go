@@ -39,6 +39,11 @@ type Document struct {
 	// SelfURL is the absolute http or https URL the document is served at,
 	// announced as Link rel="self" and listed on the index page.
 	SelfURL string
+	// Archive marks an RFC 5005 archive page of a feed: it is served like
+	// the feeds but left off the index page. Final marks one that will
+	// not change again short of an edit of its own items: caches may
+	// keep it for a day.
+	Archive, Final bool
 }
 
 // Snapshot is the complete set of documents of one successful build, with

@@ -77,11 +77,12 @@ func (b *Builder) completer(name string) (Completer, bool) {
 }
 
 // settleBatch dates a batch of normalised items and returns those that
-// stay. Whole items are observed by the ledger; partial items the ledger
-// knows take their dates from it without being observed, since their
-// content did not change; the other partial items, and all of them when a
-// filter reads content, are completed first.
-func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed.Item, hashes []string, logger *slog.Logger) ([]feed.Item, int, error) {
+// stay, with their content hashes. Whole items are observed by the ledger;
+// partial items the ledger knows take their dates, and their hash, from it
+// without being observed, since their content did not change; the other
+// partial items, and all of them when a filter reads content, are
+// completed first.
+func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed.Item, hashes []string, logger *slog.Logger) ([]feed.Item, []string, int, error) {
 	var partial []int
 	for i := range items {
 		if items[i].Partial {
@@ -97,7 +98,7 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 		}
 		recs, found, err := looker.Lookup(ctx, ids)
 		if err != nil {
-			return nil, 0, fmt.Errorf("ledger: %w", err)
+			return nil, nil, 0, fmt.Errorf("ledger: %w", err)
 		}
 		need = need[:0:0]
 		for j, i := range partial {
@@ -112,7 +113,7 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 	if len(need) > 0 {
 		failed, err := b.completeAt(ctx, items, hashes, need, logger)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 		for _, i := range failed {
 			drop[i] = true
@@ -126,21 +127,23 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 	}
 	recorded, err := b.observe(ctx, stamp, items, hashes, observed)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	for i, rec := range known {
 		settle(&items[i], rec)
+		hashes[i] = rec.Hash
 	}
 	if len(drop) > 0 {
-		kept := items[:0]
+		kept, keptHashes := items[:0], hashes[:0]
 		for i, it := range items {
 			if !drop[i] {
 				kept = append(kept, it)
+				keptHashes = append(keptHashes, hashes[i])
 			}
 		}
-		items = kept
+		items, hashes = kept, keptHashes
 	}
-	return items, recorded, nil
+	return items, hashes, recorded, nil
 }
 
 // needContent reports whether any feed's filter reads item content.

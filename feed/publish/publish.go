@@ -48,6 +48,12 @@ type Feed struct {
 	// items, named "category/{slug}", with the meta CategoryMeta gives.
 	PerCategory  bool
 	CategoryMeta func(category, slug string) feed.Meta
+	// Archive keeps the items beyond Limit in RFC 5005 archive pages of
+	// Limit items each (see ArchivePage), whose meta, self links
+	// included, ArchiveMeta gives; the feed's own documents link to the
+	// newest page. Per-category feeds are not archived.
+	Archive     bool
+	ArchiveMeta func(page int) feed.Meta
 }
 
 // Builder holds what a build needs. Its zero value is not usable: Sources,
@@ -87,6 +93,12 @@ type Document struct {
 	SelfURL  string
 	// Changed reports whether the bytes differ from the file on disk.
 	Changed bool
+	// Archive marks an archive page's document; Final one whose page
+	// has a newer page after it, so that only an edit of its own items
+	// changes it again.
+	Archive, Final bool
+
+	path string // the file, for Load
 }
 
 // FeedResult sums up one published feed.
@@ -98,18 +110,35 @@ type FeedResult struct {
 	// the last build, so its documents were read back from the published
 	// files instead of being rendered and validated again.
 	Reused bool
+	// Archive lists the feed's archive pages, oldest first, when it
+	// keeps an archive.
+	Archive []ArchivePage
 
 	inputs string // renderInputs, for the next build to compare with
 }
 
-// Changed reports whether any of the feed's documents changed.
+// Changed reports whether any of the feed's documents, its archive pages
+// included, changed.
 func (r FeedResult) Changed() bool {
-	for _, d := range r.Documents {
+	for _, d := range r.AllDocuments() {
 		if d.Changed {
 			return true
 		}
 	}
 	return false
+}
+
+// AllDocuments lists the feed's documents and then those of its archive
+// pages, oldest page first.
+func (r FeedResult) AllDocuments() []Document {
+	if len(r.Archive) == 0 {
+		return r.Documents
+	}
+	out := slices.Clone(r.Documents)
+	for _, p := range r.Archive {
+		out = append(out, p.Documents...)
+	}
+	return out
 }
 
 // Result is what a successful build published.
@@ -139,13 +168,17 @@ type Result struct {
 	// Site is what the build published besides the feeds, when the
 	// Builder has Pages.
 	Site *Site
+
+	gone []string // archive pages no longer published, to remove
 }
 
-// Documents lists every document of every feed.
+// Documents lists every document of every feed, archive pages included.
+// An archive page's document not rendered by this build has no Body: use
+// Load.
 func (r *Result) Documents() []Document {
 	var out []Document
 	for _, f := range r.Feeds {
-		out = append(out, f.Documents...)
+		out = append(out, f.AllDocuments()...)
 	}
 	return out
 }
@@ -173,28 +206,29 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		fp = b.fingerprint(ctx)
 	}
 	if fp != "" && !heldDue(last, now()) {
-		if res, ok := b.unchanged(fp, last); ok && b.siteUnchanged(res) {
+		if res, ok := b.unchanged(fp, last); ok && b.unchangedArchives(ctx, state, res, logger) && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
 			return res, nil
 		}
 	}
 	res := &Result{}
 	stamp := now()
-	selections := newSelections(b.Feeds)
+	archives := b.loadArchives(ctx, state, logger)
+	selections := newSelections(b.Feeds, archives)
 	batch := make([]feed.Item, 0, batchSize)
 	flush := func() error {
 		items, hashes, skipped := normalizeAll(batch, b.Base, logger)
 		batch = batch[:0]
 		items, hashes = b.holdFuture(items, hashes, stamp, res, logger)
-		items, recorded, err := b.settleBatch(ctx, stamp, items, hashes, logger)
+		items, hashes, recorded, err := b.settleBatch(ctx, stamp, items, hashes, logger)
 		if err != nil {
 			return err
 		}
 		res.Skipped += skipped
 		res.Items += len(items)
 		res.Recorded += recorded
-		for _, it := range items {
-			dups := selections.offer(it, logger)
+		for i, it := range items {
+			dups := selections.offer(it, hashes[i], logger)
 			res.Skipped += dups
 			res.Duplicates += dups
 		}
@@ -244,16 +278,28 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		name    string
 		meta    feed.Meta
 		sources []string
+		// archived feeds are always published: their archive pages
+		// follow the feed.
+		archived bool
 	}
 	var docs []doc
 	var lists [][]feed.Item
 	for i, f := range b.Feeds {
 		sel := selections[i]
-		docs = append(docs, doc{f.Name, f.Meta, f.Sources})
-		lists = append(lists, sel.main.Items())
+		meta, items := f.Meta, sel.main.Items()
+		if a := archives[i]; a != nil {
+			items = a.split(items)
+			a.layout()
+			if len(items) == 0 {
+				items = a.reclaim()
+			}
+			meta.History.Prev = a.newest()
+		}
+		docs = append(docs, doc{f.Name, meta, f.Sources, archives[i] != nil})
+		lists = append(lists, items)
 		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
 			c := sel.categories[slug]
-			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug), f.Sources})
+			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug), f.Sources, false})
 			lists = append(lists, c.sel.Items())
 		}
 	}
@@ -264,7 +310,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	res.Recorded += recorded
 	waiting := make([]bool, len(docs))
 	for i, d := range docs {
-		if len(lists[i]) == 0 && len(docs) > 1 && allDegraded(d.sources, res.Degraded) {
+		if len(lists[i]) == 0 && len(docs) > 1 && !d.archived && allDegraded(d.sources, res.Degraded) {
 			// Sites that have never answered must not stop the other
 			// feeds: this one waits for its first good fetch.
 			logger.Warn("feed not published: every one of its sources failed and has no last good items", "feed", d.name)
@@ -293,6 +339,10 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if len(res.Feeds) == 0 {
 		return nil, fmt.Errorf("%w: every source failed; the previous files are kept", feed.ErrNoItems)
 	}
+	archived, err := b.renderArchives(ctx, res, archives, logger)
+	if err != nil {
+		return nil, err
+	}
 
 	if b.Pages != nil {
 		var names []string
@@ -303,7 +353,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 				names, metas, published = append(names, d.name), append(metas, d.meta), append(published, lists[i])
 			}
 		}
-		if res.Site, err = b.renderSite(names, metas, published, logger); err != nil {
+		// Archived items keep their pages: their lists follow the
+		// documents' own, with no view of their own.
+		if res.Site, err = b.renderSite(names, metas, append(published, archived...), logger); err != nil {
 			return nil, err
 		}
 	}
@@ -325,6 +377,16 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 	}
 	if state != nil {
+		for _, a := range archives {
+			if a == nil {
+				continue
+			}
+			if err := a.save(ctx, state); err != nil {
+				// The pages are published; without their record the
+				// next build lays the archive out again.
+				logger.Warn("archive state not recorded", "feed", a.feed.Name, "error", err)
+			}
+		}
 		if err := b.remember(ctx, fp, state, res, stamp); err != nil {
 			logger.Warn("build not recorded; the next build will not be skipped", "error", err)
 		}
@@ -383,6 +445,7 @@ func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed
 type feedSelection struct {
 	feed       Feed
 	main       *feed.Selection
+	arch       *archive // nil unless the feed keeps an archive
 	categories map[string]*categorySelection
 }
 
@@ -393,28 +456,36 @@ type categorySelection struct {
 
 type selections []*feedSelection
 
-func newSelections(feeds []Feed) selections {
+func newSelections(feeds []Feed, archives []*archive) selections {
 	out := make(selections, len(feeds))
 	for i, f := range feeds {
-		out[i] = &feedSelection{feed: f, main: feed.NewSelectionOf(f.Limit, len(f.Sources)), categories: map[string]*categorySelection{}}
+		limit := f.Limit
+		if archives[i] != nil {
+			// Every unarchived item is kept: those beyond the limit
+			// move to the archive once the whole feed is known.
+			limit = 0
+		}
+		out[i] = &feedSelection{feed: f, main: feed.NewSelectionOf(limit, len(f.Sources)), arch: archives[i], categories: map[string]*categorySelection{}}
 	}
 	return out
 }
 
-// offer gives an item to every feed whose sources and filter take it. An
-// item that a feed already has from another source (by id or canonical
-// link) is dropped from that feed, logged with both ids; offer returns how
-// many feeds dropped it.
-func (ss selections) offer(it feed.Item, logger *slog.Logger) (duplicates int) {
+// offer gives an item, with its content hash, to every feed whose sources
+// and filter take it. An item that a feed already has from another source
+// (by id or canonical link) is dropped from that feed, logged with both
+// ids; offer returns how many feeds dropped it.
+func (ss selections) offer(it feed.Item, hash string, logger *slog.Logger) (duplicates int) {
 	for _, s := range ss {
 		if !slices.Contains(s.feed.Sources, it.Source) || !s.feed.Filter.Match(it) {
 			continue
 		}
-		if _, dup := s.main.Consider(it); dup != "" {
-			duplicates++
-			logger.Info("item skipped: a duplicate of an item of another source", "feed", s.feed.Name,
-				"id", it.ID, "source", it.Source, "duplicate_of", dup, "link", it.Link)
-			continue
+		if s.arch == nil || !s.arch.take(it, hash) {
+			if _, dup := s.main.Consider(it); dup != "" {
+				duplicates++
+				logger.Info("item skipped: a duplicate of an item of another source", "feed", s.feed.Name,
+					"id", it.ID, "source", it.Source, "duplicate_of", dup, "link", it.Link)
+				continue
+			}
 		}
 		if !s.feed.PerCategory {
 			continue
@@ -529,18 +600,25 @@ func (b *Builder) write(res *Result) error {
 			continue // read back from these very files a moment ago
 		}
 		for di := range res.Feeds[fi].Documents {
-			d := &res.Feeds[fi].Documents[di]
-			path := b.docPath(d.Feed, d.Format)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return fmt.Errorf("write feed %s: %w", d.Feed, err)
+			if err := b.writeDocument(&res.Feeds[fi].Documents[di]); err != nil {
+				return err
 			}
-			changed, err := WriteFileAtomic(path, d.Body, 0o644)
-			if err != nil {
-				return fmt.Errorf("write feed %s: %w", d.Feed, err)
-			}
-			d.Changed = changed
 		}
 	}
+	return b.writeArchives(res)
+}
+
+// writeDocument writes d when its bytes changed, and says so in d.
+func (b *Builder) writeDocument(d *Document) error {
+	path := b.docPath(d.Feed, d.Format)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write feed %s: %w", d.Feed, err)
+	}
+	changed, err := WriteFileAtomic(path, d.Body, 0o644)
+	if err != nil {
+		return fmt.Errorf("write feed %s: %w", d.Feed, err)
+	}
+	d.Changed = changed
 	return nil
 }
 

@@ -116,9 +116,9 @@ func (b *Builder) fingerprint(ctx context.Context) string {
 // describeFeed spells out everything about a feed that shapes its output.
 func describeFeed(f Feed) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%q %d %q %t ", f.Name, f.Limit, f.Sources, f.PerCategory)
+	fmt.Fprintf(&b, "%q %d %q %t %t ", f.Name, f.Limit, f.Sources, f.PerCategory, f.Archive)
 	meta := func(m feed.Meta) {
-		fmt.Fprintf(&b, "%q %q %q %q %q %q %q %v ", m.ID, m.Title, m.Description, m.Link, m.Language, m.Icon, m.Generator, m.Authors)
+		fmt.Fprintf(&b, "%q %q %q %q %q %q %q %v %q %d ", m.ID, m.Title, m.Description, m.Link, m.Language, m.Icon, m.Generator, m.Authors, m.Hubs, m.UpdateEvery)
 		for _, format := range feed.Formats {
 			fmt.Fprintf(&b, "%q ", m.SelfURL[format])
 		}
@@ -126,6 +126,9 @@ func describeFeed(f Feed) string {
 	meta(f.Meta)
 	if f.CategoryMeta != nil {
 		meta(f.CategoryMeta("\x00category", "\x00slug"))
+	}
+	if f.ArchiveMeta != nil {
+		meta(f.ArchiveMeta(1))
 	}
 	if fl := f.Filter; fl != nil {
 		fmt.Fprintf(&b, "%q %q %q %q ", fl.IncludeCategories, fl.ExcludeCategories, fl.IncludeAuthors, fl.ExcludeAuthors)
