@@ -580,7 +580,7 @@ func renderChecked(format feed.Format, meta feed.Meta, items []feed.Item) ([]byt
 	// Text that quotes entities ("&amp;") on purpose trips the validator's
 	// double-escaping heuristic; Match below proves each title came back
 	// exactly as given, which is the exact check.
-	if err := report.SpecErr(); err != nil {
+	if err := report.PublishErr(); err != nil {
 		return nil, fmt.Errorf("rendered %s does not validate: %w", format, err)
 	}
 	if err := report.Match(items); err != nil {
