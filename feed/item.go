@@ -9,6 +9,7 @@ package feed
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -166,6 +167,19 @@ const (
 
 // Formats lists every published format in a fixed order.
 var Formats = []Format{RSS, Atom, JSON}
+
+// Label is the format's name as people know it: "RSS", "Atom", "JSON Feed".
+func (f Format) Label() string {
+	switch f {
+	case RSS:
+		return "RSS"
+	case Atom:
+		return "Atom"
+	case JSON:
+		return "JSON Feed"
+	}
+	return strings.ToUpper(string(f))
+}
 
 // ContentType is the media type a document of format f is served with.
 func (f Format) ContentType() string {
