@@ -9,6 +9,7 @@ package feed
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,11 @@ type Item struct {
 	ID string
 	// Title is plain text on one line.
 	Title string
+	// Untitled marks an item whose source gave it no title: Normalize
+	// derives Title from its text for Atom, which requires one, and RSS and
+	// JSON Feed, which do not, leave the title out, so that readers do not
+	// show the same text twice.
+	Untitled bool
 	// Link is the absolute URL of the item's web page.
 	Link string
 	// Summary is plain text, at most SummaryMax characters after Normalize.
@@ -161,6 +167,19 @@ const (
 
 // Formats lists every published format in a fixed order.
 var Formats = []Format{RSS, Atom, JSON}
+
+// Label is the format's name as people know it: "RSS", "Atom", "JSON Feed".
+func (f Format) Label() string {
+	switch f {
+	case RSS:
+		return "RSS"
+	case Atom:
+		return "Atom"
+	case JSON:
+		return "JSON Feed"
+	}
+	return strings.ToUpper(string(f))
+}
 
 // ContentType is the media type a document of format f is served with.
 func (f Format) ContentType() string {

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
@@ -48,7 +49,10 @@ func Render(w io.Writer, f Format, meta Meta, items []Item) error {
 	case RSS:
 		err = writeXML(bw, rssDocument(meta, clean))
 	case Atom:
-		err = writeXML(bw, atomDocument(meta, clean))
+		// Atom entries sharing an updated date draw validator warnings,
+		// and readers order entries by it: the copy written is spread a
+		// second apart, in feed order (see DistinctUpdated).
+		err = writeXML(bw, atomDocument(meta, DistinctUpdated(clean)))
 	case JSON:
 		err = writeJSON(bw, jsonDocument(meta, clean))
 	default:
@@ -74,7 +78,11 @@ func cleanItem(it Item) Item {
 	it.Categories = cats
 	encs := make([]Enclosure, len(it.Enclosures))
 	for i, e := range it.Enclosures {
-		encs[i] = Enclosure{URL: CleanText(e.URL), Length: max(e.Length, 0), Type: CleanText(e.Type)}
+		typ := CleanText(e.Type)
+		if !mediaType.MatchString(typ) {
+			typ = "" // not type/subtype: written as unknown rather than wrong
+		}
+		encs[i] = Enclosure{URL: CleanText(e.URL), Length: max(e.Length, 0), Type: typ}
 	}
 	it.Enclosures = encs
 	if it.Origin != nil {
@@ -163,15 +171,15 @@ func gorillaFeed(meta Meta, items []Item) *feeds.Feed {
 }
 
 func writeXML(w io.Writer, doc any) error {
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	buf.WriteString("\n")
+	_, err := w.Write(hexRefs(buf.Bytes()))
 	return err
 }
 
@@ -217,6 +225,9 @@ type atomNSLink struct {
 
 type rssItem struct {
 	XMLName xml.Name `xml:"item"`
+	// Title replaces gorilla/feeds' own, which is always written: an
+	// untitled item has none.
+	Title string `xml:"title,omitempty"`
 	*feeds.RssItem
 	Link string `xml:"link,omitempty"`
 	// Description is optional when the item has a title; an empty
@@ -248,7 +259,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 	g.Generator = meta.Generator
 	g.Docs = rssDocs
 	g.ManagingEditor = ""
-	if len(meta.Authors) > 0 && meta.Authors[0].Email != "" {
+	if len(meta.Authors) > 0 && meta.Authors[0].Email != "" && meta.Authors[0].Name != "" {
 		g.ManagingEditor = rssPerson(meta.Authors[0])
 	}
 	if meta.Icon != "" {
@@ -270,13 +281,16 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 		gi.Author = ""
 		// Readers take an RSS description as HTML, so the plain-text
 		// summary is escaped as HTML before XML escapes it again.
-		ri := &rssItem{RssItem: gi, Link: it.Link, Description: html.EscapeString(it.Summary), Categories: it.Categories}
+		ri := &rssItem{RssItem: gi, Title: it.Title, Link: it.Link, Description: html.EscapeString(it.Summary), Categories: it.Categories}
+		if it.Untitled {
+			ri.Title = ""
+		}
 		if it.ContentHTML != "" {
 			ri.Content = &feeds.RssContent{Content: it.ContentHTML}
 		}
-		// RSS's author element takes an email address; names alone go
-		// into dc:creator.
-		if len(it.Authors) == 1 && it.Authors[0].Email != "" {
+		// RSS's author element takes "email (Name)"; names or addresses
+		// alone go into dc:creator.
+		if len(it.Authors) == 1 && it.Authors[0].Email != "" && it.Authors[0].Name != "" {
 			gi.Author = rssPerson(it.Authors[0])
 		} else {
 			for _, p := range it.Authors {
@@ -302,12 +316,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 	return doc
 }
 
-func rssPerson(p Person) string {
-	if p.Name == "" {
-		return p.Email
-	}
-	return p.Email + " (" + p.Name + ")"
-}
+func rssPerson(p Person) string { return p.Email + " (" + p.Name + ")" }
 
 func personName(p Person) string {
 	switch {
@@ -345,6 +354,7 @@ type atomSource struct {
 	XMLName xml.Name         `xml:"source"`
 	ID      string           `xml:"id,omitempty"`
 	Title   string           `xml:"title,omitempty"`
+	Updated string           `xml:"updated,omitempty"`
 	Links   []feeds.AtomLink `xml:"link"`
 }
 
@@ -403,12 +413,27 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 			ge.Content = &feeds.AtomContent{Type: "text", Content: cmp.Or(it.Summary, it.Title)}
 		}
 		ge.Summary = nil
-		if it.Summary != "" {
-			ge.Summary = &feeds.AtomSummary{Content: it.Summary, Type: "text"}
+		// A headline has no text but its title; readers show the summary
+		// under it, and an entry with neither summary nor content is
+		// flagged by validators, so the title stands in.
+		summary := it.Summary
+		if summary == "" && ge.Content == nil {
+			summary = it.Title
+		}
+		if summary != "" {
+			ge.Summary = &feeds.AtomSummary{Content: summary, Type: "text"}
 		}
 		e := &atomEntry{AtomEntry: ge, Authors: atomPeople(it.Authors)}
 		if o := it.Origin; o != nil {
-			src := &atomSource{ID: o.ID, Title: o.Title}
+			// RFC 4287 4.2.11 asks a source to keep the feed's id, title
+			// and updated date; an upstream without an id (or with one
+			// that is no IRI) is known by its address, and the entry's
+			// own date is the newest the source is known to have.
+			srcID := o.ID
+			if !isAbsIRI(srcID) {
+				srcID = cmp.Or(o.FeedURL, o.Link)
+			}
+			src := &atomSource{ID: srcID, Title: cmp.Or(o.Title, o.FeedURL, o.Link), Updated: ge.Updated}
 			if o.FeedURL != "" {
 				src.Links = append(src.Links, feeds.AtomLink{Href: o.FeedURL, Rel: "self"})
 			}
@@ -489,6 +514,9 @@ func jsonDocument(meta Meta, items []Item) *jsonDoc {
 		ji := &jsonItem{JSONItem: gi}
 		doc.Items = append(doc.Items, ji)
 		gi.Image = ""
+		if it.Untitled {
+			gi.Title = ""
+		}
 		for _, e := range it.Enclosures {
 			ji.Attachments = append(ji.Attachments, jsonAttachment{URL: e.URL, MIMEType: cmp.Or(e.Type, "application/octet-stream"), Size: e.Length})
 		}

@@ -65,7 +65,7 @@ func FuzzRoundTrip(f *testing.F) {
 				}
 			}
 			report := ValidateFormat(format, buf.Bytes())
-			if err := report.SpecErr(); err != nil {
+			if err := report.PublishErr(); err != nil {
 				t.Fatalf("%s: %v\n%s", format, err, buf.Bytes())
 			}
 			if err := report.Match([]Item{cleanItem(it)}); err != nil {
@@ -105,7 +105,7 @@ func TestIDsReadersRewrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			report := ValidateFormat(format, buf.Bytes())
-			if err := report.SpecErr(); err != nil {
+			if err := report.PublishErr(); err != nil {
 				t.Errorf("%s, id %q: %v", format, id, err)
 			}
 			if err := report.Match([]Item{cleanItem(it)}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -112,13 +113,13 @@ func TestValidateRules(t *testing.T) {
 		// XML layer.
 		{name: "xml missing declaration", file: "good.rss",
 			edits: []string{`<?xml version="1.0" encoding="UTF-8"?>` + "\n", ""},
-			sev:   Error, want: []string{"missing XML declaration"}},
+			sev:   Warning, want: []string{"missing XML declaration"}},
 		{name: "xml declared latin-1", file: "good.rss",
 			edits: []string{`encoding="UTF-8"`, `encoding="ISO-8859-1"`},
-			sev:   Error, want: []string{"encoding", "ISO-8859-1"}},
+			sev:   Warning, want: []string{"encoding", "ISO-8859-1"}},
 		{name: "xml declaration without encoding", file: "good.atom",
 			edits: []string{` encoding="UTF-8"`, ""},
-			sev:   Error, want: []string{"no encoding"}},
+			sev:   Warning, want: []string{"names no encoding"}},
 		{name: "xml control character in CDATA", file: "good.rss",
 			edits: []string{"R&D.</p>", "R&D\x0b.</p>"},
 			sev:   Error, want: []string{"U+000B", "content:encoded", "line 14"}},
@@ -150,10 +151,10 @@ func TestValidateRules(t *testing.T) {
 		// RSS 2.0.
 		{name: "rss missing self link", file: "good.rss",
 			edits: []string{`<atom:link href="https://example.com/feed.rss" rel="self" type="application/rss+xml"/>`, ""},
-			sev:   Error, want: []string{"channel", `missing <atom:link rel="self"`}},
+			sev:   Warning, want: []string{"channel", `missing <atom:link rel="self"`}},
 		{name: "rss self link type", file: "good.rss",
 			edits: []string{`type="application/rss+xml"`, `type="application/xml"`},
-			sev:   Error, want: []string{`<atom:link rel="self">`, "application/rss+xml"}},
+			sev:   Warning, want: []string{`<atom:link rel="self">`, "application/rss+xml"}},
 		{name: "rss atom prefix bound elsewhere", file: "good.rss",
 			edits: []string{`xmlns:atom="http://www.w3.org/2005/Atom"`, `xmlns:atom="http://example.com/atom"`},
 			sev:   Error, want: []string{"atom:link", "xmlns:atom must be"}},
@@ -165,130 +166,130 @@ func TestValidateRules(t *testing.T) {
 			sev:   Error, want: []string{"<rss>", "version", "0.91"}},
 		{name: "rss channel without description", file: "good.rss",
 			edits: []string{"<description>Notes from the example desk.</description>", ""},
-			sev:   Error, want: []string{"channel", "missing <description>"}},
+			sev:   Error, want: []string{"channel", "missing required element <description>"}},
 		{name: "rss channel link relative", file: "good.rss",
 			edits: []string{"<link>https://example.com/</link>", "<link>/</link>"},
 			sev:   Error, want: []string{"channel", "<link>"}},
 		{name: "rss duplicate guid", file: "good.rss",
 			edits: []string{"<guid>https://example.com/notes/second</guid>", `<guid isPermaLink="false">tag:example.com,2024:fish</guid>`},
-			sev:   Error, want: []string{"item 2", "tag:example.com,2024:fish", "duplicate <guid>"}},
+			sev:   Error, want: []string{"item[2]", "tag:example.com,2024:fish", "duplicate <guid>"}},
 		{name: "rss missing guid", file: "good.rss",
 			edits: []string{"<guid>https://example.com/notes/second</guid>", ""},
-			sev:   Error, want: []string{"item 2", "missing <guid>"}},
+			sev:   Warning, want: []string{"item[2]", "missing <guid>"}},
 		{name: "rss permalink guid that is not a URL", file: "good.rss",
 			edits: []string{`<guid isPermaLink="false">`, "<guid>"},
-			sev:   Error, want: []string{"item 1", "permalink"}},
+			sev:   Error, want: []string{"item[1]", "permalink"}},
 		{name: "rss item without title or description", file: "good.rss",
 			edits: []string{"<title>Second note</title>", "", "<description>Plain words.</description>", ""},
-			sev:   Error, want: []string{"item 2", "<title> or <description>"}},
+			sev:   Error, want: []string{"item[2]", "<title> or <description>"}},
 		{name: "rss missing pubDate", file: "good.rss",
 			edits: []string{"<pubDate>Mon, 01 Jan 2024 09:30:00 +0100</pubDate>", ""},
-			sev:   Error, want: []string{"item 2", "missing <pubDate>"}},
+			sev:   Warning, want: []string{"item[2]", "missing <pubDate>"}},
 		{name: "rss empty pubDate", file: "good.rss",
 			edits: []string{"<pubDate>Mon, 01 Jan 2024 09:30:00 +0100</pubDate>", "<pubDate></pubDate>"},
-			sev:   Error, want: []string{"item 2", "empty <pubDate>"}},
+			sev:   Error, want: []string{"item[2]", "empty <pubDate>"}},
 		{name: "rss bad pubDate", file: "good.rss",
 			edits: []string{"<pubDate>Mon, 01 Jan 2024 09:30:00 +0100</pubDate>", "<pubDate>2024-01-01T09:30:00+01:00</pubDate>"},
-			sev:   Error, want: []string{"item 2", "<pubDate>", "not an RFC 1123 date"}},
+			sev:   Error, want: []string{"item[2]", "<pubDate>", "not an RFC 822 date"}},
 		{name: "rss bad lastBuildDate", file: "good.rss",
-			edits: []string{"<lastBuildDate>Tue, 02 Jan 2024", "<lastBuildDate>Tue, 2 Jan 2024"},
-			sev:   Error, want: []string{"channel", "<lastBuildDate>"}},
+			edits: []string{"<lastBuildDate>Tue, 02 Jan 2024", "<lastBuildDate>Tue, 32 Jan 2024"},
+			sev:   Error, want: []string{"channel/lastBuildDate", "day is out of range"}},
 		{name: "rss wrong day of week", file: "good.rss",
 			edits: []string{"<pubDate>Mon, 01 Jan 2024", "<pubDate>Sun, 01 Jan 2024"},
-			sev:   Error, want: []string{"item 2", "day of the week", "Monday"}},
+			sev:   Error, want: []string{"item[2]", "day of the week", "Monday"}},
 		{name: "rss named zone is a warning", file: "good.rss",
-			edits: []string{"Mon, 01 Jan 2024 09:30:00 +0100", "Mon, 01 Jan 2024 08:30:00 GMT"},
-			sev:   Warning, want: []string{"item 2", "<pubDate>", "numeric zone"}},
+			edits: []string{"Mon, 01 Jan 2024 09:30:00 +0100", "Mon, 01 Jan 2024 03:30:00 EST"},
+			sev:   Warning, want: []string{"item[2]", "<pubDate>", "zone EST"}},
 		{name: "rss author without email", file: "good.rss",
 			edits: []string{"<author>jo@example.com (Jo Writer)</author>", "<author>Jo Writer</author>"},
-			sev:   Error, want: []string{"item 1", "<author>", "email"}},
+			sev:   Error, want: []string{"item[1]", "<author>", "email"}},
 		{name: "rss relative item link", file: "good.rss",
 			edits: []string{"<link>https://example.com/notes/second</link>", "<link>/notes/second</link>"},
-			sev:   Error, want: []string{"item 2", "<link>", "/notes/second"}},
+			sev:   Error, want: []string{"item[2]", "<link>", "/notes/second"}},
 		{name: "rss bad language", file: "good.rss",
 			edits: []string{"<language>en-us</language>", "<language>English (US)</language>"},
 			sev:   Error, want: []string{"<language>", "language tag"}},
 		{name: "rss double-escaped title", file: "good.rss",
 			edits: []string{"Fish &amp; chips", "Fish &amp;amp; chips"},
-			sev:   Error, want: []string{"item 1", "<title>", "escaped twice", `"&amp;"`}},
+			sev:   Warning, want: []string{"item[1]", "<title>", "escaped twice", `"&amp;"`}},
 		{name: "rss double-escaped description", file: "good.rss",
 			edits: []string{"AT&amp;amp;T", "AT&amp;amp;amp;T"},
-			sev:   Error, want: []string{"item 1", "<description>", "escaped twice"}},
+			sev:   Warning, want: []string{"item[1]", "<description>", "escaped twice"}},
 		{name: "rss double-escaped content:encoded", file: "good.rss",
 			edits: []string{"a &lt; b, R&D.", "a &amp;lt; b, R&D."},
-			sev:   Error, want: []string{"item 1", "<content:encoded>", `"&lt;"`}},
+			sev:   Warning, want: []string{"item[1]", "<content:encoded>", `"&lt;"`}},
 		{name: "rss markup shown as text is a warning", file: "good.rss",
 			edits: []string{"<description>Plain words.</description>", "<description>&amp;lt;p&amp;gt;Plain words.&amp;lt;/p&amp;gt;</description>"},
-			sev:   Warning, want: []string{"item 2", "<description>", "<p>"}},
+			sev:   Warning, want: []string{"item[2]", "<description>", "<p>"}},
 
 		// Atom 1.0.
 		{name: "atom missing self link", file: "good.atom",
 			edits: []string{`<link rel="self" type="application/atom+xml" href="https://example.com/feed.atom"/>`, ""},
-			sev:   Error, want: []string{"feed", `missing <link rel="self">`}},
+			sev:   Warning, want: []string{"feed", `missing <link rel="self">`}},
 		{name: "atom empty feed id", file: "good.atom",
 			edits: []string{"<id>tag:example.com,2024:feed</id>", "<id></id>"},
-			sev:   Error, want: []string{"feed: empty <id>"}},
+			sev:   Error, want: []string{"feed/id", "empty <id>"}},
 		{name: "atom relative entry id", file: "good.atom",
 			edits: []string{"<id>tag:example.com,2024:second</id>", "<id>notes/second</id>"},
-			sev:   Error, want: []string{"entry 2", "<id>", "absolute IRI"}},
+			sev:   Error, want: []string{"entry[2]", "<id>", "absolute IRI"}},
 		{name: "atom duplicate entry id", file: "good.atom",
 			edits: []string{"<id>tag:example.com,2024:second</id>", "<id>tag:example.com,2024:fish</id>"},
-			sev:   Error, want: []string{"entry 2", "duplicate <id>"}},
+			sev:   Warning, want: []string{"entry[2]", "duplicate <id>"}},
 		{name: "atom entry without id", file: "good.atom",
 			edits: []string{"<id>tag:example.com,2024:second</id>", ""},
-			sev:   Error, want: []string{"entry 2", "missing <id>"}},
+			sev:   Error, want: []string{"entry[2]", "missing required element <id>"}},
 		{name: "atom empty updated", file: "good.atom",
 			edits: []string{"<updated>2024-01-01T09:30:00+01:00</updated>", "<updated></updated>"},
-			sev:   Error, want: []string{"entry 2", "empty <updated>"}},
+			sev:   Error, want: []string{"entry[2]", "empty <updated>"}},
 		{name: "atom empty feed updated", file: "good.atom",
 			edits: []string{"<updated>2024-01-03T08:00:00+01:00</updated>\n  <link", "<updated></updated>\n  <link"},
-			sev:   Error, want: []string{"feed: empty <updated>"}},
+			sev:   Error, want: []string{"feed/updated", "empty <updated>"}},
 		{name: "atom bad published", file: "good.atom",
 			edits: []string{"<published>2024-01-02T10:00:00Z</published>", "<published>Tue, 02 Jan 2024 10:00:00 +0000</published>"},
-			sev:   Error, want: []string{"entry 1", "<published>", "RFC 3339"}},
+			sev:   Error, want: []string{"entry[1]", "<published>", "RFC 3339"}},
 		{name: "atom missing entry title", file: "good.atom",
 			edits: []string{"<title>Second note</title>", ""},
-			sev:   Error, want: []string{"entry 2", "missing <title>"}},
+			sev:   Error, want: []string{"entry[2]", "missing required element <title>"}},
 		{name: "atom no author anywhere", file: "good.atom",
 			edits: []string{"<author><name>Jo Writer</name></author>", ""},
-			sev:   Error, want: []string{"entry 1", "<author>"}},
+			sev:   Error, want: []string{"entry[1]", "<author>"}},
 		{name: "atom author without name", file: "good.atom",
 			edits: []string{"<author><name>Jo Writer</name></author>", "<author><email>jo@example.com</email></author>"},
-			sev:   Error, want: []string{"feed", "<author> has no <name>"}},
+			sev:   Error, want: []string{"feed/author", "missing required element <name>"}},
 		{name: "atom category without term", file: "good.atom",
 			edits: []string{`<category term="food"/>`, `<category label="food"/>`},
-			sev:   Error, want: []string{"entry 1", "<category>", "term"}},
+			sev:   Error, want: []string{"entry[1]", "<category>", "term"}},
 		{name: "atom content type", file: "good.atom",
-			edits: []string{`<content type="html">`, `<content type="text/html">`},
-			sev:   Error, want: []string{"entry 1", "<content>", "text/html"}},
+			edits: []string{`<content type="html">`, `<content type="multipart/alternative">`},
+			sev:   Error, want: []string{"entry[1]", "<content>", "multipart/alternative", "composite"}},
 		{name: "atom summary type", file: "good.atom",
 			edits: []string{`<summary type="text">`, `<summary type="plain">`},
-			sev:   Error, want: []string{"entry 1", "<summary>", `"plain"`}},
+			sev:   Error, want: []string{"entry[1]", "<summary>", `"plain"`}},
 		{name: "atom entry without content or alternate link", file: "good.atom",
 			edits: []string{`<link rel="alternate" type="text/html" href="https://example.com/notes/second"/>`, "",
 				`<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Plain &amp; simple.</p></div></content>`, ""},
-			sev: Error, want: []string{"entry 2", "<content>", `rel="alternate"`}},
+			sev: Error, want: []string{"entry[2]", "<content>", `rel="alternate"`}},
 		{name: "atom xhtml without div", file: "good.atom",
 			edits: []string{`<div xmlns="http://www.w3.org/1999/xhtml"><p>Plain &amp; simple.</p></div>`, `<p xmlns="http://www.w3.org/1999/xhtml">Plain</p>`},
-			sev:   Error, want: []string{"entry 2", "<content>", "<div"}},
+			sev:   Error, want: []string{"entry[2]", "<content>", "<div"}},
 		{name: "atom root outside the namespace", file: "good.atom",
 			edits: []string{`<feed xmlns="http://www.w3.org/2005/Atom"`, `<feed xmlns="http://purl.org/atom/ns#"`},
 			sev:   Error, want: []string{"root element is <feed>", "namespace"}},
-		{name: "atom empty xml:lang", file: "good.atom",
-			edits: []string{`xml:lang="en"`, `xml:lang=""`},
-			sev:   Error, want: []string{"empty xml:lang"}},
+		{name: "atom bad xml:lang", file: "good.atom",
+			edits: []string{`xml:lang="en"`, `xml:lang="en_us"`},
+			sev:   Error, want: []string{"xml:lang", "en_us", "language tag"}},
 		{name: "atom double-escaped title", file: "good.atom",
 			edits: []string{"Fish &amp; chips", "Fish &amp;amp; chips"},
-			sev:   Error, want: []string{"entry 1", "<title>", `"&amp;"`}},
+			sev:   Warning, want: []string{"entry[1]", "<title>", `"&amp;"`}},
 		{name: "atom double-escaped html content", file: "good.atom",
 			edits: []string{"a &amp;lt; b", "a &amp;amp;lt; b"},
-			sev:   Error, want: []string{"entry 1", "<content>", `"&lt;"`}},
+			sev:   Warning, want: []string{"entry[1]", "<content>", `"&lt;"`}},
 		{name: "atom double-escaped xhtml content", file: "good.atom",
 			edits: []string{"Plain &amp; simple", "Plain &amp;amp; simple"},
-			sev:   Error, want: []string{"entry 2", "<content>", `"&amp;"`}},
-		{name: "atom relative alternate link", file: "good.atom",
-			edits: []string{`<link href="https://example.com/notes/fish"/>`, `<link href="notes/fish"/>`},
-			sev:   Error, want: []string{"entry 1", `<link rel="alternate">`}},
+			sev:   Warning, want: []string{"entry[2]", "<content>", `"&amp;"`}},
+		{name: "atom alternate link with a space", file: "good.atom",
+			edits: []string{`<link href="https://example.com/notes/fish"/>`, `<link href="notes/fish and chips"/>`},
+			sev:   Error, want: []string{"entry[1]/link", "href", "not an IRI"}},
 
 		// JSON Feed 1.1.
 		{name: "json id is a number", file: "good.json",
@@ -308,7 +309,7 @@ func TestValidateRules(t *testing.T) {
 			sev: Error, want: []string{`"items" is a object`}},
 		{name: "json version 1.0", file: "good.json",
 			edits: []string{`"https://jsonfeed.org/version/1.1"`, `"https://jsonfeed.org/version/1"`},
-			sev:   Error, want: []string{`"version"`, "version/1.1"}},
+			sev:   Warning, want: []string{`"version"`, "JSON Feed 1.0"}},
 		{name: "json empty title", file: "good.json",
 			edits: []string{`"title": "Example Notes"`, `"title": ""`},
 			sev:   Error, want: []string{"feed", `"title"`}},
@@ -317,7 +318,7 @@ func TestValidateRules(t *testing.T) {
 			sev:   Warning, want: []string{`"feed_url"`}},
 		{name: "json relative home page", file: "good.json",
 			edits: []string{`"home_page_url": "https://example.com/"`, `"home_page_url": "example.com"`},
-			sev:   Error, want: []string{`"home_page_url"`, "absolute"}},
+			sev:   Warning, want: []string{`"home_page_url"`, "relative"}},
 		{name: "json item without content", file: "good.json",
 			edits: []string{`"content_text": "Plain words.",`, ""},
 			sev:   Error, want: []string{"item 2", `"content_html" or "content_text"`}},
@@ -329,7 +330,7 @@ func TestValidateRules(t *testing.T) {
 			sev:   Error, want: []string{"item 1", `"date_modified"`, "RFC 3339"}},
 		{name: "json relative url", file: "good.json",
 			edits: []string{`"url": "https://example.com/notes/second"`, `"url": "/notes/second"`},
-			sev:   Error, want: []string{"item 2", `"url"`}},
+			sev:   Warning, want: []string{"item 2", `"url"`, "relative"}},
 		{name: "json tag not a string", file: "good.json",
 			edits: []string{`"tags": ["food"]`, `"tags": ["food", 3]`},
 			sev:   Error, want: []string{"item 1", `"tags"[1]`, "number"}},
@@ -344,10 +345,10 @@ func TestValidateRules(t *testing.T) {
 			sev:   Error, want: []string{"item 2", `"title"`, "U+000B"}},
 		{name: "json double-escaped title", file: "good.json",
 			edits: []string{`"title": "Fish & chips < 5 pounds"`, `"title": "Fish &amp; chips &lt; 5 pounds"`},
-			sev:   Error, want: []string{"item 1", `"title"`, `"&amp;"`}},
+			sev:   Warning, want: []string{"item 1", `"title"`, `"&amp;"`}},
 		{name: "json double-escaped content_html", file: "good.json",
 			edits: []string{"AT&amp;T", "AT&amp;amp;T"},
-			sev:   Error, want: []string{"item 1", `"content_html"`, "escaped twice"}},
+			sev:   Warning, want: []string{"item 1", `"content_html"`, "escaped twice"}},
 		{name: "json invalid", file: "good.json",
 			edits: []string{`"tags": ["food"]`, `"tags": ["food",]`},
 			sev:   Error, want: []string{"not valid JSON"}},
@@ -567,18 +568,18 @@ func TestValidateCatchesGorillaGaps(t *testing.T) {
 	problem := func(r *Report, want ...string) {
 		t.Helper()
 		for _, p := range r.Problems {
-			if p.Severity == Error && containsAll(p.Message, want) {
+			if containsAll(p.Message, want) && r.PublishErr() != nil {
 				return
 			}
 		}
-		t.Errorf("no error mentioning %q; problems:\n%s", want, listProblems(r))
+		t.Errorf("no problem that fails publishing mentioning %q; problems:\n%s", want, listProblems(r))
 	}
 
 	t.Run("atom random ids and empty updated", func(t *testing.T) {
 		first := mustValidate(t, render((*feeds.Feed).ToAtom))
 		second := mustValidate(t, render((*feeds.Feed).ToAtom))
-		problem(first, "feed: empty <updated>")
-		problem(first, "entry 1", "empty <updated>")
+		problem(first, "feed/updated", "empty <updated>")
+		problem(first, "entry[1]", "empty <updated>")
 		if len(first.Items) != 1 || len(second.Items) != 1 {
 			t.Fatalf("items: %+v, %+v", first.Items, second.Items)
 		}
@@ -595,9 +596,9 @@ func TestValidateCatchesGorillaGaps(t *testing.T) {
 	t.Run("rss without self link", func(t *testing.T) {
 		r := mustValidate(t, render((*feeds.Feed).ToRss))
 		problem(r, "channel", `missing <atom:link rel="self"`)
-		problem(r, "item 1", "missing <guid>")
-		problem(r, "item 1", "missing <pubDate>")
-		problem(r, "item 1", "<author>", "email")
+		problem(r, "item[1]", "missing <guid>")
+		problem(r, "item[1]", "missing <pubDate>")
+		problem(r, "item[1]", "<author>", "email")
 	})
 	t.Run("json without ids or dates", func(t *testing.T) {
 		r := mustValidate(t, render((*feeds.Feed).ToJSON))
@@ -645,36 +646,47 @@ func FuzzValidate(f *testing.F) {
 }
 
 // largeDocuments are shapes that made a naive validator quadratic: many
-// siblings, deep nesting, a prefix declared far up, refused characters.
-func largeDocuments() map[string]string {
+// siblings, deep nesting, a prefix declared far up, refused characters;
+// n sets their size.
+func largeDocuments(n int) map[string]string {
 	head := `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>`
 	return map[string]string{
-		"wide":     head + strings.Repeat("<item><title>x</title></item>", 50000) + "</channel></rss>",
-		"deep":     head + strings.Repeat("<a>", 50000) + strings.Repeat("</a>", 50000) + "</channel></rss>",
-		"deep_ns":  head + `<x:a xmlns:x="urn:x">` + strings.Repeat("<x:a>", 50000) + strings.Repeat("</x:a>", 50001) + "</channel></rss>",
-		"xhtml":    `<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">` + strings.Repeat("<div>", 50000) + strings.Repeat("</div>", 50000) + "</content></entry></feed>",
-		"html":     `{"items": [{"content_html": "&amp;` + strings.Repeat("<div>", 50000) + `"}]}`,
-		"badchars": head + strings.Repeat("\x01", 200000) + "</channel></rss>",
+		"wide":     head + strings.Repeat("<item><title>x</title></item>", n) + "</channel></rss>",
+		"deep":     head + strings.Repeat("<a>", n) + strings.Repeat("</a>", n) + "</channel></rss>",
+		"deep_ns":  head + `<x:a xmlns:x="urn:x">` + strings.Repeat("<x:a>", n) + strings.Repeat("</x:a>", n+1) + "</channel></rss>",
+		"xhtml":    `<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">` + strings.Repeat("<div>", n) + strings.Repeat("</div>", n) + "</content></entry></feed>",
+		"html":     `{"items": [{"content_html": "&amp;` + strings.Repeat("<div>", n) + `"}]}`,
+		"badchars": head + strings.Repeat("\x01", 4*n) + "</channel></rss>",
 	}
 }
 
-// TestValidateLargeDocuments guards against quadratic work: each document
-// takes well under a second; the bound leaves room for slow machines.
+// TestValidateLargeDocuments guards against quadratic work without a
+// clock, so a loaded machine cannot fail it: the bytes a validation
+// allocates, the same on any machine, grow in step with the document (four
+// times the size may cost at most eight times the bytes, where quadratic
+// work costs sixteen), and the report stays bounded. BenchmarkValidate
+// times the same documents.
 func TestValidateLargeDocuments(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large documents")
+	// Not parallel: the allocation counters are the whole process's.
+	allocated := func(doc string) (uint64, *Report) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := Validate([]byte(doc))
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return after.TotalAlloc - before.TotalAlloc, r
 	}
-	t.Parallel()
-	for name, doc := range largeDocuments() {
+	small, large := largeDocuments(5000), largeDocuments(20000)
+	for name := range small {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			start := time.Now()
-			r, err := Validate([]byte(doc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if took := time.Since(start); took > 30*time.Second {
-				t.Errorf("Validate took %v for %d bytes", took, len(doc))
+			a1, _ := allocated(small[name])
+			a4, r := allocated(large[name])
+			t.Logf("%d bytes for the small document, %d for the large one", a1, a4)
+			if a4 > 8*max(a1, 1<<16) {
+				t.Errorf("validating a document 4 times larger allocated %d bytes against %d: more than linear", a4, a1)
 			}
 			if len(r.Problems) > maxProblems+1 {
 				t.Errorf("%d problems, want at most %d", len(r.Problems), maxProblems+1)
@@ -688,7 +700,7 @@ func BenchmarkValidate(b *testing.B) {
 	for _, name := range []string{"good.rss", "good.atom", "good.json"} {
 		docs[name] = readFixture(b, name)
 	}
-	for name, doc := range largeDocuments() {
+	for name, doc := range largeDocuments(50000) {
 		docs[name] = doc
 	}
 	for name, doc := range docs {

@@ -352,6 +352,34 @@ func TestREADMEDocumentsEveryHTTPPath(t *testing.T) {
 			t.Errorf("HTTP path %s is served but not documented in README.md", p)
 		}
 	}
+	// Every file a build publishes is served: its path must match a
+	// pattern of the HTTP table (with archives on, to publish every kind).
+	patterns := httpTablePatterns(t, doc)
+	site := buildExamplesWith(t, func(config string) string {
+		edited := strings.Replace(config, "    limit: 50\n", "    limit: 2\n    archive: true\n", 1)
+		if edited == config {
+			t.Fatal("the example configuration has no feed with limit: 50 to archive")
+		}
+		return edited
+	})
+	public := filepath.Join(site, "public")
+	published := 0
+	err := filepath.WalkDir(public, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return err
+		}
+		rel, _ := filepath.Rel(public, p)
+		urlPath := "/" + filepath.ToSlash(rel)
+		published++
+		if !slices.ContainsFunc(patterns, func(re *regexp.Regexp) bool { return re.MatchString(urlPath) }) {
+			t.Errorf("a build publishes %s, which no row of README.md's HTTP table describes", urlPath)
+		}
+		return nil
+	})
+	if err != nil || published < 10 {
+		t.Fatalf("walked %d published files: %v", published, err)
+	}
+
 	// Paths the README's HTTP table names must be routed, or be documents
 	// a build publishes (written with a {placeholder}).
 	_, section, ok := strings.Cut(doc, "\n## HTTP endpoints")
@@ -359,7 +387,6 @@ func TestREADMEDocumentsEveryHTTPPath(t *testing.T) {
 		t.Fatal("README.md has no \"## HTTP endpoints\" section")
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
-	public := filepath.Join(buildExamples(t), "public")
 	for _, line := range strings.Split(section, "\n") {
 		if !strings.HasPrefix(line, "|") {
 			continue
@@ -373,6 +400,91 @@ func TestREADMEDocumentsEveryHTTPPath(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(public, filepath.FromSlash(tok))); !slices.Contains(paths, tok) && err != nil {
 				t.Errorf("README.md's HTTP table names %s, which the handler does not route and a build of the examples does not publish", tok)
 			}
+		}
+	}
+}
+
+// httpTablePatterns turns the paths in README.md's HTTP table into
+// patterns: {slug} stands for any text, other placeholders for one segment.
+func httpTablePatterns(t *testing.T, doc string) []*regexp.Regexp {
+	t.Helper()
+	_, section, ok := strings.Cut(doc, "\n## HTTP endpoints")
+	if !ok {
+		t.Fatal("README.md has no \"## HTTP endpoints\" section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	placeholder := regexp.MustCompile(`\\\{[a-z_]+\\\}`)
+	var out []*regexp.Regexp
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			continue
+		}
+		for _, tok := range tokens(line) {
+			if !strings.HasPrefix(tok, "/") || strings.ContainsAny(tok, " <") {
+				continue
+			}
+			// A slug may hold folders; any other placeholder is one segment.
+			expr := placeholder.ReplaceAllStringFunc(regexp.QuoteMeta(tok), func(p string) string {
+				if p == `\{slug\}` {
+					return ".+"
+				}
+				return "[^/]+"
+			})
+			out = append(out, regexp.MustCompile("^"+expr+"$"))
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("found only %d paths in README.md's HTTP table", len(out))
+	}
+	return out
+}
+
+// TestREADMEDocumentsEveryMetric reads the metric names the code registers
+// and wants each in README.md.
+func TestREADMEDocumentsEveryMetric(t *testing.T) {
+	doc := readme(t)
+	var names []string
+	fset := token.NewFileSet()
+	err := filepath.WalkDir("../..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != "../.." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		file, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			kv, ok := n.(*ast.KeyValueExpr)
+			if !ok {
+				return true
+			}
+			key, _ := kv.Key.(*ast.Ident)
+			lit, _ := kv.Value.(*ast.BasicLit)
+			if key == nil || key.Name != "Name" || lit == nil || lit.Kind != token.STRING {
+				return true
+			}
+			if v, err := strconv.Unquote(lit.Value); err == nil && strings.HasPrefix(v, "feedpub_") {
+				names = append(names, v)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) < 5 {
+		t.Fatalf("found only %v", names)
+	}
+	for _, n := range names {
+		if !strings.Contains(doc, "`"+n+"`") {
+			t.Errorf("metric %s is exported but not documented in README.md", n)
 		}
 	}
 }

@@ -183,12 +183,23 @@ func TestBuildExamples(t *testing.T) {
 // the copy's folder.
 func buildExamples(t *testing.T) string {
 	t.Helper()
+	return buildExamplesWith(t, nil)
+}
+
+// buildExamplesWith is buildExamples with the example configuration
+// changed by edit first.
+func buildExamplesWith(t *testing.T, edit func(config string) string) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, err := os.ReadFile("../../examples/feedpub.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string]string{"feedpub.yaml": string(cfg)}
+	config := string(cfg)
+	if edit != nil {
+		config = edit(config)
+	}
+	files := map[string]string{"feedpub.yaml": config}
 	matches, _ := filepath.Glob("../../examples/articles/*.txt")
 	if len(matches) < 3 {
 		t.Fatalf("examples/articles holds %d articles, want at least 3", len(matches))

@@ -335,11 +335,13 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
+	s.handler.ObserveSourceStates(sourceStates(res.Sources), res.Skipped, res.Duplicates)
 	if !res.NextHeld.IsZero() {
 		s.logger.Info("build scheduled for an item held until its date", "items_held", res.Held, "at", res.NextHeld.UTC().Format(time.RFC3339))
 	}
 	s.held.set(res.NextHeld)
-	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
+	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped,
+		"duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
 
@@ -467,4 +469,12 @@ type cronLogger struct{ l *slog.Logger }
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}
+
+func sourceStates(in []publish.SourceStatus) []httpfeed.SourceState {
+	out := make([]httpfeed.SourceState, len(in))
+	for i, s := range in {
+		out[i] = httpfeed.SourceState(s)
+	}
+	return out
 }

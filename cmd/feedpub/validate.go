@@ -17,14 +17,22 @@ import (
 const maxFetch = 32 << 20
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := newFlagSet("validate", "FILE|URL...",
+	fs, common := newFlagSet("validate", "[-strict] FILE|URL...",
 		`Checks RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, from files or http(s)
-URLs: a strict XML pass, a re-parse with gofeed, and the specs' rules
-(required elements, unique ids, date formats, self links, no control
-characters, no double escaping). Prints one line per document, then each
-problem. Exit status 1 when any document has an error.
+URLs, in two levels. Errors break a specification: XML 1.0 and Namespaces,
+RSS 2.0 with RFC 822 dates, RFC 4287 (Atom), JSON Feed 1.1. Warnings break
+best practice: the RSS Best Practices Profile, what the W3C Feed Validation
+Service warns about, what readers trip on (no self link, double escaping, a
+re-parse with gofeed that reads something else). For a URL it also judges
+the server: the status, the Content-Type and its charset, a self link that
+matches the URL, and a conditional request answered with 304.
+
+Prints one line per document, then each problem with its line, element and
+rule. Exit status 1 when any document has an error; with -strict, also when
+any has a warning.
 `, stderr)
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit for fetching each URL")
+	strict := fs.Bool("strict", false, "fail on warnings too")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,13 +45,7 @@ problem. Exit status 1 when any document has an error.
 	}
 	failed := 0
 	for _, target := range fs.Args() {
-		data, err := readTarget(ctx, target, *timeout)
-		if err != nil {
-			fmt.Fprintf(stdout, "%s: FAIL: %v\n", target, err)
-			failed++
-			continue
-		}
-		report, err := feed.Validate(data)
+		report, err := validateTarget(ctx, target, *timeout)
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: FAIL: %v\n", target, err)
 			failed++
@@ -58,13 +60,13 @@ problem. Exit status 1 when any document has an error.
 			}
 		}
 		status := "ok"
-		if errs > 0 {
+		if errs > 0 || (*strict && warns > 0) {
 			status = "FAIL"
 			failed++
 		}
 		fmt.Fprintf(stdout, "%s: %s: %s, %d items, %d errors, %d warnings\n", target, status, report.Format, len(report.Items), errs, warns)
 		for _, p := range report.Problems {
-			fmt.Fprintf(stdout, "  %s: %s\n", p.Severity, p.Message)
+			fmt.Fprintf(stdout, "  %s\n", p)
 		}
 	}
 	if failed > 0 {
@@ -73,31 +75,17 @@ problem. Exit status 1 when any document has an error.
 	return nil
 }
 
-func readTarget(ctx context.Context, target string, timeout time.Duration) ([]byte, error) {
+// validateTarget validates a file, or a URL together with how it is
+// served.
+func validateTarget(ctx context.Context, target string, timeout time.Duration) (*feed.Report, error) {
 	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
-		return os.ReadFile(target)
+		data, err := os.ReadFile(target)
+		if err != nil {
+			return nil, err
+		}
+		return feed.Validate(data)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("User-Agent", "feedpub/"+version()+" (validate)")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", target, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetch+1))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", target, err)
-	}
-	if len(data) > maxFetch {
-		return nil, fmt.Errorf("GET %s: larger than %d bytes", target, maxFetch)
-	}
-	return data, nil
+	return validateURL(ctx, http.DefaultClient, target)
 }

@@ -38,6 +38,8 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		PublishFuture: cfg.Future == config.FuturePublish,
 	}
 	state, _ := led.(ledger.State)
+	// The remote sources of a build share one limit on requests per host.
+	hosts := &source.HostLimit{}
 	for _, s := range cfg.Sources {
 		switch s.Type {
 		case config.TypeText:
@@ -81,6 +83,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				UserAgent:  "feedpub/" + version() + " (+https://github.com/feedpub/feedpub)",
 				MaxBody:    int64(s.MaxSize),
 				Client:     &http.Client{Timeout: time.Duration(s.Timeout)},
+				Hosts:      hosts,
 				Logger:     logger,
 			}
 			if state != nil {

@@ -121,7 +121,7 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 			f.Title = t
 		}
 		f.Formats = append(f.Formats, indexFormat{
-			Label:    formatLabel(d.Format),
+			Label:    d.Format.Label(),
 			TypeAttr: template.HTMLAttr(`type="` + mediaType(d.Format) + `"`),
 			Href:     "." + d.path,
 			URL:      d.SelfURL,
@@ -136,19 +136,6 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 
 // opmlName is the OPML list's file name, served at the root.
 const opmlName = "feeds.opml"
-
-// formatLabel is the human name of a format.
-func formatLabel(f feed.Format) string {
-	switch f {
-	case feed.RSS:
-		return "RSS"
-	case feed.Atom:
-		return "Atom"
-	case feed.JSON:
-		return "JSON Feed"
-	}
-	return strings.ToUpper(string(f))
-}
 
 // mediaType is f's media type without parameters, as autodiscovery links
 // carry it. Only the fixed types of known formats come out, which is what

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
 )
@@ -36,7 +37,10 @@ func RenderOPML(w io.Writer, site Site, feeds []Feed) error {
 	doc := opml{Version: "2.0", Title: clean(site.Title)}
 	for _, f := range feeds {
 		for _, l := range f.links() {
-			t := clean(f.Title) + " (" + l.Label + ")"
+			// OPML 2.0 lets text hold encoded HTML, and readers and
+			// validators take it as HTML: a title's own "&" or "<" is
+			// escaped for HTML before XML escapes it again.
+			t := html.EscapeString(clean(f.Title) + " (" + l.Label + ")")
 			doc.Outline = append(doc.Outline, outline{Type: "rss", Text: t, Title: t, XMLURL: l.URL, HTMLURL: site.Link})
 		}
 	}

@@ -63,23 +63,10 @@ func (f Feed) links() []formatLink {
 	var out []formatLink
 	for _, format := range feed.Formats {
 		if u := f.SelfURL[format]; u != "" {
-			out = append(out, formatLink{Label: FormatLabel(format), Type: typeAttr(format), URL: u})
+			out = append(out, formatLink{Label: format.Label(), Type: typeAttr(format), URL: u})
 		}
 	}
 	return out
-}
-
-// FormatLabel is the human name of a format.
-func FormatLabel(f feed.Format) string {
-	switch f {
-	case feed.RSS:
-		return "RSS"
-	case feed.Atom:
-		return "Atom"
-	case feed.JSON:
-		return "JSON Feed"
-	}
-	return strings.ToUpper(string(f))
 }
 
 // typeAttr is the type attribute of an autodiscovery link to format f.

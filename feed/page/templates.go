@@ -225,7 +225,7 @@ func RenderFeed(w io.Writer, site Site, meta feed.Meta, format feed.Format, item
 		Heading:     clean(meta.Title),
 		Description: clean(meta.Description),
 		URL:         meta.SelfURL[format],
-		Label:       FormatLabel(format),
+		Label:       format.Label(),
 	}
 	d.Title = d.Heading + " (" + d.Label + " feed)"
 	for _, l := range (Feed{SelfURL: meta.SelfURL}).links() {
