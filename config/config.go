@@ -77,7 +77,12 @@ type Config struct {
 	ItemLink string `yaml:"item_link"`
 
 	Output string `yaml:"output"`
-	State  string `yaml:"state"`
+	// State is the ledger: a file path (the embedded store) or a
+	// postgres:// URL, which is kept as written.
+	State string `yaml:"state"`
+	// CacheDir holds local caches that a build rebuilds when they are
+	// missing; see TextCacheFile and LedgerBackup.
+	CacheDir string `yaml:"cache_dir"`
 	// LedgerFile, when set, is a text copy of the ledger meant to be
 	// committed beside the articles: builds merge it into the ledger and
 	// rewrite it sorted, so a fresh clone publishes the same ids and dates.
@@ -424,7 +429,7 @@ func (c *Config) applyDefaults(v validator) {
 		c.State = DefaultState
 	}
 	c.Output = resolve(dir, c.Output)
-	c.State = resolve(dir, c.State)
+	c.applyStateDefaults(dir)
 	if c.LedgerFile != "" {
 		c.LedgerFile = resolve(dir, c.LedgerFile)
 	}
@@ -536,6 +541,7 @@ func (c *Config) validate(v *validator) {
 	if !strings.Contains(c.ItemLink, "{slug}") {
 		v.fail("item_link", "%q must contain {slug}, or every item would share one link", c.ItemLink)
 	}
+	c.validateState(v)
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		v.fail("schedule", "%q: %v (use cron fields such as \"*/15 * * * *\", or @every 15m, @hourly)", c.Schedule, err)
 	}

@@ -33,6 +33,11 @@ type Item struct {
 	ID string
 	// Title is plain text on one line.
 	Title string
+	// Untitled marks an item whose source gave it no title: Normalize
+	// derives Title from its text for Atom, which requires one, and RSS and
+	// JSON Feed, which do not, leave the title out, so that readers do not
+	// show the same text twice.
+	Untitled bool
 	// Link is the absolute URL of the item's web page.
 	Link string
 	// Summary is plain text, at most SummaryMax characters after Normalize.

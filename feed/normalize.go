@@ -36,6 +36,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		// URLs drop it: leave it out so that they read the id as written.
 		ID:          strings.TrimSuffix(escapeIRI(strings.TrimSpace(CleanText(it.ID))), "#"),
 		Title:       CollapseSpace(CleanText(it.Title)),
+		Untitled:    it.Untitled,
 		Summary:     CollapseSpace(CleanText(it.Summary)),
 		ContentHTML: strings.TrimSpace(CleanText(it.ContentHTML)),
 		Source:      it.Source,
@@ -64,6 +65,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	if out.Title == "" {
 		// An empty summary here means the content has no text either.
 		out.Title = DeriveTitle(out.Summary)
+		out.Untitled = true
 	}
 	if out.Title == "" {
 		return Item{}, fmt.Errorf("item %s: no title and no text to derive one from", out.ID)
@@ -332,12 +334,13 @@ func Newest(a, b Item) int {
 	return b.Updated.Compare(a.Updated)
 }
 
-// Select returns the items a feed publishes: one per id and one per
-// canonical link (the first one given wins, so sources listed first take
-// precedence), newest first, at most limit of them (no limit when limit <= 0).
-// Items with equal dates keep the order they were given in, which sources
-// make deterministic (files in name order, an article before the headlines
-// listed under it), so equal dates still give one fixed order.
+// Select returns the items a feed publishes: one per id and, across
+// sources, one per canonical link (the first one given wins, so sources
+// listed first take precedence), newest first, at most limit of them (no
+// limit when limit <= 0). Items with equal dates keep the order they were
+// given in, which sources make deterministic (files in name order, an
+// article before the headlines listed under it), so equal dates still give
+// one fixed order.
 func Select(items []Item, limit int) []Item {
 	s := NewSelection(limit)
 	for _, it := range items {
@@ -351,42 +354,81 @@ func Select(items []Item, limit int) []Item {
 // needs memory for its own items alone (and for the ids and links seen).
 type Selection struct {
 	limit int
-	// seen and seenLink remember every id and canonical link offered, by
-	// hash: a few words an item, whatever the archive's size.
-	seen, seenLink keyset.Set
-	heap           selHeap
-	seq            int
+	// seen remembers every id offered, by hash: a few words an item,
+	// whatever the archive's size. links maps every canonical link to the
+	// first item offered with it, whose id a duplicate is reported with.
+	seen  keyset.Set
+	links *keyset.Map[linkOwner]
+	heap  selHeap
+	seq   int
 }
+
+// linkOwner is the first item offered with a canonical link.
+type linkOwner struct{ source, id string }
 
 // NewSelection returns an empty Selection of at most limit items (no limit
 // when limit <= 0).
-func NewSelection(limit int) *Selection {
-	return &Selection{limit: limit, seen: keyset.NewSet(), seenLink: keyset.NewSet()}
+func NewSelection(limit int) *Selection { return NewSelectionOf(limit, 2) }
+
+// NewSelectionOf is NewSelection for items of the given number of sources.
+// With one source no item can be a duplicate by link, so links are not
+// remembered at all: a feed of one source over an archive needs no memory
+// for them.
+func NewSelectionOf(limit, sources int) *Selection {
+	s := &Selection{limit: limit, seen: keyset.NewSet()}
+	if sources > 1 {
+		s.links = keyset.NewMap[linkOwner]()
+	}
+	return s
 }
 
 // Offer considers it for the selection and reports whether it was kept for
-// now; an item whose id or canonical link was offered before is refused.
+// now; an item that Consider finds a duplicate is refused.
 func (s *Selection) Offer(it Item) bool {
-	link := CanonicalLink(it.Link)
-	if s.seen.Has(it.ID) || (link != "" && s.seenLink.Has(link)) {
-		return false
+	kept, _ := s.Consider(it)
+	return kept
+}
+
+// Consider is Offer that also says why an item was refused: duplicateOf is
+// the id of the item it duplicates, "" when it was not a duplicate (it was
+// kept, or was older than every item kept). An item is a duplicate when
+// its id was offered before, or when an item of another source was offered
+// before with the same canonical link: two sources that carry the same
+// story publish it once. Items of one source are never duplicates by link,
+// since each has an identity of its own (several posts can link one page).
+func (s *Selection) Consider(it Item) (kept bool, duplicateOf string) {
+	if s.seen.Has(it.ID) {
+		return false, it.ID
+	}
+	if link := s.linkOf(it); link != "" {
+		if owner, ok := s.links.Get(link); ok && owner.source != it.Source {
+			return false, owner.id
+		} else if !ok {
+			s.links.Put(link, linkOwner{source: it.Source, id: it.ID})
+		}
 	}
 	s.seen.Add(it.ID)
-	if link != "" {
-		s.seenLink.Add(link)
-	}
 	s.seq++
 	e := selEntry{it: it, seq: s.seq}
 	if s.limit <= 0 || len(s.heap) < s.limit {
 		heap.Push(&s.heap, e)
-		return true
+		return true, ""
 	}
 	if !s.heap.worse(s.heap[0], e) {
-		return false // older than everything kept
+		return false, "" // older than everything kept
 	}
 	s.heap[0] = e
 	heap.Fix(&s.heap, 0)
-	return true
+	return true, ""
+}
+
+// linkOf returns the canonical link under which the selection remembers
+// it; "" when it remembers no links.
+func (s *Selection) linkOf(it Item) string {
+	if s.links == nil {
+		return ""
+	}
+	return CanonicalLink(it.Link)
 }
 
 // Len is the number of items kept.
@@ -437,9 +479,10 @@ func (h *selHeap) Pop() any {
 }
 
 // CanonicalLink returns the form of link under which two links name the
-// same page: scheme and host in lower case, default port, fragment, a
-// trailing slash and utm_* tracking parameters dropped. A link that does not
-// parse is returned as it is.
+// same item: scheme and host in lower case, default port, a trailing slash
+// and utm_* tracking parameters dropped. The fragment is kept: many sites
+// give each post on a page a link of its own by fragment
+// (/2026/03/01#a0800). A link that does not parse is returned as it is.
 func CanonicalLink(link string) string {
 	if link == "" {
 		return ""
@@ -454,7 +497,6 @@ func CanonicalLink(link string) string {
 		host += ":" + port
 	}
 	u.Host = host
-	u.Fragment, u.RawFragment = "", ""
 	if u.RawQuery != "" {
 		q := u.Query()
 		for k := range q {

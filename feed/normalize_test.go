@@ -36,7 +36,7 @@ func TestNormalize(t *testing.T) {
 		{
 			"title derived when missing",
 			Item{ID: "tag:x,2026:a", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
-			Item{ID: "tag:x,2026:a", Title: "Mr. Lee won", Summary: "Mr. Lee won. He smiled.", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
+			Item{ID: "tag:x,2026:a", Title: "Mr. Lee won", Untitled: true, Summary: "Mr. Lee won. He smiled.", ContentHTML: "<p>Mr. Lee won. He smiled.</p>"},
 		},
 		{
 			"relative link resolved, dates in UTC whole seconds",

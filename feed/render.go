@@ -225,6 +225,9 @@ type atomNSLink struct {
 
 type rssItem struct {
 	XMLName xml.Name `xml:"item"`
+	// Title replaces gorilla/feeds' own, which is always written: an
+	// untitled item has none.
+	Title string `xml:"title,omitempty"`
 	*feeds.RssItem
 	Link string `xml:"link,omitempty"`
 	// Description is optional when the item has a title; an empty
@@ -278,7 +281,10 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 		gi.Author = ""
 		// Readers take an RSS description as HTML, so the plain-text
 		// summary is escaped as HTML before XML escapes it again.
-		ri := &rssItem{RssItem: gi, Link: it.Link, Description: html.EscapeString(it.Summary), Categories: it.Categories}
+		ri := &rssItem{RssItem: gi, Title: it.Title, Link: it.Link, Description: html.EscapeString(it.Summary), Categories: it.Categories}
+		if it.Untitled {
+			ri.Title = ""
+		}
 		if it.ContentHTML != "" {
 			ri.Content = &feeds.RssContent{Content: it.ContentHTML}
 		}
@@ -508,6 +514,9 @@ func jsonDocument(meta Meta, items []Item) *jsonDoc {
 		ji := &jsonItem{JSONItem: gi}
 		doc.Items = append(doc.Items, ji)
 		gi.Image = ""
+		if it.Untitled {
+			gi.Title = ""
+		}
 		for _, e := range it.Enclosures {
 			ji.Attachments = append(ji.Attachments, jsonAttachment{URL: e.URL, MIMEType: cmp.Or(e.Type, "application/octet-stream"), Size: e.Length})
 		}

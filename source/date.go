@@ -15,6 +15,10 @@ var isoLayouts = []string{
 	"2006-01-02 15:04:05Z07:00",
 	"2006-01-02T15:04Z07:00",
 	"2006-01-02 15:04Z07:00",
+	"2006-01-02T15:04:05-0700",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02T15:04-0700",
+	"2006-01-02 15:04 -0700",
 	"2006-01-02T15:04:05",
 	"2006-01-02 15:04:05",
 	"2006-01-02T15:04",
@@ -45,6 +49,14 @@ var mailZones = map[string]string{
 	"CST": "-0600", "CDT": "-0500",
 	"MST": "-0700", "MDT": "-0600",
 	"PST": "-0800", "PDT": "-0700",
+	// Zone names that are common in feeds and mean one offset only.
+	"AKST": "-0900", "AKDT": "-0800", "HST": "-1000",
+	"WET": "+0000", "WEST": "+0100", "BST": "+0100",
+	"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+	"EET": "+0200", "EEST": "+0300", "MSK": "+0300",
+	"HKT": "+0800", "SGT": "+0800", "JST": "+0900", "KST": "+0900",
+	"AWST": "+0800", "ACST": "+0930", "AEST": "+1000", "AEDT": "+1100",
+	"NZST": "+1200", "NZDT": "+1300",
 }
 
 // ParseDate reads a date as people write it in article headers, so that
@@ -85,6 +97,14 @@ func parseISO(v string) (time.Time, error) {
 	}
 	if strings.HasSuffix(v, "z") {
 		v = v[:len(v)-1] + "Z"
+	}
+	// A named zone after the time, as in "2018-01-06 08:00:00 CET".
+	if i := strings.LastIndexByte(v, ' '); i > 10 && isLetters(v[i+1:]) {
+		off, ok := mailZones[strings.ToUpper(v[i+1:])]
+		if !ok {
+			return time.Time{}, fmt.Errorf("unknown time zone %q", v[i+1:])
+		}
+		v = v[:i] + " " + off
 	}
 	return parseLayouts(v, isoLayouts)
 }

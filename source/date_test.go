@@ -35,6 +35,10 @@ func TestParseDate(t *testing.T) {
 		{"RFC 2822 one-digit day and comment", "Sat, 4 Apr 2026 07:30:15 +0000 (UTC)", utc(2026, 4, 4, 7, 30, 15, 0)},
 		{"mail form without weekday or zone", "4 Apr 2026 07:30", utc(2026, 4, 4, 7, 30, 0, 0)},
 		{"mail form with colon offset", "Sat, 14 Mar 2026 07:30:15 +01:00", utc(2026, 3, 14, 6, 30, 15, 0)},
+		{"ISO without a zone", "2018-01-06T08:00", utc(2018, 1, 6, 8, 0, 0, 0)},
+		{"ISO offset without colon", "2018-01-06T08:00:00+0100", utc(2018, 1, 6, 7, 0, 0, 0)},
+		{"ISO with a named zone", "2018-01-06 08:00:00 CET", utc(2018, 1, 6, 7, 0, 0, 0)},
+		{"two-digit year, European zone", "Sat, 06 Jan 18 08:00:00 CEST", utc(2018, 1, 6, 6, 0, 0, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -107,6 +107,7 @@ func newTestRemote(name, rawURL string) (*Remote, *remoteClock, *bytes.Buffer) {
 		State:      ledger.NewMemory(),
 		Now:        clock.Now,
 		Logger:     log,
+		rand:       func() float64 { return 0.5 }, // no jitter
 	}, clock, buf
 }
 
@@ -330,22 +331,56 @@ func TestRemoteBackoffDoubles(t *testing.T) {
 	}
 }
 
-func TestRemoteServerErrorRetriesAtOnce(t *testing.T) {
+func TestRemoteFailuresBackOff(t *testing.T) {
 	t.Parallel()
 	body := remoteFixture(t, "rss.xml")
 	srv := newRemoteServer(t, serveFeed(body))
-	r, _, _ := newTestRemote("wire", srv.URL)
+	r, clock, _ := newTestRemote("wire", srv.URL)
 	good := mustFetch(t, r)
-	for _, code := range []int{http.StatusInternalServerError, http.StatusNotFound, http.StatusForbidden} {
+	// Each failure doubles the wait: 5, 10, 20 minutes (no jitter here).
+	waits := []time.Duration{5 * time.Minute, 10 * time.Minute, 20 * time.Minute}
+	for i, code := range []int{http.StatusInternalServerError, http.StatusNotFound, http.StatusForbidden} {
 		srv.set(serveStatus(code))
 		items, err := r.Fetch(t.Context())
 		wantStale(t, items, err, good)
 		if !strings.Contains(err.Error(), fmt.Sprint(code)) {
 			t.Errorf("error %q does not name status %d", err, code)
 		}
+		if got, want := feed.RetryAt(err), clock.Now().Add(waits[i]); !got.Equal(want) {
+			t.Errorf("failure %d: retry at %s, want %s", i+1, got, want)
+		}
+		before := srv.count()
+		clock.Advance(waits[i] - time.Second)
+		items, err = r.Fetch(t.Context())
+		wantStale(t, items, err, good)
+		if srv.count() != before {
+			t.Fatalf("failure %d: requested again before %s", i+1, waits[i])
+		}
+		if !strings.Contains(err.Error(), fmt.Sprint(code)) {
+			t.Errorf("backing off: error %q does not name the last failure's status %d", err, code)
+		}
+		clock.Advance(time.Second)
 	}
-	if srv.count() != 4 {
-		t.Errorf("server saw %d requests, want 4: only 429 and 503 back off", srv.count())
+	if got := failureBackoff(100); got != RemoteRetryMaxBackoff {
+		t.Errorf("backoff after 100 failures = %s, want %s", got, RemoteRetryMaxBackoff)
+	}
+	srv.set(serveFeed(body))
+	if items := mustFetch(t, r); !reflect.DeepEqual(items, good) {
+		t.Errorf("after the backoff: %v, want %v", ids(items), ids(good))
+	}
+}
+
+func TestRemoteBackoffJitter(t *testing.T) {
+	t.Parallel()
+	r := &Remote{}
+	for _, c := range []struct {
+		rand float64
+		want time.Duration
+	}{{0, 9 * time.Minute}, {0.5, 10 * time.Minute}, {0.999999, 11 * time.Minute}} {
+		r.rand = func() float64 { return c.rand }
+		if got := r.jittered(10 * time.Minute).Round(time.Second); got != c.want {
+			t.Errorf("jitter %v: %s, want %s", c.rand, got, c.want)
+		}
 	}
 }
 
@@ -436,15 +471,19 @@ func TestRemoteMalformed(t *testing.T) {
 		"html page":     []byte("<!DOCTYPE html><html><body><p>Log in to continue</p></body></html>"),
 		"empty":         nil,
 		"bad json":      []byte(`{"version": "https://jsonfeed.org/version/1.1", "items": [`),
+		"json error":    []byte(`{"error": "rate limited", "status": 200}`),
+		"json array":    []byte(`[{"id": "1"}]`),
+		"blank":         []byte("  \r\n "),
 	}
 	for name, b := range bad {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := newRemoteServer(t, serveFeed(b))
-			r, _, _ := newTestRemote("wire", srv.URL)
+			r, clock, _ := newTestRemote("wire", srv.URL)
 			items, err := r.Fetch(t.Context())
 			wantStale(t, items, err, nil)
 
+			clock.Advance(time.Hour) // past the backoff
 			srv.set(serveFeed(body))
 			good := mustFetch(t, r)
 			srv.set(serveFeed(b))
@@ -543,12 +582,31 @@ func TestRemoteConfigErrors(t *testing.T) {
 func TestRemoteCanceled(t *testing.T) {
 	t.Parallel()
 	srv := newRemoteServer(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-	r, _, _ := newTestRemote("wire", srv.URL)
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
+	r, clock, _ := newTestRemote("wire", srv.URL)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
 	_, err := r.Fetch(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, feed.ErrStale) {
-		t.Errorf("Fetch with an ended context = %v, want the context's error and not ErrStale", err)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, feed.ErrStale) {
+		t.Errorf("Fetch with a cancelled context = %v, want the context's error and not ErrStale", err)
+	}
+
+	// A fetch that runs out of time is a failed fetch: stale, and backed
+	// off so that the next build does not wait for it again.
+	ctx, cancel = context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	items, err := r.Fetch(ctx)
+	wantStale(t, items, err, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Fetch past its deadline = %v, want it to wrap context.DeadlineExceeded", err)
+	}
+	if got, want := feed.RetryAt(err), clock.Now().Add(RemoteRetryBackoff); !got.Equal(want) {
+		t.Errorf("retry at %s, want %s", got, want)
+	}
+	n := srv.count()
+	items, err = r.Fetch(t.Context())
+	wantStale(t, items, err, nil)
+	if srv.count() != n {
+		t.Errorf("the next fetch asked the hanging server again")
 	}
 }
 
@@ -749,6 +807,7 @@ func fullItem() feed.Item {
 	return feed.Item{
 		ID:          remotePrefix + "wire/1",
 		Title:       "Title",
+		Untitled:    true,
 		Link:        "https://news.example.com/1",
 		Summary:     "Summary.",
 		ContentHTML: "<p>Body</p>",
@@ -838,10 +897,16 @@ func FuzzRemoteParse(f *testing.F) {
 	f.Add([]byte(`<rss version="2.0"><channel><item><title><![CDATA[<script>x</script>]]></title><description>&lt;script&gt;alert(1)&lt;/script&gt;</description></item></channel></rss>`))
 	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="html">&lt;scr&lt;script&gt;ipt&gt;</content></entry></feed>`))
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":1,"content_html":"<svg><script>1</script></svg>"}]}`))
+	// What the lenient readings meet: a Latin-1 body, bytes that are not
+	// UTF-8, forbidden character references, malformed JSON Feed members,
+	// Media RSS, a10:link, <noscript>.
+	f.Add([]byte("<rss version=\"2.0\"><channel><item><title>Caf\xe9 &#x0b;</title><description>\xff\xfe</description></item></channel></rss>"))
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1","items":[{"id":{"a":1},"tags":"x","authors":[1,{"name":2}],"attachments":[{"url":3},{"url":"https://a.example/a","size_in_bytes":-1}]},7]}`))
+	f.Add([]byte(`<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:a10="http://www.w3.org/2005/Atom"><channel><item><a10:link href="/rel"/><media:group><media:description type="html">&lt;noscript&gt;&lt;script&gt;x&lt;/script&gt;&lt;/noscript&gt;</media:description><media:thumbnail url="javascript:alert(1)"/></media:group></item></channel></rss>`))
 	r := &Remote{SourceName: "fuzz", IDPrefix: remotePrefix}
 	feedURL, _ := url.Parse("https://fuzz.example/feed")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		items, err := r.parse(data, feedURL, remoteT0, nil)
+		items, err := r.parse(remoteResponse{body: data, contentType: "application/xml; charset=iso-8859-1"}, feedURL, remoteT0, nil)
 		if err != nil {
 			return
 		}

@@ -2,6 +2,7 @@ package source
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,7 +24,21 @@ var ugcPolicy = sync.OnceValue(bluemonday.UGCPolicy)
 // sanitizeUGC returns an HTML fragment with everything ugcPolicy forbids
 // removed.
 func sanitizeUGC(fragment string) string {
-	return ugcPolicy().Sanitize(fragment)
+	return ugcPolicy().Sanitize(unwrapNoscript(fragment))
+}
+
+// noscriptTag matches a <noscript> element, or a stray start or end tag.
+var noscriptTag = regexp.MustCompile(`(?i)</?noscript\b[^>]*>`)
+
+// unwrapNoscript removes <noscript> tags and keeps what they hold. A feed
+// reader runs no scripts, so the fallback is what its reader should see
+// (the code of an embedded gist, an image loaded lazily by script); the
+// sanitiser would otherwise drop it with the element.
+func unwrapNoscript(fragment string) string {
+	if !strings.Contains(strings.ToLower(fragment), "noscript") {
+		return fragment
+	}
+	return noscriptTag.ReplaceAllString(fragment, "")
 }
 
 // sanitizeContent makes an untrusted HTML fragment safe to publish: it is

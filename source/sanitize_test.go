@@ -26,6 +26,9 @@ func TestSanitizeContent(t *testing.T) {
 		{"blockquote cite resolved", `<blockquote cite="/src">q</blockquote>`, `<blockquote cite="https://news.example.com/src">q</blockquote>`},
 		{"text escaped once", `a &amp; b &lt;c&gt;`, `a &amp; b &lt;c&gt;`},
 		{"invalid UTF-8 dropped", "<p>a\xffb</p>", `<p>ab</p>`},
+		{"noscript fallback kept", `<script src="https://gist.example.com/1.js"></script><noscript><pre>fmt.Println(1 &lt; 2)</pre></noscript>`, `<pre>fmt.Println(1 &lt; 2)</pre>`},
+		{"noscript image kept", `<NoScript class="x"><img src="/lazy.png" alt="L"></noscript>`, `<img src="https://news.example.com/lazy.png" alt="L">`},
+		{"script inside noscript still removed", `<noscript><script>alert(1)</script>ok</noscript>`, `ok`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -80,7 +80,7 @@ configuration error.
 	for name, err := range res.Degraded {
 		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
 	}
-	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
+	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
 	// The feeds are published; the hubs are told before the process
 	// exits, within a short deadline.
 	pingHubsBeforeExit(ctx, cfg, res, logger)

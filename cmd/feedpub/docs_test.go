@@ -488,3 +488,39 @@ func TestREADMEDocumentsEveryMetric(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMENamesEveryFuzzTarget wants each fuzz target named in README.md,
+// where developers look for how to run them.
+func TestREADMENamesEveryFuzzTarget(t *testing.T) {
+	doc := readme(t)
+	target := regexp.MustCompile(`(?m)^func (Fuzz[A-Za-z0-9_]*)\(`)
+	found := 0
+	err := filepath.WalkDir("../..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != "../.." && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range target.FindAllSubmatch(src, -1) {
+			found++
+			if !strings.Contains(doc, "`"+string(m[1])+"`") {
+				t.Errorf("fuzz target %s (%s) is not named in README.md", m[1], p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 5 {
+		t.Fatalf("found only %d fuzz targets", found)
+	}
+}

@@ -12,8 +12,9 @@ import (
 	"github.com/feedpub/feedpub/feed/ledger"
 )
 
-const ledgerHelp = `Inspects and repairs the ledger: the file at 'state' that holds every
-item's id, first-seen date and content hash.
+const ledgerHelp = `Inspects and repairs the ledger that holds every item's id, first-seen
+date and content hash: the file at 'state', or the PostgreSQL database a
+postgres:// state names.
 
   check    open the ledger read-only and verify every record
   export   write every record as JSON Lines to stdout, or to -o FILE; from
@@ -25,12 +26,19 @@ item's id, first-seen date and content hash.
            (moving a damaged file to {state}.damaged) and add what the
            backup export, the ledger_file and the published feeds know
 
-Every build that records something new also refreshes a backup export next
-to the ledger ({state}.jsonl), and the ledger_file when one is configured.
-A build that finds the ledger missing or empty recovers it by itself. To
-repair a damaged ledger:
+Every build that records something new also refreshes a backup export,
+{state}.jsonl next to a ledger file ({cache_dir}/ledger.jsonl when cache_dir
+is set or the ledger is in PostgreSQL), and the ledger_file when one is
+configured. A build that finds the ledger missing or empty recovers it by
+itself. To repair a damaged ledger:
 
   feedpub ledger recover -config feedpub.yaml
+
+To move a ledger to another store (a file, PostgreSQL), export it with the
+old 'state', change 'state', and import it:
+
+  feedpub ledger export -config feedpub.yaml -o ledger.jsonl
+  feedpub ledger import -config feedpub.yaml ledger.jsonl
 `
 
 func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,7 +72,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, "next: feedpub build -config %s\n", shellQuote(cfg.Path))
 	case "check":
-		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{ReadOnly: true, LockTimeout: ledgerLockWait})
+		led, err := openLedger(ctx, cfg, true, ledgerLockWait)
 		if err != nil {
 			return withRecoveryHint(cfg, fmt.Errorf("ledger check: %w", err))
 		}
@@ -76,9 +84,9 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return withRecoveryHint(cfg, fmt.Errorf("ledger check: %w", err))
 		}
-		fmt.Fprintf(stdout, "ledger %s: ok, %d records\n", cfg.State, n)
+		fmt.Fprintf(stdout, "ledger %s: ok, %d records\n", cfg.StateName(), n)
 	case "export":
-		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{ReadOnly: true, LockTimeout: ledgerLockWait})
+		led, err := openLedger(ctx, cfg, true, ledgerLockWait)
 		if err != nil {
 			return withRecoveryHint(cfg, fmt.Errorf("ledger export: %w", err))
 		}
@@ -87,9 +95,13 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		var salvaged []ledger.Record
 		skipped := 0
 		if cerr := led.Check(); cerr != nil {
+			b, ok := led.(*ledger.Bolt)
+			if !ok {
+				return withRecoveryHint(cfg, fmt.Errorf("ledger export: %w", cerr))
+			}
 			var serr error
-			salvaged, skipped, serr = led.Salvage()
-			logger.Warn("ledger is damaged; exporting the records that can be read", "ledger", cfg.State,
+			salvaged, skipped, serr = b.Salvage()
+			logger.Warn("ledger is damaged; exporting the records that can be read", "ledger", cfg.StateName(),
 				"readable", len(salvaged), "unreadable", skipped, "error", errors.Join(cerr, serr), "repair", recoverCommand(cfg))
 			if len(salvaged) == 0 {
 				return withRecoveryHint(cfg, fmt.Errorf("ledger export: no record can be read: %w", cerr))
@@ -146,7 +158,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			recs = append(recs, got...)
 		}
-		led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
+		led, err := openLedger(ctx, cfg, false, ledgerLockWait)
 		if err != nil {
 			return withRecoveryHint(cfg, fmt.Errorf("ledger import: %w", err))
 		}
@@ -154,7 +166,7 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := led.Import(ctx, recs); err != nil {
 			return fmt.Errorf("ledger import: %w", err)
 		}
-		fmt.Fprintf(stdout, "imported %d records into %s\n", len(recs), cfg.State)
+		fmt.Fprintf(stdout, "imported %d records into %s\n", len(recs), cfg.StateName())
 	}
 	return nil
 }

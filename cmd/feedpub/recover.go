@@ -149,7 +149,7 @@ type ledgerPrep struct {
 // so that nothing is ever dated anew by mistake. On a ledger with records
 // it merges an export or a ledger file that changed since this ledger
 // wrote them (a restore, a pull).
-func prepareLedger(ctx context.Context, cfg *config.Config, led *ledger.Bolt, logger *slog.Logger) (ledgerPrep, error) {
+func prepareLedger(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger) (ledgerPrep, error) {
 	var prep ledgerPrep
 	empty, err := led.Empty()
 	if err != nil {
@@ -158,7 +158,7 @@ func prepareLedger(ctx context.Context, cfg *config.Config, led *ledger.Bolt, lo
 	if empty {
 		var e evidence
 		if _, err := gatherEvidence(ctx, cfg, &e, true, nil); err != nil {
-			return prep, fmt.Errorf("ledger %s is missing or empty, and the evidence of earlier builds cannot be read, so no item is dated anew: %w; run \"%s\" to rebuild the ledger from whatever is readable", cfg.State, err, recoverCommand(cfg))
+			return prep, fmt.Errorf("ledger %s is missing or empty, and the evidence of earlier builds cannot be read, so no item is dated anew: %w; run \"%s\" to rebuild the ledger from whatever is readable", cfg.StateName(), err, recoverCommand(cfg))
 		}
 		if len(e.recs) == 0 {
 			return prep, nil // a new site: nothing was published before
@@ -168,9 +168,9 @@ func prepareLedger(ctx context.Context, cfg *config.Config, led *ledger.Bolt, lo
 		}
 		prep.merged, prep.recovered = true, true
 		if e.fromExport == 0 && e.fromFeeds == 0 {
-			logger.Info("ledger seeded from the ledger file", append([]any{"ledger", cfg.State, "ledger_file", cfg.LedgerFile}, e.logAttrs()...)...)
+			logger.Info("ledger seeded from the ledger file", append([]any{"ledger", cfg.StateName(), "ledger_file", cfg.LedgerFile}, e.logAttrs()...)...)
 		} else {
-			logger.Warn("ledger was missing or empty; ids and dates recovered from earlier builds", append([]any{"ledger", cfg.State}, e.logAttrs()...)...)
+			logger.Warn("ledger was missing or empty; ids and dates recovered from earlier builds", append([]any{"ledger", cfg.StateName()}, e.logAttrs()...)...)
 		}
 		return prep, nil
 	}
@@ -237,7 +237,7 @@ func readRecordsFile(path string) (recs []ledger.Record, bad []error, err error)
 // file after a build, when the build recorded something or the ledger took
 // records from outside, or when a copy is missing. Failures are warnings:
 // the feeds are already published.
-func writeLedgerCopies(ctx context.Context, cfg *config.Config, led *ledger.Bolt, logger *slog.Logger, prep ledgerPrep, recorded bool) {
+func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, recorded bool) {
 	for _, f := range []struct {
 		path, key, what string
 	}{{backupPath(cfg), exportStampKey, "export"}, {cfg.LedgerFile, ledgerFileStampKey, "ledger file"}} {
@@ -304,6 +304,9 @@ func shellQuote(s string) string {
 // the ledger (moving a damaged file aside), adds what the export, the
 // ledger file and the published feeds know, and reports the counts.
 func recoverLedger(ctx context.Context, cfg *config.Config, report func(format string, args ...any), logger *slog.Logger) error {
+	if cfg.StateIsPostgres() {
+		return recoverDatabase(ctx, cfg, report, logger)
+	}
 	// A running server opens the ledger for every build; moving the file
 	// from under it would lose what it writes.
 	lock, err := acquireServeLock(cfg.State)
@@ -326,7 +329,7 @@ func recoverLedger(ctx context.Context, cfg *config.Config, report func(format s
 			case errors.Is(err, ledger.ErrLocked):
 				return err
 			case err != nil:
-				logger.Warn("ledger cannot be opened; nothing in it is readable", "ledger", cfg.State, "error", err)
+				logger.Warn("ledger cannot be opened; nothing in it is readable", "ledger", cfg.StateName(), "error", err)
 				damaged = true
 			default:
 				recs, skipped, serr := led.Salvage()
@@ -335,7 +338,7 @@ func recoverLedger(ctx context.Context, cfg *config.Config, report func(format s
 				e.add(recs, &e.salvaged)
 				if serr != nil || cerr != nil || skipped > 0 {
 					damaged = true
-					logger.Warn("ledger is damaged; its readable records are kept", "ledger", cfg.State, "readable", len(recs), "unreadable", skipped, "error", errors.Join(serr, cerr))
+					logger.Warn("ledger is damaged; its readable records are kept", "ledger", cfg.StateName(), "readable", len(recs), "unreadable", skipped, "error", errors.Join(serr, cerr))
 				}
 			}
 		}
@@ -390,4 +393,51 @@ func moveAside(path string) (string, error) {
 		return "", fmt.Errorf("move %s aside: %w", filepath.Base(path), err)
 	}
 	return to, nil
+}
+
+// recoverDatabase is 'feedpub ledger recover' for a PostgreSQL ledger: the
+// database keeps what it holds (an import keeps the earlier first-seen
+// date), and gains what the export, the ledger file and the published
+// feeds of this machine know. Damage to the database itself is for the
+// database's own backups.
+func recoverDatabase(ctx context.Context, cfg *config.Config, report func(format string, args ...any), logger *slog.Logger) error {
+	led, err := openLedger(ctx, cfg, false, ledgerLockWait)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	if err := led.Check(); err != nil {
+		logger.Warn("the database holds records a ledger could not have written; fix them, or restore the database from a backup", "ledger", cfg.StateName(), "error", err)
+	}
+	var e evidence
+	var held []ledger.Record
+	if err := led.Export(ctx, func(r ledger.Record) error {
+		held = append(held, r)
+		return nil
+	}); err != nil {
+		return err
+	}
+	e.add(held, &e.salvaged)
+	damagedFiles, err := gatherEvidence(ctx, cfg, &e, false, func(path string, err error) {
+		logger.Warn("skipped what cannot be read", "file", path, "error", err)
+	})
+	if err != nil {
+		return err
+	}
+	for _, path := range damagedFiles {
+		if path != backupPath(cfg) {
+			continue
+		}
+		to, err := moveAside(path)
+		if err != nil {
+			return err
+		}
+		report("the export had unreadable lines; it was moved to %s\n", to)
+	}
+	if err := led.Import(ctx, e.recs[len(held):]); err != nil {
+		return err
+	}
+	report("ledger %s: %d records: %d in the database, %d more from the export, %d more from the ledger file, %d more from %d published documents\n",
+		cfg.StateName(), len(e.known), e.salvaged, e.fromExport, e.fromLedgerFile, e.fromFeeds, e.feedFiles)
+	return nil
 }

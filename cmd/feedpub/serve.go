@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,6 +57,10 @@ A build that fails is logged and the last good feeds stay in service. SIGHUP
 reloads the configuration (an invalid one is refused and the old one kept);
 SIGINT or SIGTERM stop accepting connections and let requests and a running
 build finish within the grace period.
+
+With a postgres:// state, several replicas may serve one site: only the one
+holding the database's leader lock builds, and another takes over when it
+dies or loses its connection.
 `, stderr)
 	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
 	listen := fs.String("listen", "", "`address` to listen on, overriding the configuration's listen")
@@ -77,9 +82,13 @@ build finish within the grace period.
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
-	lock, err := acquireServeLock(cfg.State)
-	if err != nil {
-		return err
+	// Replicas of a PostgreSQL state share it on purpose, and elect the
+	// one that builds (leader.go); a ledger file takes one server.
+	var lock *serveLock
+	if !cfg.StateIsPostgres() {
+		if lock, err = acquireServeLock(cfg.State); err != nil {
+			return err
+		}
 	}
 	defer lock.release()
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
@@ -87,6 +96,9 @@ build finish within the grace period.
 	}
 	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger, lock: lock}
 	s.cfg.Store(cfg)
+	if cfg.StateIsPostgres() {
+		s.leader = newLeader(cfg.State, cfg.StateName(), logger)
+	}
 	s.handler = httpfeed.New(httpfeed.Options{
 		Logger:     logger,
 		MaxAge:     s.untilNextBuild,
@@ -126,6 +138,8 @@ type server struct {
 	servedDigest atomic.Uint64
 	// held builds again when an item held for its date is due.
 	held heldWake
+	// leader, with a PostgreSQL ledger, lets one replica build at a time.
+	leader *leader
 }
 
 func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
@@ -145,12 +159,22 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		// Lets the handler send large bodies with sendfile, corked.
 		ConnContext: httpfeed.ConnContext,
 	}
+	// Taken before the first build: a SIGHUP that arrives while it runs
+	// is a reload for later, not the signal's default, which ends the
+	// process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	if err := s.lock.announce(ln.Addr().String()); err != nil {
 		s.logger.Warn("serve lock: address not written", "error", err)
 	}
 	warnLoopbackMismatch(s.logger, cfg.BaseURL, ln.Addr().String())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if s.leader != nil {
+		defer s.leader.close()
+	}
 	s.printURLs(stdout, cfg, ln.Addr().String())
 
 	// Builds outlive a shutdown signal by up to the grace period, so that
@@ -174,10 +198,6 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		return usageError{err}
 	}
 	c.Start()
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	for {
 		select {
@@ -242,11 +262,9 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 		s.logger.Warn("listen address changes take a restart", "listening", old.Listen, "configured", cfg.Listen)
 		cfg.Listen = old.Listen
 	}
-	if cfg.State != old.State {
-		// The serve lock is held on the state this server started with.
-		s.logger.Warn("state changes take a restart", "state", old.State, "configured", cfg.State)
-		cfg.State = old.State
-	}
+	// The serve lock, or the leader lock, is held on the state this
+	// server started with.
+	s.keepState(old, cfg)
 	s.cfg.Store(cfg)
 	// The index page is rendered with each snapshot: have the reload's
 	// build swap one in even when the feeds come out the same.
@@ -272,7 +290,15 @@ func (s *server) build(ctx context.Context, reason string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.BuildTimeout))
 	defer cancel()
 	start := time.Now()
-	err := s.buildOnce(ctx, cfg)
+	lctx, release, err := s.lead(ctx)
+	if errors.Is(err, errNotLeader) {
+		s.logger.Debug("build skipped: another replica leads", "reason", reason)
+		return err
+	}
+	if err == nil {
+		err = s.buildOnce(lctx, cfg)
+		release()
+	}
 	took := time.Since(start)
 	if err != nil {
 		s.handler.ObserveBuild(took, nil, err)
@@ -309,11 +335,13 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
 	s.handler.ObserveSources(res.Degraded)
+	s.handler.ObserveSourceStates(sourceStates(res.Sources), res.Skipped, res.Duplicates)
 	if !res.NextHeld.IsZero() {
 		s.logger.Info("build scheduled for an item held until its date", "items_held", res.Held, "at", res.NextHeld.UTC().Format(time.RFC3339))
 	}
 	s.held.set(res.NextHeld)
-	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "changed", changed, "took", took.Round(time.Millisecond))
+	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped,
+		"duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "changed", changed, "took", took.Round(time.Millisecond))
 	return nil
 }
 
@@ -441,4 +469,12 @@ type cronLogger struct{ l *slog.Logger }
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}
+
+func sourceStates(in []publish.SourceStatus) []httpfeed.SourceState {
+	out := make([]httpfeed.SourceState, len(in))
+	for i, s := range in {
+		out[i] = httpfeed.SourceState(s)
+	}
+	return out
 }

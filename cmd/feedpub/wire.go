@@ -38,6 +38,8 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		PublishFuture: cfg.Future == config.FuturePublish,
 	}
 	state, _ := led.(ledger.State)
+	// The remote sources of a build share one limit on requests per host.
+	hosts := &source.HostLimit{}
 	for _, s := range cfg.Sources {
 		switch s.Type {
 		case config.TypeText:
@@ -50,7 +52,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				IDPrefix:     cfg.TagPrefix(),
 				LinkTemplate: cfg.LinkTemplate(s),
 				Logger:       logger,
-				CacheFile:    cfg.State + ".files/" + s.Name,
+				CacheFile:    cfg.TextCacheFile(s.Name),
 			})
 		case config.TypeMarkdown:
 			b.Sources = append(b.Sources, &source.Markdown{
@@ -81,6 +83,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				UserAgent:  "feedpub/" + version() + " (+https://github.com/feedpub/feedpub)",
 				MaxBody:    int64(s.MaxSize),
 				Client:     &http.Client{Timeout: time.Duration(s.Timeout)},
+				Hosts:      hosts,
 				Logger:     logger,
 			}
 			if state != nil {
@@ -211,7 +214,7 @@ func loadConfig(path string, checkPaths bool) (*config.Config, error) {
 // builds, builds, and, when the ledger recorded anything new, refreshes the
 // ledger's backup export next to it and the ledger file.
 func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wait time.Duration) (*publish.Result, error) {
-	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: wait})
+	led, err := openLedger(ctx, cfg, false, wait)
 	if err != nil {
 		return nil, withRecoveryHint(cfg, fmt.Errorf("open ledger: %w", err))
 	}
@@ -238,5 +241,5 @@ func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wai
 }
 
 // backupPath is where builds keep an export of the ledger, the source of
-// 'feedpub ledger import' after the ledger file is lost or damaged.
-func backupPath(cfg *config.Config) string { return cfg.State + ".jsonl" }
+// 'feedpub ledger import' after the ledger is lost or damaged.
+func backupPath(cfg *config.Config) string { return cfg.LedgerBackup() }

@@ -121,6 +121,9 @@ type Handler struct {
 	// degraded maps each source that failed in the last build, and
 	// whose last good items were published, to its error.
 	degraded map[string]string
+	// sources and items are the last build's, from ObserveSourceStates.
+	sources []sourceHealth
+	items   *buildItems
 }
 
 // state is what one Swap installs: the snapshot and everything derived
@@ -656,6 +659,10 @@ type health struct {
 	// published from their last good items: the service is up, but part
 	// of what it serves is not fresh.
 	Degraded map[string]string `json:"degraded_sources,omitempty"`
+	// Sources says how each source fared in the last build, and when a
+	// failing one is next tried; Items counts what the build skipped.
+	Sources []sourceHealth `json:"sources,omitempty"`
+	Items   *buildItems    `json:"items,omitempty"`
 }
 
 // serveHealth reports "ok", or 503 with "starting" before the first Swap
@@ -667,6 +674,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	h.mu.Lock()
 	last, lastFailure, lastError := h.lastSuccess, h.lastFailure, h.lastError
 	degraded, staleAfter := h.degraded, h.staleAfter
+	sources, items := h.sources, h.items
 	h.mu.Unlock()
 
 	body := health{Status: "ok"}
@@ -688,6 +696,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 		body.LastError = lastError
 	}
 	body.Degraded = degraded
+	body.Sources, body.Items = sources, items
 
 	out, err := json.Marshal(body)
 	if err != nil {

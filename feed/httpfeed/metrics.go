@@ -20,6 +20,7 @@ type metrics struct {
 	// sourceFailures counts builds in which a source failed and its last
 	// good items were published instead.
 	sourceFailures *prometheus.CounterVec
+	sources        *sourceMetrics
 }
 
 // Values of the format label for requests that are not for a feed
@@ -70,6 +71,7 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 			Name: "feedpub_source_failures_total",
 			Help: "Builds in which a source failed and its last good items were published, by source.",
 		}, []string{"source"})),
+		sources: newSourceMetrics(reg, log),
 	}
 }
 

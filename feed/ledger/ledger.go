@@ -6,10 +6,13 @@
 // modification times, which every checkout, copy or restore resets, so an
 // item keeps its dates across rebuilds, restarts, re-checkouts and machines.
 //
-// Bolt keeps the ledger in one bbolt file; Memory keeps it in memory, for
-// tests that need a fixed clock and for dry runs. Both store times in UTC,
-// truncated to whole seconds: feeds carry second precision, and rounding
-// before storing keeps rebuilt output byte-for-byte stable.
+// Bolt keeps the ledger in one bbolt file; Postgres keeps it in a
+// PostgreSQL database that several processes on several machines share;
+// Memory keeps it in memory, for tests that need a fixed clock and for dry
+// runs. All of them apply the same rules (observe and merge below) and
+// store times in UTC, truncated to whole seconds: feeds carry second
+// precision, and rounding before storing keeps rebuilt output
+// byte-for-byte stable.
 package ledger
 
 import (
@@ -44,7 +47,7 @@ type Record struct {
 
 // Ledger records item identities and their dates. It is an interface so the
 // build can run against a bbolt file, an in-memory ledger (dry runs, tests)
-// or, later, a shared database, without knowing which.
+// or a shared PostgreSQL database, without knowing which.
 type Ledger interface {
 	// Observe records that entries were seen at now and returns their
 	// records, one per entry, in the order of entries. An id not seen before

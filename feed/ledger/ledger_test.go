@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/pgtest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -46,6 +47,10 @@ func implementations() []constructor {
 			m := NewMemory()
 			t.Cleanup(func() { _ = m.Close() })
 			return m
+		}},
+		{"postgres", func(t *testing.T) Ledger {
+			t.Helper()
+			return openPostgres(t, pgtest.URL(t), PostgresOptions{})
 		}},
 	}
 }
@@ -1149,6 +1154,13 @@ func BenchmarkObserve(b *testing.B) {
 	}{
 		{"bolt", newBolt},
 		{"memory", func(*testing.B, string, int) Ledger { return NewMemory() }},
+		{"postgres", func(b *testing.B, _ string, _ int) Ledger {
+			l, err := OpenPostgres(b.Context(), pgtest.URL(b), PostgresOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return l
+		}},
 	}
 	for _, impl := range impls {
 		b.Run(impl.name+"/first", func(b *testing.B) {

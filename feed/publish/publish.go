@@ -77,6 +77,9 @@ type Builder struct {
 	// PublishFuture publishes items dated later than the build at once,
 	// instead of holding them back until their date (hold.go).
 	PublishFuture bool
+	// Fetchers is how many sources are fetched at once; zero means
+	// DefaultFetchers.
+	Fetchers int
 }
 
 // Document is one rendered feed document.
@@ -143,13 +146,20 @@ type Result struct {
 	Feeds []FeedResult
 	// Items counts the items all sources yielded, after normalisation.
 	Items int
-	// Skipped counts items dropped by normalisation.
+	// Skipped counts items dropped by normalisation, and those a feed
+	// dropped as duplicates of another source's items.
 	Skipped int
+	// Duplicates counts the items feeds dropped as duplicates of another
+	// source's items, once per feed that dropped them; Skipped includes
+	// them.
+	Duplicates int
 	// Recorded counts the items the ledger recorded as new or changed.
 	Recorded int
 	// Degraded maps each source that failed this time, and whose last
 	// good items were used instead, to its error.
 	Degraded map[string]error
+	// Sources says how each source fared, in configuration order.
+	Sources []SourceStatus
 	// Held counts the items held back because their date is later than
 	// the build's, and NextHeld is the earliest of their dates (zero when
 	// none is held): a build from then on publishes that item.
@@ -218,11 +228,15 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		res.Items += len(items)
 		res.Recorded += recorded
 		for i, it := range items {
-			selections.offer(it, hashes[i])
+			dups := selections.offer(it, hashes[i], logger)
+			res.Skipped += dups
+			res.Duplicates += dups
 		}
 		return nil
 	}
-	for _, src := range b.Sources {
+	fetching := b.startFetches(ctx)
+	defer fetching.stop()
+	for i, src := range b.Sources {
 		name := src.Name()
 		emit := func(it feed.Item) error {
 			it.Source = name
@@ -237,7 +251,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			err = st.Stream(ctx, emit)
 		} else {
 			var items []feed.Item
-			items, err = src.Fetch(ctx)
+			items, err = fetching.result(i)
 			for _, it := range items {
 				if ferr := emit(it); ferr != nil {
 					return nil, ferr
@@ -253,6 +267,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		} else if err != nil {
 			return nil, fmt.Errorf("source %s: %w", name, err)
 		}
+		res.Sources = append(res.Sources, SourceStatus{Name: name, Err: err, RetryAt: feed.RetryAt(err)})
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -260,8 +275,12 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 
 	// Every document to render, in order, with its items.
 	type doc struct {
-		name string
-		meta feed.Meta
+		name    string
+		meta    feed.Meta
+		sources []string
+		// archived feeds are always published: their archive pages
+		// follow the feed.
+		archived bool
 	}
 	var docs []doc
 	var lists [][]feed.Item
@@ -276,11 +295,11 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			}
 			meta.History.Prev = a.newest()
 		}
-		docs = append(docs, doc{f.Name, meta})
+		docs = append(docs, doc{f.Name, meta, f.Sources, archives[i] != nil})
 		lists = append(lists, items)
 		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
 			c := sel.categories[slug]
-			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug)})
+			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug), f.Sources, false})
 			lists = append(lists, c.sel.Items())
 		}
 	}
@@ -289,7 +308,15 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.Recorded += recorded
+	waiting := make([]bool, len(docs))
 	for i, d := range docs {
+		if len(lists[i]) == 0 && len(docs) > 1 && !d.archived && allDegraded(d.sources, res.Degraded) {
+			// Sites that have never answered must not stop the other
+			// feeds: this one waits for its first good fetch.
+			logger.Warn("feed not published: every one of its sources failed and has no last good items", "feed", d.name)
+			waiting[i] = true
+			continue
+		}
 		if len(lists[i]) == 0 {
 			why := "its sources and filters left nothing to publish"
 			if res.Held > 0 {
@@ -309,19 +336,26 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 		res.Feeds = append(res.Feeds, fr)
 	}
+	if len(res.Feeds) == 0 {
+		return nil, fmt.Errorf("%w: every source failed; the previous files are kept", feed.ErrNoItems)
+	}
 	archived, err := b.renderArchives(ctx, res, archives, logger)
 	if err != nil {
 		return nil, err
 	}
 
 	if b.Pages != nil {
-		names, metas := make([]string, len(docs)), make([]feed.Meta, len(docs))
+		var names []string
+		var metas []feed.Meta
+		var published [][]feed.Item
 		for i, d := range docs {
-			names[i], metas[i] = d.name, d.meta
+			if !waiting[i] {
+				names, metas, published = append(names, d.name), append(metas, d.meta), append(published, lists[i])
+			}
 		}
 		// Archived items keep their pages: their lists follow the
 		// documents' own, with no view of their own.
-		if res.Site, err = b.renderSite(names, metas, append(lists, archived...), logger); err != nil {
+		if res.Site, err = b.renderSite(names, metas, append(published, archived...), logger); err != nil {
 			return nil, err
 		}
 	}
@@ -358,6 +392,16 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// allDegraded reports whether every one of sources failed in this build.
+func allDegraded(sources []string, degraded map[string]error) bool {
+	for _, name := range sources {
+		if degraded[name] == nil {
+			return false
+		}
+	}
+	return len(sources) > 0
 }
 
 // Streamer is implemented by sources that can hand over their items one
@@ -421,20 +465,27 @@ func newSelections(feeds []Feed, archives []*archive) selections {
 			// move to the archive once the whole feed is known.
 			limit = 0
 		}
-		out[i] = &feedSelection{feed: f, main: feed.NewSelection(limit), arch: archives[i], categories: map[string]*categorySelection{}}
+		out[i] = &feedSelection{feed: f, main: feed.NewSelectionOf(limit, len(f.Sources)), arch: archives[i], categories: map[string]*categorySelection{}}
 	}
 	return out
 }
 
 // offer gives an item, with its content hash, to every feed whose sources
-// and filter take it.
-func (ss selections) offer(it feed.Item, hash string) {
+// and filter take it. An item that a feed already has from another source
+// (by id or canonical link) is dropped from that feed, logged with both
+// ids; offer returns how many feeds dropped it.
+func (ss selections) offer(it feed.Item, hash string, logger *slog.Logger) (duplicates int) {
 	for _, s := range ss {
 		if !slices.Contains(s.feed.Sources, it.Source) || !s.feed.Filter.Match(it) {
 			continue
 		}
 		if s.arch == nil || !s.arch.take(it, hash) {
-			s.main.Offer(it)
+			if _, dup := s.main.Consider(it); dup != "" {
+				duplicates++
+				logger.Info("item skipped: a duplicate of an item of another source", "feed", s.feed.Name,
+					"id", it.ID, "source", it.Source, "duplicate_of", dup, "link", it.Link)
+				continue
+			}
 		}
 		if !s.feed.PerCategory {
 			continue
@@ -448,12 +499,13 @@ func (ss selections) offer(it feed.Item, hash string) {
 			done = append(done, slug)
 			cs := s.categories[slug]
 			if cs == nil {
-				cs = &categorySelection{name: c, sel: feed.NewSelection(s.feed.Limit)}
+				cs = &categorySelection{name: c, sel: feed.NewSelectionOf(s.feed.Limit, len(s.feed.Sources))}
 				s.categories[slug] = cs
 			}
 			cs.sel.Offer(it)
 		}
 	}
+	return duplicates
 }
 
 // renderFeed renders one feed in every format, validated.

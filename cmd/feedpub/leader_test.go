@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/feedpub/feedpub/config"
+	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/internal/pgtest"
+)
+
+// terminate ends the PostgreSQL session pid from another connection, as
+// a failed network or an operator would.
+func terminate(t *testing.T, url string, pid uint32) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), `SELECT pg_terminate_backend($1)`, int64(pid)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLeaderLock(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, b := newLeader(url, "a", quiet), newLeader(url, "b", quiet)
+	a.checkEvery, b.checkEvery = 50*time.Millisecond, 50*time.Millisecond
+	t.Cleanup(a.close)
+	t.Cleanup(b.close)
+	build := func(l *leader) error {
+		_, release, err := l.hold(t.Context())
+		if err == nil {
+			release()
+		}
+		return err
+	}
+
+	if err := build(a); err != nil {
+		t.Fatalf("first replica: %v", err)
+	}
+	// The server probes the lock's session, so a leader that vanishes
+	// from the network loses the lock in seconds, not hours.
+	var idle string
+	if err := a.conn.QueryRow(t.Context(), `SHOW tcp_keepalives_idle`).Scan(&idle); err != nil || idle != "10" {
+		t.Errorf("tcp_keepalives_idle of the lock session = %q, %v; want 10", idle, err)
+	}
+	for range 3 {
+		if err := build(b); !errors.Is(err, errNotLeader) {
+			t.Fatalf("second replica while the first leads: got %v, want errNotLeader", err)
+		}
+		if err := build(a); err != nil {
+			t.Fatalf("the leader stays leader: %v", err)
+		}
+	}
+
+	// The leader's session ends: the lock is free for the next tick.
+	terminate(t, url, a.conn.PgConn().PID())
+	waitFor(t, "the second replica to take over", 30*time.Second, func() bool { return build(b) == nil })
+	if err := build(a); !errors.Is(err, errNotLeader) {
+		t.Fatalf("the old leader after losing its session: got %v, want errNotLeader", err)
+	}
+
+	// Losing the session during a build cancels the build.
+	ctx, release, err := b.hold(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	terminate(t, url, b.conn.PgConn().PID())
+	select {
+	case <-ctx.Done():
+		if cause := context.Cause(ctx); cause == nil || !strings.Contains(cause.Error(), "lost the leader lock") {
+			t.Errorf("build cancelled with %v", cause)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the build went on after its lock was lost")
+	}
+	release()
+	waitFor(t, "the first replica to take over again", 30*time.Second, func() bool { return build(a) == nil })
+}
+
+// replica is one 'feedpub serve' process with its own folder and log.
+type replica struct {
+	cmd *exec.Cmd
+	log string
+}
+
+func (r *replica) count(msg string) int {
+	data, _ := os.ReadFile(r.log)
+	return strings.Count(string(data), `"msg":"`+msg+`"`)
+}
+
+// TestServeReplicasElectOneBuilder runs three 'feedpub serve' processes on
+// one PostgreSQL ledger, each with its own copy of the sources, output and
+// cache, as three machines would: exactly one builds; when it is killed
+// with SIGKILL, exactly one of the others takes over.
+func TestServeReplicasElectOneBuilder(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	if testing.Short() {
+		t.Skip("starts three servers")
+	}
+	replicas := make([]*replica, 3)
+	for i := range replicas {
+		dir := siteWithArticles(t, 3)
+		y := strings.Replace(minimalConfig, "state: data/feedpub.db", "state: "+url, 1) + "schedule: \"@every 1s\"\n"
+		writeFiles(t, dir, map[string]string{"feedpub.yaml": y})
+		r := &replica{log: filepath.Join(dir, "serve.log")}
+		logFile, err := os.Create(r.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.cmd = feedpubProcess("serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0", "-log-format", "json")
+		r.cmd.Stderr, r.cmd.Stdout = logFile, io.Discard
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		logFile.Close()
+		t.Cleanup(func() {
+			if r.cmd.ProcessState == nil {
+				_ = r.cmd.Process.Signal(syscall.SIGTERM)
+				done := make(chan struct{})
+				go func() { _ = r.cmd.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(30 * time.Second):
+					_ = r.cmd.Process.Kill()
+					<-done
+					t.Error("a replica did not stop on SIGTERM")
+				}
+			}
+		})
+		replicas[i] = r
+	}
+	leaderOf := func(rs []*replica) *replica {
+		var found *replica
+		for _, r := range rs {
+			if r.count("this replica now leads and builds") > 0 {
+				if found != nil {
+					t.Fatalf("two replicas lead:\n%s\n%s", found.log, r.log)
+				}
+				found = r
+			}
+		}
+		return found
+	}
+	var first *replica
+	waitFor(t, "a leader with three builds", 90*time.Second, func() bool {
+		first = leaderOf(replicas)
+		return first != nil && first.count("build finished") >= 3
+	})
+	for _, r := range replicas {
+		if r != first && (r.count("build finished") > 0 || r.count("this replica now leads and builds") > 0) {
+			data, _ := os.ReadFile(r.log)
+			t.Fatalf("a replica that does not lead built:\n%s", data)
+		}
+	}
+
+	before := exportPostgres(t, url)
+	if len(before) != 6 {
+		t.Fatalf("ledger holds %d items, want 6", len(before))
+	}
+	if err := first.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+	var rest []*replica
+	for _, r := range replicas {
+		if r != first {
+			rest = append(rest, r)
+		}
+	}
+	var second *replica
+	waitFor(t, "another replica to take over and build", 90*time.Second, func() bool {
+		second = leaderOf(rest)
+		return second != nil && second.count("build finished") >= 2
+	})
+	for _, r := range rest {
+		if r != second && r.count("build finished") > 0 {
+			data, _ := os.ReadFile(r.log)
+			t.Fatalf("a replica that does not lead built:\n%s", data)
+		}
+	}
+
+	// Every item keeps the dates the first leader recorded.
+	if after := exportPostgres(t, url); !slices.Equal(after, before) {
+		t.Errorf("the ledger changed through the failover:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// exportPostgres returns every record of the ledger at url.
+func exportPostgres(t *testing.T, url string) []ledger.Record {
+	t.Helper()
+	led, err := ledger.OpenPostgres(t.Context(), url, ledger.PostgresOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	var out []ledger.Record
+	if err := led.Export(t.Context(), func(r ledger.Record) error {
+		out = append(out, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestReloadKeepsState(t *testing.T) {
+	t.Parallel()
+	const (
+		file  = "/srv/a/data/feedpub.db"
+		file2 = "/srv/a/data/other.db"
+		pg    = "postgres://db/feeds"
+		pg2   = "postgres://u:hunter2@db/other"
+	)
+	tests := []struct {
+		old, reloaded, want string
+	}{
+		{file, file2, file},
+		{file, pg, file},
+		{pg, pg2, pg},
+		{pg, file, pg},
+		{pg, pg, pg},
+	}
+	var logs syncBuffer
+	s := &server{logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	for _, tt := range tests {
+		old := &config.Config{State: tt.old}
+		cfg := &config.Config{State: tt.reloaded}
+		s.keepState(old, cfg)
+		if cfg.State != tt.want {
+			t.Errorf("reload from %s to %s: state %s, want %s", tt.old, tt.reloaded, cfg.State, tt.want)
+		}
+	}
+	if strings.Contains(logs.String(), "hunter2") {
+		t.Errorf("a log shows the password:\n%s", logs.String())
+	}
+}
