@@ -58,7 +58,6 @@ func escapeTagPath(p string) string {
 	return strings.Join(segs, "/")
 }
 
-
 // slugPath slugifies each '/'-separated segment of p.
 func slugPath(p string) string {
 	segs := strings.Split(p, "/")
