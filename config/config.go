@@ -188,8 +188,8 @@ var sourceTypedKeys = func() []string {
 type Match struct {
 	Categories []string `yaml:"categories"`
 	Authors    []string `yaml:"authors"`
-	Title      string   `yaml:"title"`
-	Content    string   `yaml:"content"`
+	Title      Regexp   `yaml:"title"`
+	Content    Regexp   `yaml:"content"`
 }
 
 // Feed is one published feed, written as {name}.rss, .atom and .json.
@@ -252,6 +252,25 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("%q is not a duration such as 90s or 15m", n.Value)
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// Regexp is a regular expression written as a string in YAML, compiled
+// once when the configuration loads, so a bad one is reported with its
+// file and line. An empty string leaves Regexp nil: no rule.
+type Regexp struct{ *regexp.Regexp }
+
+// UnmarshalYAML compiles the expression.
+func (r *Regexp) UnmarshalYAML(n *yaml.Node) error {
+	if n.Value == "" {
+		r.Regexp = nil
+		return nil
+	}
+	re, err := regexp.Compile(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a regular expression: %w", n.Value, err)
+	}
+	r.Regexp = re
 	return nil
 }
 
@@ -657,14 +676,6 @@ func (c *Config) validate(v *validator) {
 		if f.Icon != "" {
 			if err := checkURL(f.Icon); err != nil {
 				v.fail(key+".icon", "%v", err)
-			}
-		}
-		for _, m := range []struct {
-			key string
-			re  string
-		}{{key + ".include.title", f.Include.Title}, {key + ".include.content", f.Include.Content}, {key + ".exclude.title", f.Exclude.Title}, {key + ".exclude.content", f.Exclude.Content}} {
-			if _, err := regexp.Compile(m.re); err != nil {
-				v.fail(m.key, "%q is not a regular expression: %v", m.re, err)
 			}
 		}
 		if f.PerCategory {
