@@ -27,20 +27,23 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedpub/feedpub/source"
 )
 
-// Defaults applied when a key is absent.
+// Defaults applied when a key is absent. The sources' own are their
+// packages', so a source read without a configuration behaves the same.
 const (
 	DefaultOutput    = "public"
 	DefaultState     = "data/feedpub.db"
 	DefaultItemLink  = "{base_url}/items/{slug}"
 	DefaultLimit     = 50
-	DefaultGlob      = "*.txt"
-	DefaultMaxSize   = 1 << 20
+	DefaultGlob      = source.DefaultTextGlob
+	DefaultMaxSize   = ByteSize(source.DefaultMaxSize)
 	DefaultIDDate    = "2026-01-01"
 	DefaultSchedule  = "@every 15m"
 	DefaultListen    = "127.0.0.1:8080"
-	DefaultHeadlines = "items"
+	DefaultHeadlines = source.HeadlinesItems
 	DefaultFuture    = FutureHold
 )
 
@@ -515,18 +518,18 @@ func (c *Config) applyDefaults(v validator) {
 			}
 		case TypeMarkdown:
 			if s.Glob == "" {
-				s.Glob = "*.md"
+				s.Glob = source.DefaultMarkdownGlob
 			}
 		case TypeFeed:
 			if s.Timeout == 0 {
-				s.Timeout = Duration(30 * time.Second)
+				s.Timeout = Duration(source.DefaultRemoteTimeout)
 			}
 			if s.MaxSize == 0 {
-				s.MaxSize = 8 << 20
+				s.MaxSize = ByteSize(source.DefaultRemoteMaxBody)
 			}
 		case TypeJSON:
 			if s.MaxSize == 0 {
-				s.MaxSize = 16 << 20
+				s.MaxSize = ByteSize(source.DefaultJSONMaxSize)
 			}
 		}
 		if s.MaxSize == 0 {
