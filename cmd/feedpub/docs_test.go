@@ -524,3 +524,36 @@ func TestREADMENamesEveryFuzzTarget(t *testing.T) {
 		t.Fatalf("found only %d fuzz targets", found)
 	}
 }
+
+// TestREADMENamesOnlyExistingTests checks the tests the README's
+// guarantees rest on: each one it names must exist.
+func TestREADMENamesOnlyExistingTests(t *testing.T) {
+	doc := readme(t)
+	var sources strings.Builder
+	err := filepath.WalkDir("../..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != "../.." && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, "_test.go") {
+			src, err := os.ReadFile(p)
+			sources.Write(src)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := regexp.MustCompile("`((?:Test|Fuzz)[A-Za-z0-9_]+)`").FindAllStringSubmatch(doc, -1)
+	if len(named) < 10 {
+		t.Fatalf("README.md names only %d tests", len(named))
+	}
+	for _, m := range named {
+		if !strings.Contains(sources.String(), "func "+m[1]+"(") {
+			t.Errorf("README.md names %s, which no test file defines", m[1])
+		}
+	}
+}
