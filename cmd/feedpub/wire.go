@@ -37,6 +37,9 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		// configuration (or build -publish-future) says otherwise.
 		PublishFuture: cfg.Future == config.FuturePublish,
 	}
+	if b.Store, b.CacheControl, err = openStore(cfg); err != nil {
+		return nil, err
+	}
 	state, _ := led.(ledger.State)
 	// The remote sources of a build share one limit on requests per host.
 	hosts := &source.HostLimit{}
