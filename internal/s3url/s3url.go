@@ -77,4 +77,3 @@ func Parse(raw string) (Location, error) {
 	}
 	return loc, nil
 }
-
