@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/publish"
 	"github.com/feedpub/feedpub/feed/publish/s3store"
 	"github.com/feedpub/feedpub/internal/s3test"
 	"github.com/feedpub/feedpub/internal/s3url"
@@ -159,6 +160,30 @@ func TestObjectStorageOutput(t *testing.T) {
 		t.Errorf("a rebuild with no change uploaded %d objects and deleted %d", up, del)
 	}
 
+	// An object changed behind feedpub's back is put right by the next
+	// build, though nothing changed locally: the bucket is compared, not
+	// the working copy.
+	st, err := s3store.New(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(context.Background(), "news.rss", []byte("stale"), publish.Object{ContentType: "text/plain"}); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err = feedpub(t, "build", "-config", cfgPath)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if up, del := storeSync(t, stderr); up != 1 || del != 0 {
+		t.Errorf("a rebuild after news.rss was overwritten uploaded %d objects and deleted %d, want 1 and 0", up, del)
+	}
+	resp := storedObject(t, loc, "news.rss")
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != string(files["news.rss"]) || resp.Header.Get("Content-Type") != contentTypes[".rss"] {
+		t.Errorf("news.rss was not restored: %q, %s", got, resp.Header.Get("Content-Type"))
+	}
+
 	// One changed article: only what changed is uploaded.
 	articles, _ := filepath.Glob(filepath.Join(dir, "articles", "*.txt"))
 	slices.Sort(articles)
@@ -195,11 +220,11 @@ func TestObjectStorageOutput(t *testing.T) {
 	}
 	up, del := storeSync(t, stderr)
 	if up != len(differ) || up == 0 || up >= len(changed) || del != gone {
-		t.Errorf("a changed article uploaded %d objects and deleted %d; %d of %d documents changed, %d left: %q", up, del, len(differ), len(changed), gone, differ)
+		t.Errorf("a changed article uploaded %d objects and deleted %d; %d of %d documents changed, %d retired: %q", up, del, len(differ), len(changed), gone, differ)
 	}
 	checkBucket(changed)
-	resp := storedObject(t, loc, "news.atom")
-	got, _ := io.ReadAll(resp.Body)
+	resp = storedObject(t, loc, "news.atom")
+	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(got), "A late paragraph") {
 		t.Errorf("the stored news.atom lacks the change")

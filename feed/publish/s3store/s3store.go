@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -21,13 +20,10 @@ import (
 	"github.com/feedpub/feedpub/internal/s3url"
 )
 
-// Store is a bucket prefix. Its counters say how many objects it uploaded
-// and deleted, for logs and tests.
+// Store is a bucket prefix.
 type Store struct {
 	loc    s3url.Location
 	client *s3.Client
-
-	puts, deletes atomic.Int64
 }
 
 // New opens the bucket loc names with the credentials of the standard
@@ -55,10 +51,6 @@ func New(loc s3url.Location) (*Store, error) {
 
 // Client is the S3 client the store uses.
 func (s *Store) Client() *s3.Client { return s.client }
-
-// Puts and Deletes count the objects uploaded and deleted so far.
-func (s *Store) Puts() int64    { return s.puts.Load() }
-func (s *Store) Deletes() int64 { return s.deletes.Load() }
 
 // List implements publish.Store: the objects under the prefix by their
 // ETag, which for a single-part upload is the MD5 of the bytes.
@@ -96,11 +88,8 @@ func (s *Store) Put(ctx context.Context, key string, body []byte, meta publish.O
 	if meta.ContentEncoding != "" {
 		in.ContentEncoding = aws.String(meta.ContentEncoding)
 	}
-	if _, err := s.client.PutObject(ctx, in); err != nil {
-		return err
-	}
-	s.puts.Add(1)
-	return nil
+	_, err := s.client.PutObject(ctx, in)
+	return err
 }
 
 // Delete implements publish.Store, a thousand keys per request at most.
@@ -122,7 +111,6 @@ func (s *Store) Delete(ctx context.Context, keys []string) error {
 			e := out.Errors[0]
 			return fmt.Errorf("delete %s: %s", aws.ToString(e.Key), aws.ToString(e.Message))
 		}
-		s.deletes.Add(int64(n))
 		keys = keys[n:]
 	}
 	return nil
