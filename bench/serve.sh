@@ -17,7 +17,10 @@
 #	TARGET_KB size the generated RSS document is brought to (default 150)
 #	BASELINE  path of another feedpub binary, for example one built from the
 #	          commit before a change, served from a copy of the same site and
-#	          measured in the same rounds as "baseline"
+#	          measured in the same rounds as "baseline"; several paths,
+#	          separated by spaces, are measured as "baseline", "baseline2"
+#	          and so on. A script that sets something up and then execs
+#	          feedpub (exec env GOMAXPROCS=1 /tmp/feedpub "$@") works too.
 #	KEEP      1 keeps the temporary folder and prints its path
 #
 # What it does:
@@ -46,7 +49,8 @@
 #  6. Prints each round's requests per second, then per case the median of
 #     each server and the ratio feedpub/nginx, and the median CPU time each
 #     server spent per request (user and system time of its processes over
-#     the run, divided by the requests wrk completed).
+#     the run, divided by the requests wrk completed), and last the three
+#     ratios of each feedpub side by side on one line.
 #
 # The servers and wrk share the machine's cores: the figures compare the
 # servers under the same conditions, they are not capacity numbers. On a
@@ -68,9 +72,10 @@ KEEP=${KEEP:-0}
 source "$(dirname "$0")/lib.sh"
 bench_init serve.sh
 need_whole DURATION CONNS THREADS ROUNDS TARGET_KB
-if [[ -n $BASELINE && ! -x $BASELINE ]]; then
-	fail "BASELINE $BASELINE is not an executable"
-fi
+read -r -a baselines <<<"$BASELINE"
+for b in "${baselines[@]}"; do
+	[[ -x $b ]] || fail "BASELINE $b is not an executable"
+done
 
 # --- tools -------------------------------------------------------------------
 
@@ -104,12 +109,16 @@ bench_cleanup() {
 	fi
 }
 
-# free_port prints a loopback TCP port nobody listens on.
+# free_port prints a loopback TCP port nobody listens on, below the
+# ephemeral range, so that no outgoing connection (of wrk, of another
+# program) takes it before the server binds it.
 used_ports=" "
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+((ephemeral_low > 12000)) || ephemeral_low=32768
 free_port() {
 	local port
 	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 30000))
+		port=$((10000 + RANDOM % (ephemeral_low - 10000)))
 		[[ $used_ports == *" $port "* ]] && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
@@ -209,11 +218,15 @@ log "news.rss: $size bytes from 60 articles of $sentences sentences"
 
 # A baseline serves a copy of the site, ledger included, so that it renders
 # the same bytes.
-if [[ -n $BASELINE ]]; then
-	cp -r "$site" "$tmp/site-baseline"
-	baseline_port=$(free_port)
-	used_ports+="$baseline_port "
-fi
+# baseline_name N prints the name of the Nth baseline, from 0.
+baseline_name() { if (($1 == 0)); then echo baseline; else echo "baseline$(($1 + 1))"; fi; }
+declare -A baseline_ports=()
+for i in "${!baselines[@]}"; do
+	name=$(baseline_name "$i")
+	cp -r "$site" "$tmp/site-$name"
+	baseline_ports[$name]=$(free_port)
+	used_ports+="${baseline_ports[$name]} "
+done
 
 # start_feedpub NAME BINARY SITE PORT starts a feedpub serve and waits until
 # it is healthy.
@@ -240,10 +253,11 @@ start_feedpub() {
 
 start_feedpub feedpub "$tmp/feedpub" "$site" "$feedpub_port"
 servers=(nginx feedpub)
-if [[ -n $BASELINE ]]; then
-	start_feedpub baseline "$BASELINE" "$tmp/site-baseline" "$baseline_port"
-	servers+=(baseline)
-fi
+for i in "${!baselines[@]}"; do
+	name=$(baseline_name "$i")
+	start_feedpub "$name" "${baselines[$i]}" "$tmp/site-$name" "${baseline_ports[$name]}"
+	servers+=("$name")
+done
 
 # --- nginx ---------------------------------------------------------------------
 
@@ -427,7 +441,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 
 echo "feedpub serve against nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run, $ROUNDS rounds, interleaved (${servers[*]})"
-declare -A results=() cpus=()
+declare -A results=() cpus=() ratios=()
 for c in "${cases[@]}"; do
 	declare -A rounds=() cpu=()
 	for r in $(seq "$ROUNDS"); do
@@ -452,6 +466,7 @@ for c in "${cases[@]}"; do
 		# shellcheck disable=SC2086
 		cf=$(median_dec ${cpu[$s]})
 		results[$c]+=", $s $f req/s, ratio x$(ratio "$f" "$n")"
+		ratios[$s]+="${ratios[$s]:+, }${label[$c]} x$(ratio "$f" "$n")"
 		cpus[$c]+=", $s $cf us, ratio x$(ratio "$cf" "$cn")"
 	done
 	unset rounds cpu
@@ -463,4 +478,8 @@ done
 echo "server CPU time per request, medians:"
 for c in "${cases[@]}"; do
 	echo "${cpus[$c]}"
+done
+echo "ratios of requests per second to nginx's, side by side:"
+for s in "${servers[@]:1}"; do
+	echo "$s: ${ratios[$s]}"
 done

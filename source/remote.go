@@ -129,7 +129,7 @@ func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 	log := r.logger()
 	target, err := r.target()
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", r.SourceName, err)
+		return nil, err
 	}
 	// The state is read whatever is left of ctx's time: a fetch that ran
 	// out of time before it began still has last good items to give.
@@ -163,7 +163,7 @@ func (r *Remote) Fetch(ctx context.Context) ([]feed.Item, error) {
 		// failed fetch like any other, so a slow site degrades the build
 		// instead of failing it.
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, fmt.Errorf("source %s: %w", r.SourceName, ctx.Err())
+			return nil, ctx.Err()
 		}
 		if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (%w)", err, ctx.Err())
@@ -216,7 +216,7 @@ func (r *Remote) stale(st *remoteState, cause error, log *slog.Logger) ([]feed.I
 	if st.Fetched.IsZero() {
 		items = nil
 	}
-	args := []any{"source", r.SourceName, "reason", cause.Error(), "items", len(items)}
+	args := []any{"source", r.SourceName, "error", cause, "items", len(items)}
 	if !st.Fetched.IsZero() {
 		args = append(args, "last_good", st.Fetched.UTC().Format(time.RFC3339))
 	}
@@ -224,7 +224,7 @@ func (r *Remote) stale(st *remoteState, cause error, log *slog.Logger) ([]feed.I
 		args = append(args, "retry_at", st.NotBefore.UTC().Format(time.RFC3339))
 	}
 	log.Warn("source stale", args...)
-	return items, fmt.Errorf("source %s: %w", r.SourceName, &feed.StaleError{Cause: cause, RetryAt: st.NotBefore})
+	return items, &feed.StaleError{Cause: cause, RetryAt: st.NotBefore}
 }
 
 // target parses and checks URL.

@@ -148,7 +148,7 @@ func (r *Remote) loadState(ctx context.Context, log *slog.Logger) *remoteState {
 	} else {
 		var err error
 		if data, err = r.State.GetState(ctx, r.stateKey()); err != nil {
-			log.Warn("source state unreadable", "source", r.SourceName, "reason", err.Error())
+			log.Warn("source state unreadable", "source", r.SourceName, "error", err)
 			fresh.unread = true
 			return fresh
 		}
@@ -158,7 +158,7 @@ func (r *Remote) loadState(ctx context.Context, log *slog.Logger) *remoteState {
 	}
 	var st remoteState
 	if err := json.Unmarshal(data, &st); err != nil {
-		log.Warn("source state unreadable", "source", r.SourceName, "reason", err.Error())
+		log.Warn("source state unreadable", "source", r.SourceName, "error", err)
 		return fresh
 	}
 	if st.Version != remoteStateVersion || st.URL != r.URL || st.IDPrefix != r.IDPrefix {
@@ -182,7 +182,7 @@ func (r *Remote) saveState(ctx context.Context, st *remoteState, log *slog.Logge
 		err = r.State.PutState(ctx, r.stateKey(), data)
 	}
 	if err != nil {
-		log.Warn("source state not saved", "source", r.SourceName, "reason", err.Error())
+		log.Warn("source state not saved", "source", r.SourceName, "error", err)
 		return
 	}
 	if r.State == nil {

@@ -282,7 +282,7 @@ func TestRemoteRetryAfter(t *testing.T) {
 				if srv.count() != 2 {
 					t.Fatalf("server saw %d requests, want 2", srv.count())
 				}
-				if len(logLines(logBuf.String(), "source stale", "source=wire", "reason=")) == 0 {
+				if len(logLines(logBuf.String(), "source stale", "source=wire", "error=")) == 0 {
 					t.Errorf("no stale warning logged:\n%s", logBuf)
 				}
 

@@ -126,7 +126,7 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 	start := time.Now()
 	t.counts.set(0, 0)
 	if err := t.check(); err != nil {
-		return fmt.Errorf("source %s: %w", t.SourceName, err)
+		return err
 	}
 	w := &textWalk{
 		t:         t,
@@ -140,7 +140,7 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 	if paths == nil {
 		var err error
 		if paths, err = scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), w.log); err != nil {
-			return fmt.Errorf("source %s: %w", t.SourceName, err)
+			return err
 		}
 	}
 	w.cache = t.openCache(w.log)
@@ -159,7 +159,7 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 		}
 		for i := range chunk {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("source %s: %w", t.SourceName, err)
+				return err
 			}
 			if err := w.publish(chunk[i], &results[i]); err != nil {
 				return err

@@ -292,7 +292,7 @@ func TestTextFetchErrors(t *testing.T) {
 		wantErr string
 		is      error
 	}{
-		{"missing folder", func(tx *Text) { tx.Root = missing }, "source wire: read folder " + missing + ": ", fs.ErrNotExist},
+		{"missing folder", func(tx *Text) { tx.Root = missing }, "read folder " + missing + ": ", fs.ErrNotExist},
 		{"file instead of folder", func(tx *Text) { tx.Root = file }, "read folder " + file + ": not a directory", nil},
 		{"no folder", func(tx *Text) { tx.Root = "" }, "no folder configured", nil},
 		{"bad glob", func(tx *Text) { tx.Glob = "[" }, `glob "["`, nil},

@@ -102,9 +102,9 @@ func (t *Text) openCache(log *slog.Logger) *textCache {
 		t.SourceName, t.glob(), t.maxSize(), t.Headlines, t.IDPrefix, t.LinkTemplate)
 	if err := tc.openIn(settings); errors.Is(err, errStaleCache) {
 		// After an upgrade or a change of settings: expected.
-		log.Info("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "reason", err.Error())
+		log.Info("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "error", err)
 	} else if err != nil {
-		log.Warn("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "reason", err.Error())
+		log.Warn("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "error", err)
 	}
 	if err := tc.openOut(settings); err != nil {
 		tc.fail(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/config"
+	"github.com/feedpub/feedpub/feed"
 )
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,7 +79,11 @@ configuration error.
 		fmt.Fprintf(stdout, "%d items dated in the future held back; the first appears at %s\n", res.Held, res.NextHeld.UTC().Format(time.RFC3339))
 	}
 	for name, err := range res.Degraded {
-		fmt.Fprintf(stdout, "source %s: degraded, its last good items were published: %v\n", name, err)
+		cause := err
+		if se := (*feed.StaleError)(nil); errors.As(err, &se) {
+			cause = se.Cause
+		}
+		fmt.Fprintf(stdout, "source %s: degraded, the items of its last good fetch (if any) stay published: %v\n", name, cause)
 	}
 	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
 	// The feeds are published; the hubs are told before the process
