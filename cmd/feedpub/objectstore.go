@@ -47,3 +47,12 @@ func storeCacheControl(schedule string, now time.Time) string {
 	period = min(max(period, minStoreMaxAge), maxStoreMaxAge)
 	return "public, max-age=" + strconv.Itoa(int(period/time.Second))
 }
+
+// outputName is where a build publishes, for logs: the folder, or the
+// s3:// URL (which holds no credentials).
+func outputName(cfg *config.Config) string {
+	if cfg.OutputIsStore() {
+		return cfg.OutputURL
+	}
+	return cfg.Output
+}
