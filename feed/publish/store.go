@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"mime"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/feedpub/feedpub/feed"
 )
@@ -81,27 +83,29 @@ func Sync(ctx context.Context, dir string, st Store, cacheControl string, logger
 	if err != nil {
 		return stats, fmt.Errorf("read output folder: %w", err)
 	}
-	slices.SortStableFunc(keys, func(a, b string) int {
-		return syncRank(a) - syncRank(b)
-	})
+	// Keys already stored are known now, before any upload: what is
+	// left in stored afterwards is to be deleted.
+	listed := maps.Clone(stored)
 	for _, key := range keys {
-		body, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(key)))
-		if err != nil {
-			return stats, fmt.Errorf("read %s: %w", key, err)
-		}
-		sum := md5.Sum(body)
-		hash := hex.EncodeToString(sum[:])
-		old, ok := stored[key]
 		delete(stored, key)
-		if ok && old == hash {
-			stats.Unchanged++
-			continue
+	}
+	// Pages first, then the rest: each group is uploaded whole, several
+	// objects at a time, before the next starts.
+	var pages, rest []string
+	for _, key := range keys {
+		if syncRank(key) == 0 {
+			pages = append(pages, key)
+		} else {
+			rest = append(rest, key)
 		}
-		if err := st.Put(ctx, key, body, Object{ContentType: ContentType(key), CacheControl: cacheControl}); err != nil {
-			return stats, fmt.Errorf("upload %s: %w", key, err)
+	}
+	for _, group := range [][]string{pages, rest} {
+		up, same, err := syncGroup(ctx, dir, group, listed, st, cacheControl, logger)
+		stats.Uploaded += up
+		stats.Unchanged += same
+		if err != nil {
+			return stats, err
 		}
-		logger.Debug("object uploaded", "key", key, "bytes", len(body))
-		stats.Uploaded++
 	}
 	if len(stored) > 0 {
 		gone := slices.Sorted(func(yield func(string) bool) {
@@ -117,6 +121,70 @@ func Sync(ctx context.Context, dir string, st Store, cacheControl string, logger
 		stats.Deleted = len(gone)
 	}
 	return stats, nil
+}
+
+// syncUploads is how many objects Sync uploads at once.
+const syncUploads = 8
+
+// syncGroup uploads those of keys whose bytes differ from the hash listed
+// for them, syncUploads at a time, and counts the uploaded and unchanged.
+// It stops at the first error.
+func syncGroup(ctx context.Context, dir string, keys []string, listed map[string]string, st Store, cacheControl string, logger *slog.Logger) (uploaded, unchanged int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+	)
+	sem := make(chan struct{}, syncUploads)
+	for _, key := range keys {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			up, err := syncOne(ctx, dir, key, listed[key], st, cacheControl)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+				cancel()
+			case up:
+				uploaded++
+				logger.Debug("object uploaded", "key", key)
+			default:
+				unchanged++
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return uploaded, unchanged, errs[0]
+	}
+	return uploaded, unchanged, ctx.Err()
+}
+
+// syncOne uploads the file under key unless its MD5 is listed, and
+// reports whether it uploaded.
+func syncOne(ctx context.Context, dir, key, listed string, st Store, cacheControl string) (bool, error) {
+	body, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(key)))
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", key, err)
+	}
+	sum := md5.Sum(body)
+	if listed == hex.EncodeToString(sum[:]) {
+		return false, nil
+	}
+	if err := st.Put(ctx, key, body, Object{ContentType: ContentType(key), CacheControl: cacheControl}); err != nil {
+		return false, fmt.Errorf("upload %s: %w", key, err)
+	}
+	return true, nil
 }
 
 // syncRank orders uploads: pages (and their files) before the documents

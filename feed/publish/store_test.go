@@ -5,9 +5,12 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -15,6 +18,7 @@ import (
 // what Sync asks of a store; the S3 implementation is tested against a
 // real server in cmd/feedpub.
 type recordingStore struct {
+	mu      sync.Mutex
 	objects map[string]string // key → md5
 	meta    map[string]Object
 	calls   []string
@@ -30,6 +34,8 @@ func (s *recordingStore) List(context.Context) (map[string]string, error) {
 }
 
 func (s *recordingStore) Put(_ context.Context, key string, body []byte, meta Object) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.failPut {
 		return errors.New("refused")
 	}
@@ -81,7 +87,7 @@ func TestSync(t *testing.T) {
 		t.Errorf("first sync: %+v", stats)
 	}
 	// Pages before the documents that link them.
-	if len(st.calls) != 4 || !slices.Equal(st.calls[:2], []string{"put items/a/index.html", "put items/a/photo.png"}) {
+	if len(st.calls) != 4 || !slices.Equal(slices.Sorted(slices.Values(st.calls[:2])), []string{"put items/a/index.html", "put items/a/photo.png"}) {
 		t.Errorf("calls %q", st.calls)
 	}
 	if m := st.meta["items/a/photo.png"]; m.ContentType != "image/png" || m.CacheControl != "public, max-age=60" {
@@ -130,6 +136,28 @@ func TestContentType(t *testing.T) {
 	} {
 		if got := ContentType(key); got != want {
 			t.Errorf("ContentType(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// TestSyncMany uploads more objects than Sync sends at once, all pages
+// before any feed.
+func TestSyncMany(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{"news.rss": "<rss/>", "news.atom": "<feed/>"}
+	for i := range 3 * syncUploads {
+		files[fmt.Sprintf("items/%d/index.html", i)] = fmt.Sprint(i)
+	}
+	writeTree(t, dir, files)
+	st := &recordingStore{objects: map[string]string{}, meta: map[string]Object{}}
+	stats, err := Sync(context.Background(), dir, st, "", nil)
+	if err != nil || stats != (SyncStats{Uploaded: len(files)}) {
+		t.Fatalf("%+v %v", stats, err)
+	}
+	for i, call := range st.calls {
+		if isPage := strings.HasPrefix(call, "put items/"); isPage != (i < 3*syncUploads) {
+			t.Errorf("call %d: %s", i, call)
 		}
 	}
 }
