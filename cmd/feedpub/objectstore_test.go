@@ -244,3 +244,28 @@ func TestObjectStorageOutput(t *testing.T) {
 	}
 	checkBucket(remaining)
 }
+
+// TestServeObjectStorageOutput runs serve with an s3:// output: it serves
+// each build from memory, and the bucket holds the same bytes.
+func TestServeObjectStorageOutput(t *testing.T) {
+	loc, output := s3test.Bucket(t, "")
+	config := strings.Replace(minimalConfig, "output: public", "output: "+output, 1)
+	s := startServeConfig(t, config, "@every 1s", map[string]string{"articles/a.txt": "First story here. More.\n"})
+	waitFor(t, "the first build", 10*time.Second, func() bool {
+		resp, _ := s.get("/healthz", nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	served, body := s.get("/news.atom", nil)
+	if served.StatusCode != http.StatusOK {
+		t.Fatalf("GET news.atom: %s", served.Status)
+	}
+	resp := storedObject(t, loc, "news.atom")
+	stored, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || string(stored) != string(body) {
+		t.Errorf("the bucket's news.atom (%s, %v) differs from the one serve answers", resp.Status, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "data", "published", "news.atom")); err != nil {
+		t.Errorf("working copy: %v", err)
+	}
+}
