@@ -51,6 +51,10 @@ type SyncStats struct {
 // manifest, temporary files) are not published. Item pages and their
 // bundle files go first, feeds after them and deletions last, so that no
 // stored feed links an object that is not there yet.
+//
+// Metadata is not listed, so Sync keeps what it last stored with in a
+// hidden file of dir (syncMetaFile): when that differs (a new schedule,
+// hence a new Cache-Control), every object is uploaded again once.
 func Sync(ctx context.Context, dir string, st Store, cacheControl string, logger *slog.Logger) (SyncStats, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -86,6 +90,11 @@ func Sync(ctx context.Context, dir string, st Store, cacheControl string, logger
 	// Keys already stored are known now, before any upload: what is
 	// left in stored afterwards is to be deleted.
 	listed := maps.Clone(stored)
+	metaFile := filepath.Join(dir, syncMetaFile)
+	meta := syncMetaVersion + "\n" + cacheControl + "\n"
+	if old, err := os.ReadFile(metaFile); err != nil || string(old) != meta {
+		clear(listed)
+	}
 	for _, key := range keys {
 		delete(stored, key)
 	}
@@ -107,6 +116,9 @@ func Sync(ctx context.Context, dir string, st Store, cacheControl string, logger
 			return stats, err
 		}
 	}
+	if _, err := WriteFileAtomic(metaFile, []byte(meta), 0o644); err != nil {
+		return stats, fmt.Errorf("record object metadata: %w", err)
+	}
 	if len(stored) > 0 {
 		gone := slices.Sorted(func(yield func(string) bool) {
 			for k := range stored {
@@ -122,6 +134,14 @@ func Sync(ctx context.Context, dir string, st Store, cacheControl string, logger
 	}
 	return stats, nil
 }
+
+// syncMetaFile, in the synced folder, records the metadata its objects
+// were last stored with; syncMetaVersion changes when the metadata Sync
+// derives from keys (ContentType) does.
+const (
+	syncMetaFile    = ".feedpub-store-meta"
+	syncMetaVersion = "1"
+)
 
 // syncUploads is how many objects Sync uploads at once.
 const syncUploads = 8

@@ -97,18 +97,29 @@ func TestSync(t *testing.T) {
 	// Unchanged: nothing; a changed feed and a retired page: one upload
 	// and one deletion, the deletion last.
 	st.calls = nil
-	if stats, err = Sync(context.Background(), dir, st, "", nil); err != nil || stats != (SyncStats{Unchanged: 4}) || st.calls != nil {
+	if stats, err = Sync(context.Background(), dir, st, "public, max-age=60", nil); err != nil || stats != (SyncStats{Unchanged: 4}) || st.calls != nil {
 		t.Errorf("second sync: %+v %v %q", stats, err, st.calls)
 	}
 	writeTree(t, dir, map[string]string{"news.rss": "<rss version=\"2.0\"/>"})
 	if err := os.Remove(filepath.Join(dir, "items", "a", "photo.png")); err != nil {
 		t.Fatal(err)
 	}
-	if stats, err = Sync(context.Background(), dir, st, "", nil); err != nil || stats != (SyncStats{Uploaded: 1, Unchanged: 2, Deleted: 1}) {
+	if stats, err = Sync(context.Background(), dir, st, "public, max-age=60", nil); err != nil || stats != (SyncStats{Uploaded: 1, Unchanged: 2, Deleted: 1}) {
 		t.Errorf("third sync: %+v %v", stats, err)
 	}
 	if want := []string{"put news.rss", "delete items/a/photo.png"}; !slices.Equal(st.calls, want) {
 		t.Errorf("calls %q, want %q", st.calls, want)
+	}
+
+	// Another Cache-Control stores every object again, once.
+	if stats, err = Sync(context.Background(), dir, st, "public, max-age=3600", nil); err != nil || stats != (SyncStats{Uploaded: 3}) {
+		t.Errorf("new Cache-Control: %+v %v", stats, err)
+	}
+	if m := st.meta["news.rss"]; m.CacheControl != "public, max-age=3600" {
+		t.Errorf("news.rss stored with %+v", m)
+	}
+	if stats, err = Sync(context.Background(), dir, st, "public, max-age=3600", nil); err != nil || stats != (SyncStats{Unchanged: 3}) {
+		t.Errorf("same Cache-Control again: %+v %v", stats, err)
 	}
 
 	// A failed upload fails the sync, and deletes nothing.
