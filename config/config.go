@@ -127,23 +127,26 @@ type Source struct {
 	// "markdown" (Markdown with YAML front matter), "feed" (a remote RSS,
 	// Atom or JSON feed) or "json" (JSON Lines or JSON Feed items).
 	Type string `yaml:"type"`
+	// The keys below apply to the source types their "types" tag names;
+	// any other type refuses them.
+
 	// Path is the folder (text, markdown, json) or file (json) to read.
-	Path string `yaml:"path"`
+	Path string `yaml:"path" types:"text,markdown,json"`
 	// URL is the feed to fetch (type feed): http, https or file.
-	URL string `yaml:"url"`
+	URL string `yaml:"url" types:"feed"`
 	// Glob selects files by base name (text, markdown).
-	Glob string `yaml:"glob"`
+	Glob string `yaml:"glob" types:"text,markdown"`
 	// Headlines is "items" (each trailing headline is an item) or "ignore"
 	// (text).
-	Headlines string `yaml:"headlines"`
+	Headlines string `yaml:"headlines" types:"text"`
 	// AllowHTML lets raw HTML in Markdown through, sanitised (markdown).
-	AllowHTML bool `yaml:"allow_html"`
+	AllowHTML bool `yaml:"allow_html" types:"markdown"`
 	// MaxSize skips files, or refuses fetched bodies, larger than this.
-	MaxSize ByteSize `yaml:"max_size"`
+	MaxSize ByteSize `yaml:"max_size" types:"text,markdown,feed,json"`
 	// Timeout bounds one fetch (feed).
-	Timeout Duration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout" types:"feed"`
 	// Link overrides the configuration's item_link for this source.
-	Link string `yaml:"link"`
+	Link string `yaml:"link" types:"text,markdown,json"`
 }
 
 // Source types.
@@ -154,13 +157,34 @@ const (
 	TypeJSON     = "json"
 )
 
-// sourceKeys lists the keys each source type takes besides name and type.
-var sourceKeys = map[string][]string{
-	TypeText:     {"path", "glob", "headlines", "max_size", "link"},
-	TypeMarkdown: {"path", "glob", "allow_html", "max_size", "link"},
-	TypeFeed:     {"url", "max_size", "timeout"},
-	TypeJSON:     {"path", "max_size", "link"},
-}
+// sourceKeys maps each source type to the keys it takes besides name and
+// type, in the order Source declares them, from the fields' "types" tags.
+var sourceKeys = func() map[string][]string {
+	m := map[string][]string{TypeText: nil, TypeMarkdown: nil, TypeFeed: nil, TypeJSON: nil}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Source]()) {
+		types, ok := f.Tag.Lookup("types")
+		if !ok {
+			continue
+		}
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		for _, t := range strings.Split(types, ",") {
+			m[t] = append(m[t], key)
+		}
+	}
+	return m
+}()
+
+// sourceTypedKeys lists every key that applies to some source types only.
+var sourceTypedKeys = func() []string {
+	var keys []string
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Source]()) {
+		if _, ok := f.Tag.Lookup("types"); ok {
+			key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}()
 
 // Match selects items by category, author, or a regular expression on the
 // title or on the content's text.
@@ -583,7 +607,7 @@ func (c *Config) validate(v *validator) {
 			v.fail(key+".type", "%q is not a source type (known: text, markdown, feed, json)", s.Type)
 			continue
 		}
-		for _, k := range []string{"path", "url", "glob", "headlines", "allow_html", "max_size", "timeout", "link"} {
+		for _, k := range sourceTypedKeys {
 			if v.has(key+"."+k) && !slices.Contains(allowed, k) {
 				v.fail(key+"."+k, "does not apply to sources of type %s (its keys: %s)", s.Type, strings.Join(allowed, ", "))
 			}

@@ -334,24 +334,17 @@ func Newest(a, b Item) int {
 	return b.Updated.Compare(a.Updated)
 }
 
-// Select returns the items a feed publishes: one per id and, across
-// sources, one per canonical link (the first one given wins, so sources
-// listed first take precedence), newest first, at most limit of them (no
-// limit when limit <= 0). Items with equal dates keep the order they were
-// given in, which sources make deterministic (files in name order, an
-// article before the headlines listed under it), so equal dates still give
-// one fixed order.
-func Select(items []Item, limit int) []Item {
-	s := NewSelection(limit)
-	for _, it := range items {
-		s.Offer(it)
-	}
-	return s.Items()
-}
-
-// Selection is Select for items that arrive one at a time: it keeps only
-// the newest limit items offered, so a feed over an archive of any size
-// needs memory for its own items alone (and for the ids and links seen).
+// Selection chooses the items a feed publishes, offered one at a time: one
+// per id and, across sources, one per canonical link (the first one given
+// wins, so sources listed first take precedence), newest first, at most
+// limit of them (no limit when limit <= 0). Items with equal dates keep the
+// order they were given in, which sources make deterministic (files in name
+// order, an article before the headlines listed under it), so equal dates
+// still give one fixed order.
+//
+// It keeps only the newest limit items offered, so a feed over an archive
+// of any size needs memory for its own items alone (and for the ids and
+// links seen).
 type Selection struct {
 	limit int
 	// seen remembers every id offered, by hash: a few words an item,

@@ -143,7 +143,7 @@ func TestSelect(t *testing.T) {
 		{ID: "a", Published: d.Add(48 * time.Hour), Title: "duplicate"},
 		{ID: "d", Published: d, Updated: d.Add(time.Minute)},
 	}
-	got := Select(items, 3)
+	got := selectItems(items, 3)
 	var ids []string
 	for _, it := range got {
 		ids = append(ids, it.ID)
@@ -151,12 +151,21 @@ func TestSelect(t *testing.T) {
 	if strings.Join(ids, ",") != "c,d,b" {
 		t.Errorf("Select order = %v, want c,d,b (b before a: given first)", ids)
 	}
-	for _, it := range Select(items, 0) {
+	for _, it := range selectItems(items, 0) {
 		if it.Title == "duplicate" {
 			t.Error("Select kept the later duplicate")
 		}
 	}
-	if n := len(Select(items, 0)); n != 4 {
+	if n := len(selectItems(items, 0)); n != 4 {
 		t.Errorf("Select without limit kept %d items, want 4", n)
 	}
+}
+
+// selectItems offers items to a Selection and returns what it keeps.
+func selectItems(items []Item, limit int) []Item {
+	s := NewSelection(limit)
+	for _, it := range items {
+		s.Offer(it)
+	}
+	return s.Items()
 }

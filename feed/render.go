@@ -15,13 +15,6 @@ import (
 	"github.com/gorilla/feeds"
 )
 
-// Namespaces written into RSS documents.
-const (
-	nsAtom    = "http://www.w3.org/2005/Atom"
-	nsContent = "http://purl.org/rss/1.0/modules/content/"
-	nsDC      = "http://purl.org/dc/elements/1.1/"
-)
-
 // rssDocs is where an RSS document points readers for the format it follows.
 const rssDocs = "https://www.rssboard.org/rss-specification"
 

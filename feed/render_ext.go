@@ -7,15 +7,6 @@ import (
 	"github.com/gorilla/feeds"
 )
 
-// Namespaces of the extensions written for WebSub, polling hints and
-// archived feeds.
-const (
-	// NSSyndication is the RSS 1.0 syndication module (sy:updatePeriod).
-	NSSyndication = "http://purl.org/rss/1.0/modules/syndication/"
-	// NSHistory is RFC 5005's feed history namespace (fh:archive).
-	NSHistory = "http://purl.org/syndication/history/1.0"
-)
-
 // The link relations of WebSub and RFC 5005, written into every format's
 // links.
 const (

@@ -87,12 +87,12 @@ var atomRels = map[string]bool{
 // checkAtom applies the Atom rules and returns the number of entries, or -1
 // when the root is not an Atom <feed>.
 func (v *validation) checkAtom(root *docElem) int {
-	if root.space != specAtomNS || root.local != "feed" {
-		v.errorf(`the root element is <%s> in namespace %q; an Atom document has <feed xmlns=%q>`, root.qname(), root.space, specAtomNS)
+	if root.space != nsAtom || root.local != "feed" {
+		v.errorf(`the root element is <%s> in namespace %q; an Atom document has <feed xmlns=%q>`, root.qname(), root.space, nsAtom)
 		return -1
 	}
 	root.walk(func(e *docElem) {
-		lang, ok := e.attr(specXMLNS, "lang")
+		lang, ok := e.attr(nsXML, "lang")
 		switch {
 		case !ok, strings.TrimSpace(lang) == "":
 			// xml:lang="" says the language is unknown (XML 1.0 2.12).
@@ -101,10 +101,10 @@ func (v *validation) checkAtom(root *docElem) int {
 				v.errorRule(ruleXML, "%s: xml:lang %q is not a language tag", at(e), clipValue(lang))
 			}
 		}
-		if base, ok := e.attr(specXMLNS, "base"); ok {
+		if base, ok := e.attr(nsXML, "base"); ok {
 			v.checkIRIRef(e, "xml:base", base)
 		}
-		if e.space != specAtomNS && e.parent != nil && e.parent.space == specAtomNS {
+		if e.space != nsAtom && e.parent != nil && e.parent.space == nsAtom {
 			v.checkExtension(e)
 		}
 	})
@@ -121,8 +121,8 @@ func (v *validation) checkAtom(root *docElem) int {
 			v.warnf(`%s: <link rel="self"> has an empty href, which names the document only where it is fetched from`, at(l))
 		}
 	}
-	entries := root.all(specAtomNS, "entry")
-	feedHasAuthor := root.first(specAtomNS, "author") != nil
+	entries := root.all(nsAtom, "entry")
+	feedHasAuthor := root.first(nsAtom, "author") != nil
 	ids := map[string]int{}
 	updated := map[string]int{}
 	for i, en := range entries {
@@ -134,7 +134,7 @@ func (v *validation) checkAtom(root *docElem) int {
 // atomLinks returns e's Atom links of relation rel.
 func atomLinks(e *docElem, rel string) []*docElem {
 	var out []*docElem
-	for _, l := range e.all(specAtomNS, "link") {
+	for _, l := range e.all(nsAtom, "link") {
 		r, _ := l.attr("", "rel")
 		if strings.TrimSpace(r) == "" {
 			r = "alternate"
@@ -154,7 +154,7 @@ func (v *validation) checkAtomElement(e *docElem) {
 	}
 	seen := map[string]int{}
 	for _, c := range e.children {
-		if c.space != specAtomNS {
+		if c.space != nsAtom {
 			continue
 		}
 		spec, known := schema[c.local]
@@ -398,8 +398,8 @@ func (v *validation) checkAtomText(el *docElem) {
 		}
 		v.checkHTMLText(subject, field, el.textValue())
 	case "xhtml":
-		if len(el.children) != 1 || el.children[0].space != specXHTMLNS || el.children[0].local != "div" || strings.TrimSpace(el.textValue()) != "" {
-			v.errorf(`%s: %s of type "xhtml" must hold exactly one <div xmlns=%q>`, subject, field, specXHTMLNS)
+		if len(el.children) != 1 || el.children[0].space != nsXHTML || el.children[0].local != "div" || strings.TrimSpace(el.textValue()) != "" {
+			v.errorf(`%s: %s of type "xhtml" must hold exactly one <div xmlns=%q>`, subject, field, nsXHTML)
 		}
 		el.walk(func(d *docElem) {
 			if d != el && d.space == "" {
@@ -420,14 +420,14 @@ func (v *validation) checkAtomText(el *docElem) {
 // updated map each id and updated date seen to the number of its entry.
 func (v *validation) checkAtomEntry(n int, en *docElem, feedHasAuthor bool, ids, updated map[string]int) {
 	id := ""
-	if el := en.first(specAtomNS, "id"); el != nil {
+	if el := en.first(nsAtom, "id"); el != nil {
 		id = strings.TrimSpace(el.textValue())
 	}
 	subject := at(en)
 	if id != "" {
 		subject += fmt.Sprintf(" (id %q)", clipValue(id))
 		u := ""
-		if el := en.first(specAtomNS, "updated"); el != nil {
+		if el := en.first(nsAtom, "updated"); el != nil {
 			u = strings.TrimSpace(el.textValue())
 		}
 		if prev, dup := ids[id+"\x00"+u]; dup {
@@ -440,7 +440,7 @@ func (v *validation) checkAtomEntry(n int, en *docElem, feedHasAuthor bool, ids,
 			ids[id] = n
 		}
 	}
-	if u := en.first(specAtomNS, "updated"); u != nil {
+	if u := en.first(nsAtom, "updated"); u != nil {
 		s := strings.TrimSpace(u.textValue())
 		if prev, dup := updated[s]; dup && s != "" {
 			v.warnf("%s: <updated> %q is the same as entry %d's; readers order entries by it", subject, clipValue(s), prev)
@@ -448,19 +448,19 @@ func (v *validation) checkAtomEntry(n int, en *docElem, feedHasAuthor bool, ids,
 			updated[s] = n
 		}
 	}
-	source := en.first(specAtomNS, "source")
+	source := en.first(nsAtom, "source")
 	if source != nil {
 		for _, name := range []string{"id", "title", "updated"} {
-			if source.first(specAtomNS, name) == nil {
+			if source.first(nsAtom, name) == nil {
 				v.warnf("%s: <source> has no <%s>; a source keeps its feed's id, title and updated date (4.2.11)", at(source), name)
 			}
 		}
 	}
-	if en.first(specAtomNS, "author") == nil && !feedHasAuthor && (source == nil || source.first(specAtomNS, "author") == nil) {
+	if en.first(nsAtom, "author") == nil && !feedHasAuthor && (source == nil || source.first(nsAtom, "author") == nil) {
 		v.errorf("%s: no <author> on the entry, its source or the feed", subject)
 	}
-	content := en.first(specAtomNS, "content")
-	summary := en.first(specAtomNS, "summary")
+	content := en.first(nsAtom, "content")
+	summary := en.first(nsAtom, "summary")
 	if content == nil {
 		if len(atomLinks(en, "alternate")) == 0 {
 			v.errorf(`%s: needs <content> or <link rel="alternate">`, subject)
@@ -475,7 +475,7 @@ func (v *validation) checkAtomEntry(n int, en *docElem, feedHasAuthor bool, ids,
 			v.errorf("%s: needs <summary>, as its content is not inline text", subject)
 		}
 	}
-	if p, u := en.first(specAtomNS, "published"), en.first(specAtomNS, "updated"); p != nil && u != nil {
+	if p, u := en.first(nsAtom, "published"), en.first(nsAtom, "updated"); p != nil && u != nil {
 		pt, err1 := time.Parse(time.RFC3339, strings.TrimSpace(p.textValue()))
 		ut, err2 := time.Parse(time.RFC3339, strings.TrimSpace(u.textValue()))
 		if err1 == nil && err2 == nil && ut.Before(pt) {

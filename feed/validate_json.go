@@ -34,11 +34,11 @@ func (v *validation) checkJSON(data []byte) int {
 	}
 	const subject = "feed"
 	switch s, _ := top["version"].(string); s {
-	case specJSONFeed11:
-	case specJSONFeed10:
+	case jsonFeedVersion11:
+	case jsonFeedVersion10:
 		v.warnf(`%s: "version" is %q, JSON Feed 1.0; 1.1 readers read it, but 1.1 is current`, subject, s)
 	default:
-		v.errorf(`%s: "version" is %s, want %q`, subject, jsonShow(top, "version"), specJSONFeed11)
+		v.errorf(`%s: "version" is %s, want %q`, subject, jsonShow(top, "version"), jsonFeedVersion11)
 	}
 	if s, ok := top["title"].(string); !ok || strings.TrimSpace(s) == "" {
 		v.errorf(`%s: "title" must be a non-empty string`, subject)

@@ -92,7 +92,7 @@ func (v *validation) checkRSS(root *docElem) int {
 	if ver, _ := root.attr("", "version"); ver != "2.0" {
 		v.errorf(`%s: <rss> has version %q, want "2.0"`, at(root), clipValue(ver))
 	}
-	v.checkPrefixBindings(root, map[string]string{"atom": specAtomNS, "content": specContentNS, "dc": specDCNS})
+	v.checkPrefixBindings(root, map[string]string{"atom": nsAtom, "content": nsContent, "dc": nsDC})
 	v.checkRSSElement(root)
 	ch := root.first("", "channel")
 	if ch == nil {
@@ -279,15 +279,15 @@ func (v *validation) checkRSSValue(e *docElem, kind rssKind) {
 // RSS, content:encoded, geo positions and Creative Commons licenses.
 func (v *validation) checkExtension(c *docElem) {
 	switch {
-	case c.space == specDCNS && c.local == "date":
+	case c.space == nsDC && c.local == "date":
 		v.checkW3CDTF(at(c), "<dc:date>", c.textValue())
-	case c.space == specAtomNS && (c.local == "updated" || c.local == "published"):
+	case c.space == nsAtom && (c.local == "updated" || c.local == "published"):
 		v.checkRFC3339(at(c), "<"+c.qname()+">", c.textValue())
-	case c.space == specAtomNS && c.local == "link":
+	case c.space == nsAtom && c.local == "link":
 		if href, ok := c.attr("", "href"); !ok || !isAbsIRI(strings.TrimSpace(href)) {
 			v.errorRule(ruleAtom, "%s: <%s> href %q is not an absolute URL", at(c), c.qname(), clipValue(href))
 		}
-	case c.space == specDCNS && c.local == "language":
+	case c.space == nsDC && c.local == "language":
 		v.checkLanguage(at(c), "<dc:language>", c.textValue())
 	case geoRanges[c.space+" "+c.local] != 0:
 		limit := geoRanges[c.space+" "+c.local]
@@ -299,7 +299,7 @@ func (v *validation) checkExtension(c *docElem) {
 		if !isAbsIRI(strings.TrimSpace(c.textValue())) {
 			v.errorRule("Creative Commons module", "%s: <%s> %q is not the URL of a license", at(c), c.qname(), clipValue(c.textValue()))
 		}
-	case c.space == specContentNS && c.local == "encoded":
+	case c.space == nsContent && c.local == "encoded":
 		v.checkHTMLText(at(c), "<content:encoded>", c.textValue())
 	}
 }
@@ -308,7 +308,7 @@ func (v *validation) checkExtension(c *docElem) {
 // hubs the feed's own address (RSS Best Practices Profile).
 func (v *validation) checkRSSSelf(ch *docElem) {
 	found := false
-	for _, l := range ch.all(specAtomNS, "link") {
+	for _, l := range ch.all(nsAtom, "link") {
 		if rel, _ := l.attr("", "rel"); rel != "self" {
 			continue
 		}
@@ -325,7 +325,7 @@ func (v *validation) checkRSSSelf(ch *docElem) {
 		}
 	}
 	if !found {
-		v.warnRule(ruleRSSBest, `%s: missing <atom:link rel="self" type="application/rss+xml"> (with xmlns:atom=%q)`, at(ch), specAtomNS)
+		v.warnRule(ruleRSSBest, `%s: missing <atom:link rel="self" type="application/rss+xml"> (with xmlns:atom=%q)`, at(ch), nsAtom)
 	}
 }
 

@@ -191,7 +191,7 @@ func htmlEscapedTwice(src string) (entity, markup string) {
 // xhtmlEscapedTwice returns the first entity text in the decoded text of
 // an Atom xhtml construct, outside code and preformatted elements.
 func xhtmlEscapedTwice(e *docElem) string {
-	if e.space == specXHTMLNS && literalElements[e.local] {
+	if e.space == nsXHTML && literalElements[e.local] {
 		return ""
 	}
 	if m := leftoverEntity.FindString(e.textValue()); m != "" {

@@ -13,17 +13,6 @@ import (
 	"unicode/utf8"
 )
 
-// Namespaces the rules look for.
-const (
-	specAtomNS     = "http://www.w3.org/2005/Atom"
-	specContentNS  = "http://purl.org/rss/1.0/modules/content/"
-	specDCNS       = "http://purl.org/dc/elements/1.1/"
-	specXMLNS      = "http://www.w3.org/XML/1998/namespace"
-	specXHTMLNS    = "http://www.w3.org/1999/xhtml"
-	specJSONFeed11 = "https://jsonfeed.org/version/1.1"
-	specJSONFeed10 = "https://jsonfeed.org/version/1"
-)
-
 // docElem is an element read by the strict XML pass, with its namespace
 // resolved from the declarations in scope.
 type docElem struct {
@@ -399,7 +388,7 @@ func (ns namespaces) pop(prefix string) {
 func (ns namespaces) lookup(prefix string) (string, bool) {
 	switch prefix {
 	case "xml":
-		return specXMLNS, true
+		return nsXML, true
 	case "xmlns":
 		return "", false
 	}

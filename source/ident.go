@@ -58,14 +58,11 @@ func escapeTagPath(p string) string {
 	return strings.Join(segs, "/")
 }
 
-// slugify makes a URL path segment from s; see feed.Slug.
-func slugify(s string) string { return feed.Slug(s) }
-
 // slugPath slugifies each '/'-separated segment of p.
 func slugPath(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
-		segs[i] = slugify(s)
+		segs[i] = feed.Slug(s)
 	}
 	return strings.Join(segs, "/")
 }
@@ -109,7 +106,7 @@ func headlineKey(title string) string {
 // sharing their first words, or with no Latin letters, still differ.
 func headlineSlug(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "headlines/" + truncateSlug(slugify(key), 80) + "-" + hex.EncodeToString(sum[:4])
+	return "headlines/" + truncateSlug(feed.Slug(key), 80) + "-" + hex.EncodeToString(sum[:4])
 }
 
 // itemID makes the ID of an item with a local name, such as a path below

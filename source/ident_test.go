@@ -3,6 +3,8 @@ package source
 import (
 	"strings"
 	"testing"
+
+	"github.com/feedpub/feedpub/feed"
 )
 
 func TestEscapeTag(t *testing.T) {
@@ -48,8 +50,8 @@ func TestSlugify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := slugify(tt.in); got != tt.want {
-				t.Errorf("slugify(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := feed.Slug(tt.in); got != tt.want {
+				t.Errorf("feed.Slug(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

@@ -64,7 +64,7 @@ func (j *JSONItems) decodeItem(fields []jsonField) (feed.Item, []lineWarning, er
 	}
 	it.ID = ownItemID(j.IDPrefix, j.SourceName, rawID)
 	if link == "" {
-		link = fillLink(j.LinkTemplate, j.SourceName, slugify(rawID))
+		link = fillLink(j.LinkTemplate, j.SourceName, feed.Slug(rawID))
 	}
 	if link == "" {
 		link = external

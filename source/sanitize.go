@@ -73,21 +73,10 @@ var urlAttrs = map[string]bool{
 	"usemap": true,
 }
 
-// AbsoluteHTML returns an HTML fragment with every relative URL in an
-// href, src, srcset, poster, cite or similar attribute resolved against
-// base, so that the fragment means the same wherever a feed reader shows
-// it. URLs of other schemes, and values that do not parse, are left to the
-// sanitiser. Everything else is kept byte for byte. With a nil or relative
-// base the fragment is returned as it is.
-func AbsoluteHTML(fragment string, base *url.URL) string {
-	if base == nil || !base.IsAbs() {
-		return fragment
-	}
-	return rewriteURLs(fragment, base, base, false)
-}
-
-// safeAbsoluteHTML is AbsoluteHTML for content about to be published,
-// which leaves nothing to a later step: base must be an absolute http or
+// safeAbsoluteHTML resolves the relative URLs of content about to be
+// published against base (in href, src, srcset, poster, cite and similar
+// attributes), so that it means the same wherever a reader shows it, and
+// leaves nothing to a later step: base must be an absolute http or
 // https URL (anything else counts as nil, which leaves relative URLs
 // relative), and every URL attribute whose value does not parse or names
 // a scheme other than http, https and mailto is removed, so that

@@ -138,6 +138,10 @@ type server struct {
 	servedDigest atomic.Uint64
 	// held builds again when an item held for its date is due.
 	held heldWake
+	// extra tracks the builds started outside the schedule (a reload's,
+	// a held item's), so that shutdown waits for them as for a scheduled
+	// one.
+	extra sync.WaitGroup
 	// leader, with a PostgreSQL ledger, lets one replica build at a time.
 	leader *leader
 }
@@ -181,7 +185,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	// one under way can finish and publish.
 	buildCtx, cancelBuilds := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBuilds()
-	s.held.build = func() { s.build(buildCtx, "held item due") }
+	s.held.build = func() { s.extra.Go(func() { s.build(buildCtx, "held item due") }) }
 	defer s.held.stop()
 
 	if err := s.build(buildCtx, "start"); err != nil {
@@ -214,8 +218,14 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			stopped := c.Stop()
 			s.held.stop()
 			err := srv.Shutdown(deadline)
+			builds := make(chan struct{})
+			go func() {
+				<-stopped.Done()
+				s.extra.Wait()
+				close(builds)
+			}()
 			select {
-			case <-stopped.Done():
+			case <-builds:
 			case <-deadline.Done():
 				cancelBuilds()
 				s.logger.Warn("grace period over; the running build was cancelled")
@@ -277,7 +287,7 @@ func (s *server) reload(c *cron.Cron, ctx context.Context, entry cron.EntryID) c
 		s.logger.Error("configuration reload: schedule refused", "error", err)
 	}
 	s.logger.Info("configuration reloaded", "config", s.configPath)
-	go s.build(ctx, "reload")
+	s.extra.Go(func() { s.build(ctx, "reload") })
 	return entry
 }
 
