@@ -27,20 +27,23 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedpub/feedpub/source"
 )
 
-// Defaults applied when a key is absent.
+// Defaults applied when a key is absent. The sources' own are their
+// packages', so a source read without a configuration behaves the same.
 const (
 	DefaultOutput    = "public"
 	DefaultState     = "data/feedpub.db"
 	DefaultItemLink  = "{base_url}/items/{slug}"
 	DefaultLimit     = 50
-	DefaultGlob      = "*.txt"
-	DefaultMaxSize   = 1 << 20
+	DefaultGlob      = source.DefaultTextGlob
+	DefaultMaxSize   = ByteSize(source.DefaultMaxSize)
 	DefaultIDDate    = "2026-01-01"
 	DefaultSchedule  = "@every 15m"
 	DefaultListen    = "127.0.0.1:8080"
-	DefaultHeadlines = "items"
+	DefaultHeadlines = source.HeadlinesItems
 	DefaultFuture    = FutureHold
 )
 
@@ -191,8 +194,8 @@ var sourceTypedKeys = func() []string {
 type Match struct {
 	Categories []string `yaml:"categories"`
 	Authors    []string `yaml:"authors"`
-	Title      string   `yaml:"title"`
-	Content    string   `yaml:"content"`
+	Title      Regexp   `yaml:"title"`
+	Content    Regexp   `yaml:"content"`
 }
 
 // Feed is one published feed, written as {name}.rss, .atom and .json.
@@ -255,6 +258,25 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("%q is not a duration such as 90s or 15m", n.Value)
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// Regexp is a regular expression written as a string in YAML, compiled
+// once when the configuration loads, so a bad one is reported with its
+// file and line. An empty string leaves Regexp nil: no rule.
+type Regexp struct{ *regexp.Regexp }
+
+// UnmarshalYAML compiles the expression.
+func (r *Regexp) UnmarshalYAML(n *yaml.Node) error {
+	if n.Value == "" {
+		r.Regexp = nil
+		return nil
+	}
+	re, err := regexp.Compile(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a regular expression: %w", n.Value, err)
+	}
+	r.Regexp = re
 	return nil
 }
 
@@ -499,18 +521,18 @@ func (c *Config) applyDefaults(v validator) {
 			}
 		case TypeMarkdown:
 			if s.Glob == "" {
-				s.Glob = "*.md"
+				s.Glob = source.DefaultMarkdownGlob
 			}
 		case TypeFeed:
 			if s.Timeout == 0 {
-				s.Timeout = Duration(30 * time.Second)
+				s.Timeout = Duration(source.DefaultRemoteTimeout)
 			}
 			if s.MaxSize == 0 {
-				s.MaxSize = 8 << 20
+				s.MaxSize = ByteSize(source.DefaultRemoteMaxBody)
 			}
 		case TypeJSON:
 			if s.MaxSize == 0 {
-				s.MaxSize = 16 << 20
+				s.MaxSize = ByteSize(source.DefaultJSONMaxSize)
 			}
 		}
 		if s.MaxSize == 0 {
@@ -661,14 +683,6 @@ func (c *Config) validate(v *validator) {
 		if f.Icon != "" {
 			if err := checkURL(f.Icon); err != nil {
 				v.fail(key+".icon", "%v", err)
-			}
-		}
-		for _, m := range []struct {
-			key string
-			re  string
-		}{{key + ".include.title", f.Include.Title}, {key + ".include.content", f.Include.Content}, {key + ".exclude.title", f.Exclude.Title}, {key + ".exclude.content", f.Exclude.Content}} {
-			if _, err := regexp.Compile(m.re); err != nil {
-				v.fail(m.key, "%q is not a regular expression: %v", m.re, err)
 			}
 		}
 		if f.PerCategory {

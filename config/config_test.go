@@ -184,7 +184,7 @@ feeds:
 	if len(c.Feeds[0].Sources) != 4 || !c.Feeds[0].PerCategory {
 		t.Errorf("feed all: %+v", c.Feeds[0])
 	}
-	if c.Feeds[1].Include.Categories[0] != "World" || c.Feeds[1].Exclude.Title != "(?i)sponsored" {
+	if c.Feeds[1].Include.Categories[0] != "World" || c.Feeds[1].Exclude.Title.String() != "(?i)sponsored" {
 		t.Errorf("filters: %+v", c.Feeds[1])
 	}
 }

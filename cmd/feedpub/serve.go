@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -387,25 +388,17 @@ func (s *server) serveLastPublished() {
 	cfg := s.cfg.Load()
 	var docs []httpfeed.Document
 	for _, f := range cfg.Feeds {
-		for _, format := range feed.Formats {
-			path := filepath.Join(cfg.Output, f.Name+"."+string(format))
-			data, err := os.ReadFile(path)
-			if err != nil {
-				continue
+		title := firstNonEmpty(f.Title, cfg.Title)
+		docs = append(docs, s.publishedFeed(cfg, f.Name, title)...)
+		if f.PerCategory {
+			// The category's own name is in the documents, not in their
+			// file names: its slug stands in on the index page until a
+			// build succeeds.
+			matches, _ := filepath.Glob(filepath.Join(cfg.Output, "category", "*.atom"))
+			for _, m := range matches {
+				slug := strings.TrimSuffix(filepath.Base(m), ".atom")
+				docs = append(docs, s.publishedFeed(cfg, "category/"+slug, title+": "+slug)...)
 			}
-			report := feed.ValidateFormat(format, data)
-			if report.Err() != nil || len(report.Items) == 0 {
-				s.logger.Warn("published file does not validate; not served", "file", path)
-				continue
-			}
-			var modified time.Time
-			for _, it := range report.Items {
-				modified = latest(modified, it.Published, it.Updated)
-			}
-			docs = append(docs, httpfeed.Document{
-				Feed: f.Name, Title: firstNonEmpty(f.Title, cfg.Title), Format: format, Body: data,
-				Modified: modified, SelfURL: cfg.FeedURL(f.Name, string(format)),
-			})
 		}
 		docs = append(docs, s.publishedArchivePages(cfg, f)...)
 	}
@@ -422,6 +415,33 @@ func (s *server) serveLastPublished() {
 		return
 	}
 	s.logger.Info("serving the last published feeds until a build succeeds", "documents", len(docs))
+}
+
+// publishedFeed reads the published documents of feed name, each that is
+// there and validates.
+func (s *server) publishedFeed(cfg *config.Config, name, title string) []httpfeed.Document {
+	var docs []httpfeed.Document
+	for _, format := range feed.Formats {
+		path := filepath.Join(cfg.Output, filepath.FromSlash(name)+"."+string(format))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		report := feed.ValidateFormat(format, data)
+		if report.Err() != nil || len(report.Items) == 0 {
+			s.logger.Warn("published file does not validate; not served", "file", path)
+			continue
+		}
+		var modified time.Time
+		for _, it := range report.Items {
+			modified = latest(modified, it.Published, it.Updated)
+		}
+		docs = append(docs, httpfeed.Document{
+			Feed: name, Title: title, Format: format, Body: data,
+			Modified: modified, SelfURL: cfg.FeedURL(name, string(format)),
+		})
+	}
+	return docs
 }
 
 func latest(ts ...time.Time) time.Time {

@@ -316,8 +316,8 @@ func TestServeShutdownUnderLoad(t *testing.T) {
 func TestServeLastPublishedOnFailedStart(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"feedpub.yaml":   minimalConfig,
-		"articles/a.txt": "A story that was published. Yes.\n",
+		"feedpub.yaml":   minimalConfig + "    per_category: true\n",
+		"articles/a.txt": "Tags: Harbour\n\nA story that was published. Yes.\n",
 	})
 	if _, stderr, err := feedpub(t, "build", "-config", filepath.Join(dir, "feedpub.yaml")); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -348,6 +348,11 @@ func TestServeLastPublishedOnFailedStart(t *testing.T) {
 	})
 	if !strings.Contains(stderr.String(), "build failed") {
 		t.Errorf("the failed build is not logged:\n%s", stderr.String())
+	}
+	// Per-category feeds are served from their files too.
+	category, _ := os.ReadFile(filepath.Join(dir, "public", "category", "harbour.rss"))
+	if resp, body := s.get("/category/harbour.rss", nil); resp.StatusCode != http.StatusOK || len(category) == 0 || !bytes.Equal(body, category) {
+		t.Errorf("the last published per-category feed: %s", resp.Status)
 	}
 	if resp, body := s.get("/items/a/", nil); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("A story that was published")) {
 		t.Errorf("the last published item page: %s", resp.Status)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"regexp"
 	"time"
 
 	"github.com/feedpub/feedpub/config"
@@ -125,11 +124,7 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 			Hubs:        cfg.Hubs,
 			UpdateEvery: cfg.UpdateEvery(),
 		}
-		filter, err := newFilter(f)
-		if err != nil {
-			return nil, fmt.Errorf("feed %s: %w", f.Name, err)
-		}
-		pf := publish.Feed{Name: f.Name, Meta: meta, Sources: f.Sources, Limit: f.Limit, Filter: filter, PerCategory: f.PerCategory, Archive: f.Archive}
+		pf := publish.Feed{Name: f.Name, Meta: meta, Sources: f.Sources, Limit: f.Limit, Filter: newFilter(f), PerCategory: f.PerCategory, Archive: f.Archive}
 		if f.Archive {
 			pf.ArchiveMeta = func(page int) feed.Meta {
 				m := meta
@@ -161,31 +156,17 @@ func selfURLs(cfg *config.Config, name string) map[feed.Format]string {
 }
 
 // newFilter turns a feed's include and exclude rules into a filter; nil
-// when it has none.
-func newFilter(f config.Feed) (*publish.Filter, error) {
+// when it has none. The configuration compiled the expressions.
+func newFilter(f config.Feed) *publish.Filter {
 	if reflect.DeepEqual(f.Include, config.Match{}) && reflect.DeepEqual(f.Exclude, config.Match{}) {
-		return nil, nil
+		return nil
 	}
-	compile := func(expr string) (*regexp.Regexp, error) {
-		if expr == "" {
-			return nil, nil
-		}
-		return regexp.Compile(expr)
-	}
-	flt := &publish.Filter{
+	return &publish.Filter{
 		IncludeCategories: f.Include.Categories, ExcludeCategories: f.Exclude.Categories,
 		IncludeAuthors: f.Include.Authors, ExcludeAuthors: f.Exclude.Authors,
+		IncludeTitle: f.Include.Title.Regexp, ExcludeTitle: f.Exclude.Title.Regexp,
+		IncludeContent: f.Include.Content.Regexp, ExcludeContent: f.Exclude.Content.Regexp,
 	}
-	var err error
-	for _, c := range []struct {
-		dst  **regexp.Regexp
-		expr string
-	}{{&flt.IncludeTitle, f.Include.Title}, {&flt.ExcludeTitle, f.Exclude.Title}, {&flt.IncludeContent, f.Include.Content}, {&flt.ExcludeContent, f.Exclude.Content}} {
-		if *c.dst, err = compile(c.expr); err != nil {
-			return nil, err
-		}
-	}
-	return flt, nil
 }
 
 func firstNonEmpty(ss ...string) string {

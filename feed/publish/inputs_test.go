@@ -2,6 +2,8 @@ package publish
 
 import (
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +77,60 @@ func setOther(t *testing.T, v reflect.Value) {
 		setOther(t, v.Field(0))
 	default:
 		t.Fatalf("no other value for a %s", v.Type())
+	}
+}
+
+// TestDescribeFeedSeesEveryField changes each field of a Feed, its meta and
+// its filter in turn: each must change the description a build is skipped
+// on, so a setting added later cannot be forgotten there.
+func TestDescribeFeedSeesEveryField(t *testing.T) {
+	t.Parallel()
+	meta := feed.Meta{ID: "tag:example.com,2026:feed", Title: "News", Link: "https://example.com/"}
+	f := Feed{Name: "news", Meta: meta, Limit: 5, Filter: &Filter{}}
+	base := describeFeed(f)
+	if strings.HasPrefix(base, "unencodable") || describeFeed(f) != base {
+		t.Fatalf("description %q is not stable", base)
+	}
+	fv := reflect.ValueOf(&f).Elem()
+	for i := range fv.NumField() {
+		name := fv.Type().Field(i).Name
+		changed := f
+		field := reflect.ValueOf(&changed).Elem().Field(i)
+		switch name {
+		case "CategoryMeta":
+			changed.CategoryMeta = func(c, s string) feed.Meta { return feed.Meta{Title: c} }
+		case "ArchiveMeta":
+			changed.ArchiveMeta = func(int) feed.Meta { return feed.Meta{Title: "page"} }
+		case "Filter":
+			changed.Filter = nil
+		default:
+			setOther(t, field)
+		}
+		if describeFeed(changed) == base {
+			t.Errorf("Feed.%s changed and the description did not", name)
+		}
+	}
+	mv := reflect.ValueOf(&f.Meta).Elem()
+	for i := range mv.NumField() {
+		changed := f
+		setOther(t, reflect.ValueOf(&changed.Meta).Elem().Field(i))
+		if describeFeed(changed) == base {
+			t.Errorf("Meta.%s changed and the description did not", mv.Type().Field(i).Name)
+		}
+	}
+	flt := reflect.ValueOf(f.Filter).Elem()
+	for i := range flt.NumField() {
+		changed := f
+		other := *f.Filter
+		field := reflect.ValueOf(&other).Elem().Field(i)
+		if re, ok := field.Interface().(*regexp.Regexp); ok && re == nil {
+			field.Set(reflect.ValueOf(regexp.MustCompile("x")))
+		} else {
+			setOther(t, field)
+		}
+		changed.Filter = &other
+		if describeFeed(changed) == base {
+			t.Errorf("Filter.%s changed and the description did not", flt.Type().Field(i).Name)
+		}
 	}
 }

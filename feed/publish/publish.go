@@ -47,13 +47,13 @@ type Feed struct {
 	// PerCategory also publishes one feed per category of the feed's
 	// items, named "category/{slug}", with the meta CategoryMeta gives.
 	PerCategory  bool
-	CategoryMeta func(category, slug string) feed.Meta
+	CategoryMeta func(category, slug string) feed.Meta `json:"-"`
 	// Archive keeps the items beyond Limit in RFC 5005 archive pages of
 	// Limit items each (see ArchivePage), whose meta, self links
 	// included, ArchiveMeta gives; the feed's own documents link to the
 	// newest page. Per-category feeds are not archived.
 	Archive     bool
-	ArchiveMeta func(page int) feed.Meta
+	ArchiveMeta func(page int) feed.Meta `json:"-"`
 }
 
 // Builder holds what a build needs. Its zero value is not usable: Sources,

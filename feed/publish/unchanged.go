@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -114,33 +112,32 @@ func (b *Builder) fingerprint(ctx context.Context) string {
 }
 
 // describeFeed spells out everything about a feed that shapes its output.
+// It is the feed's own value, encoded whole, so a field added to Feed (or
+// to feed.Meta or Filter) counts from the moment it exists; the metas its
+// functions make are encoded for a sample category and page.
 func describeFeed(f Feed) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%q %d %q %t %t ", f.Name, f.Limit, f.Sources, f.PerCategory, f.Archive)
-	meta := func(m feed.Meta) {
-		fmt.Fprintf(&b, "%q %q %q %q %q %q %q %v %q %d ", m.ID, m.Title, m.Description, m.Link, m.Language, m.Icon, m.Generator, m.Authors, m.Hubs, m.UpdateEvery)
-		for _, format := range feed.Formats {
-			fmt.Fprintf(&b, "%q ", m.SelfURL[format])
-		}
-	}
-	meta(f.Meta)
+	d := struct {
+		Feed
+		// Not Feed's own names, which these would hide.
+		SampleCategoryMeta *feed.Meta `json:",omitempty"`
+		SampleArchiveMeta  *feed.Meta `json:",omitempty"`
+	}{Feed: f}
 	if f.CategoryMeta != nil {
-		meta(f.CategoryMeta("\x00category", "\x00slug"))
+		m := f.CategoryMeta("\x00category", "\x00slug")
+		d.SampleCategoryMeta = &m
 	}
 	if f.ArchiveMeta != nil {
-		meta(f.ArchiveMeta(1))
+		m := f.ArchiveMeta(1)
+		d.SampleArchiveMeta = &m
 	}
-	if fl := f.Filter; fl != nil {
-		fmt.Fprintf(&b, "%q %q %q %q ", fl.IncludeCategories, fl.ExcludeCategories, fl.IncludeAuthors, fl.ExcludeAuthors)
-		for _, re := range []*regexp.Regexp{fl.IncludeTitle, fl.ExcludeTitle, fl.IncludeContent, fl.ExcludeContent} {
-			if re != nil {
-				fmt.Fprintf(&b, "%q ", re.String())
-			} else {
-				b.WriteString("- ")
-			}
-		}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		// Every field of a Feed encodes (TestDescribeFeedSeesEveryField);
+		// should one stop, a description that never repeats keeps a build
+		// from being skipped on less than it should compare.
+		return fmt.Sprintf("unencodable %v %d", err, time.Now().UnixNano())
 	}
-	return b.String()
+	return string(raw)
 }
 
 // unchanged returns the result of the last build when this one would
