@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io/fs"
@@ -12,8 +13,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/feedpub/feedpub/internal/buildctx"
@@ -33,12 +36,12 @@ func (t *Text) Fingerprint(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	t.listing = listing{}
 	t.mu.Unlock()
-	settings := fmt.Sprintf("text\x00%s\x00%s\x00%d\x00%s\x00%s\x00%s", t.SourceName, t.glob(), t.maxSize(), t.Headlines, t.IDPrefix, t.LinkTemplate)
+	settings := settingsOf("text", t)
 	// Folders that cannot be read are reported here, since the build's
 	// Stream will not walk again.
 	files, err := scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), t.logger())
 	if err != nil {
-		return "", fmt.Errorf("source %s: %w", t.SourceName, err)
+		return "", err
 	}
 	if tok := buildctx.From(ctx); tok != nil {
 		t.mu.Lock()
@@ -211,13 +214,13 @@ func fingerprintOf(settings string, batches [][]statted) string {
 
 // Fingerprint implements the build's fingerprint check.
 func (m *Markdown) Fingerprint(ctx context.Context) (string, error) {
-	settings := fmt.Sprintf("markdown\x00%s\x00%s\x00%d\x00%t\x00%s\x00%s\x00%t", m.SourceName, m.glob(), m.maxSize(), m.AllowHTML, m.IDPrefix, m.LinkTemplate, m.PageBundles)
+	settings := settingsOf("markdown", m)
 	return treeFingerprint(ctx, m.Root, m.SourceName, globMatch(m.glob()), settings)
 }
 
 // Fingerprint implements the build's fingerprint check.
 func (j *JSONItems) Fingerprint(ctx context.Context) (string, error) {
-	settings := fmt.Sprintf("json\x00%s\x00%d\x00%s\x00%s", j.SourceName, j.maxSize(), j.IDPrefix, j.LinkTemplate)
+	settings := settingsOf("json", j)
 	if info, err := os.Stat(j.Path); err == nil && !info.IsDir() {
 		h := sha256.New()
 		h.Write([]byte(settings))
@@ -227,10 +230,29 @@ func (j *JSONItems) Fingerprint(ctx context.Context) (string, error) {
 	return treeFingerprint(ctx, j.Path, j.SourceName, jsonFileName, settings)
 }
 
+// settingsOf encodes every exported setting of src, a pointer to a source
+// struct, but its logger: what the source reads and how it turns files into
+// items. It is derived from the struct, so a setting added later counts in
+// the fingerprint from the start.
+func settingsOf(kind string, src any) string {
+	v := reflect.ValueOf(src).Elem()
+	var b strings.Builder
+	b.WriteString(kind)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if !f.IsExported() || f.Type == reflect.TypeFor[*slog.Logger]() {
+			continue
+		}
+		raw, _ := json.Marshal(v.Field(i).Interface())
+		fmt.Fprintf(&b, "\x00%s=%s", f.Name, raw)
+	}
+	return b.String()
+}
+
 func treeFingerprint(ctx context.Context, root, sourceName string, match func(string) bool, settings string) (string, error) {
 	files, err := scanTree(ctx, root, sourceName, match, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return "", fmt.Errorf("source %s: %w", sourceName, err)
+		return "", err
 	}
 	return fingerprintOf(settings, files), nil
 }

@@ -29,12 +29,11 @@ func openLedger(ctx context.Context, cfg *config.Config, readOnly bool, wait tim
 	return b, nil
 }
 
-// store is what the commands need of a ledger: the Ledger itself, the
-// sources' state, whether it holds any record yet (a lost ledger is
-// recovered before a build), and a check of every record.
+// store is what the commands need of a ledger: the Ledger itself (the
+// sources' state included), whether it holds any record yet (a lost ledger
+// is recovered before a build), and a check of every record.
 type store interface {
 	ledger.Ledger
-	ledger.State
 	Empty() (bool, error)
 	Check() error
 }

@@ -39,7 +39,11 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 	if b.Store, b.CacheControl, err = openStore(cfg); err != nil {
 		return nil, err
 	}
-	state, _ := led.(ledger.State)
+	// Without a ledger (serving what was published), sources keep no state.
+	var state ledger.State
+	if led != nil {
+		state = led
+	}
 	// The remote sources of a build share one limit on requests per host.
 	hosts := &source.HostLimit{}
 	for _, s := range cfg.Sources {

@@ -47,8 +47,12 @@ type Record struct {
 
 // Ledger records item identities and their dates. It is an interface so the
 // build can run against a bbolt file, an in-memory ledger (dry runs, tests)
-// or a shared PostgreSQL database, without knowing which.
+// or a shared PostgreSQL database, without knowing which. It is everything
+// a build needs of a store, in one seam: besides the records, the sources'
+// state (State) and reads that record nothing (Looker).
 type Ledger interface {
+	State
+	Looker
 	// Observe records that entries were seen at now and returns their
 	// records, one per entry, in the order of entries. An id not seen before
 	// gets FirstSeen = Changed = now; a known id whose hash changed gets the

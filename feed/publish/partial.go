@@ -91,12 +91,12 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 	}
 	known := map[int]ledger.Record{}
 	need := partial
-	if looker, ok := b.Ledger.(ledger.Looker); ok && len(partial) > 0 && !b.needContent() {
+	if len(partial) > 0 && !b.needContent() {
 		ids := make([]string, len(partial))
 		for j, i := range partial {
 			ids[j] = items[i].ID
 		}
-		recs, found, err := looker.Lookup(ctx, ids)
+		recs, found, err := b.Ledger.Lookup(ctx, ids)
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("ledger: %w", err)
 		}

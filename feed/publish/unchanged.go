@@ -60,14 +60,13 @@ type builtDocSum struct {
 }
 
 // state returns where builds leave their record for the next one, or nil
-// when there is none: a ledger without state, or no output folder whose
-// files a record could describe.
+// when there is none: no ledger, or no output folder whose files a record
+// could describe.
 func (b *Builder) state() ledger.State {
-	state, ok := b.Ledger.(ledger.State)
-	if !ok || b.Output == "" {
+	if b.Ledger == nil || b.Output == "" {
 		return nil
 	}
-	return state
+	return b.Ledger
 }
 
 // lastBuildOf returns the record the last build left in state, or nil.
