@@ -79,7 +79,10 @@ type Config struct {
 	// their own: {base_url}, {source} and {slug} are replaced.
 	ItemLink string `yaml:"item_link"`
 
-	Output string `yaml:"output"`
+	// Output is the folder documents are written to: the one given, or
+	// the working copy of an s3:// output, whose URL is in OutputURL.
+	Output    string `yaml:"output"`
+	OutputURL string `yaml:"-"`
 	// State is the ledger: a file path (the embedded store) or a
 	// postgres:// URL, which is kept as written.
 	State string `yaml:"state"`
@@ -474,8 +477,8 @@ func (c *Config) applyDefaults(v validator) {
 	if c.State == "" {
 		c.State = DefaultState
 	}
-	c.Output = resolve(dir, c.Output)
 	c.applyStateDefaults(dir)
+	c.applyOutputDefaults(dir)
 	if c.LedgerFile != "" {
 		c.LedgerFile = resolve(dir, c.LedgerFile)
 	}
@@ -565,6 +568,7 @@ var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 var datePattern = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
 func (c *Config) validate(v *validator) {
+	c.validateOutput(v)
 	if strings.TrimSpace(c.Title) == "" {
 		v.fail("title", "required: the site's name, shown by feed readers")
 	}

@@ -85,7 +85,7 @@ configuration error.
 		}
 		fmt.Fprintf(stdout, "source %s: degraded, the items of its last good fetch (if any) stay published: %v\n", name, cause)
 	}
-	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", cfg.Output, "took", took)
+	logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped, "duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "output", outputName(cfg), "took", took)
 	// The feeds are published; the hubs are told before the process
 	// exits, within a short deadline.
 	pingHubsBeforeExit(ctx, cfg, res, logger)

@@ -36,6 +36,9 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 		// configuration (or build -publish-future) says otherwise.
 		PublishFuture: cfg.Future == config.FuturePublish,
 	}
+	if b.Store, b.CacheControl, err = openStore(cfg); err != nil {
+		return nil, err
+	}
 	// Without a ledger (serving what was published), sources keep no state.
 	var state ledger.State
 	if led != nil {

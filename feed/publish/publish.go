@@ -80,6 +80,11 @@ type Builder struct {
 	// Fetchers is how many sources are fetched at once; zero means
 	// DefaultFetchers.
 	Fetchers int
+	// Store, when set, receives the output folder after every build
+	// (see Sync), with CacheControl on every object; the folder is then
+	// a working copy that later builds compare with.
+	Store        Store
+	CacheControl string
 }
 
 // Document is one rendered feed document.
@@ -208,6 +213,10 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if fp != "" && !heldDue(last, now()) {
 		if res, ok := b.unchanged(fp, last); ok && b.unchangedArchives(ctx, state, res, logger) && b.siteUnchanged(res) {
 			logger.Info("no source changed since the last build; the published feeds stand")
+			// A store that missed the last build's upload catches up.
+			if err := b.syncStore(ctx, logger); err != nil {
+				return nil, err
+			}
 			return res, nil
 		}
 	}
@@ -374,6 +383,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 			if err := b.retirePages(res.Site, logger); err != nil {
 				return nil, err
 			}
+		}
+		if err := b.syncStore(ctx, logger); err != nil {
+			return nil, err
 		}
 	}
 	if state != nil {
