@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/feedpub/feedpub/config"
-	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
 )
@@ -35,26 +34,9 @@ func (s *server) publishedArchivePages(cfg *config.Config, f config.Feed) []http
 	var docs []httpfeed.Document
 	for i, n := range numbers {
 		name := publish.ArchiveName(f.Name, n)
-		for _, format := range feed.Formats {
-			path := filepath.Join(cfg.Output, filepath.FromSlash(name)+"."+string(format))
-			data, err := os.ReadFile(path)
-			if err != nil {
-				continue
-			}
-			report := feed.ValidateFormat(format, data)
-			if report.Err() != nil || len(report.Items) == 0 {
-				s.logger.Warn("published file does not validate; not served", "file", path)
-				continue
-			}
-			modified := latest()
-			for _, it := range report.Items {
-				modified = latest(modified, it.Published, it.Updated)
-			}
-			docs = append(docs, httpfeed.Document{
-				Feed: name, Title: firstNonEmpty(f.Title, cfg.Title), Format: format, Body: data,
-				Modified: modified, SelfURL: cfg.FeedURL(name, string(format)),
-				Archive: true, Final: i+1 < len(numbers),
-			})
+		for _, d := range s.publishedFeed(cfg, name, firstNonEmpty(f.Title, cfg.Title)) {
+			d.Archive, d.Final = true, i+1 < len(numbers)
+			docs = append(docs, d)
 		}
 	}
 	return docs
