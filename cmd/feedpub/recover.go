@@ -348,23 +348,8 @@ func recoverLedger(ctx context.Context, cfg *config.Config, report func(format s
 			}
 		}
 	}
-	damagedFiles, err := gatherEvidence(ctx, cfg, &e, false, func(path string, err error) {
-		logger.Warn("skipped what cannot be read", "file", path, "error", err)
-	})
-	if err != nil {
+	if err := gatherForRecovery(ctx, cfg, &e, report, logger); err != nil {
 		return err
-	}
-	for _, path := range damagedFiles {
-		if path != backupPath(cfg) {
-			continue
-		}
-		// The next build writes a whole export again; keeping this one
-		// in place would stop it from doing so.
-		to, err := moveAside(path)
-		if err != nil {
-			return err
-		}
-		report("the export had unreadable lines; it was moved to %s\n", to)
 	}
 	led, err := ledger.OpenBolt(cfg.State, ledger.BoltOptions{LockTimeout: ledgerLockWait})
 	if err != nil {
@@ -384,6 +369,30 @@ func recoverLedger(ctx context.Context, cfg *config.Config, report func(format s
 
 // moveAside renames path to path.damaged, or to a name with the time when
 // that is taken, and returns the new name.
+// gatherForRecovery adds every readable piece of evidence to e, warning of
+// what cannot be read, and moves an export with unreadable lines aside: the
+// next build writes a whole export again, which keeping this one in place
+// would stop it from doing.
+func gatherForRecovery(ctx context.Context, cfg *config.Config, e *evidence, report func(format string, args ...any), logger *slog.Logger) error {
+	damagedFiles, err := gatherEvidence(ctx, cfg, e, false, func(path string, err error) {
+		logger.Warn("skipped what cannot be read", "file", path, "error", err)
+	})
+	if err != nil {
+		return err
+	}
+	for _, path := range damagedFiles {
+		if path != backupPath(cfg) {
+			continue
+		}
+		to, err := moveAside(path)
+		if err != nil {
+			return err
+		}
+		report("the export had unreadable lines; it was moved to %s\n", to)
+	}
+	return nil
+}
+
 func moveAside(path string) (string, error) {
 	to := path + ".damaged"
 	if _, err := os.Lstat(to); err == nil {
@@ -418,21 +427,8 @@ func recoverDatabase(ctx context.Context, cfg *config.Config, report func(format
 		return err
 	}
 	e.add(held, &e.salvaged)
-	damagedFiles, err := gatherEvidence(ctx, cfg, &e, false, func(path string, err error) {
-		logger.Warn("skipped what cannot be read", "file", path, "error", err)
-	})
-	if err != nil {
+	if err := gatherForRecovery(ctx, cfg, &e, report, logger); err != nil {
 		return err
-	}
-	for _, path := range damagedFiles {
-		if path != backupPath(cfg) {
-			continue
-		}
-		to, err := moveAside(path)
-		if err != nil {
-			return err
-		}
-		report("the export had unreadable lines; it was moved to %s\n", to)
 	}
 	if err := led.Import(ctx, e.recs[len(held):]); err != nil {
 		return err
