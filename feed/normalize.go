@@ -199,9 +199,34 @@ func absoluteURL(ref string, base *url.URL) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return "", fmt.Errorf("%q is not an http(s) URL", ref)
 	}
+	// A link is a URL, not an IRI: url.URL.String escapes other than
+	// ASCII in the path and the fragment, but writes the query as given.
+	u.RawQuery = escapeNonASCII(u.RawQuery)
 	// url.Parse lets spaces and quotes through in queries and fragments;
 	// a link must not carry them raw.
 	return escapeIRI(u.String()), nil
+}
+
+// escapeNonASCII percent-encodes the bytes of s outside ASCII.
+func escapeNonASCII(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	i := strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 })
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // LeadText returns the plain text of the first block of an HTML fragment
