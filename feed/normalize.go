@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/keyset"
 	"golang.org/x/net/html"
+	"golang.org/x/net/idna"
 )
 
 // ErrNoItems is returned when a feed would be rendered or published with no
@@ -200,8 +202,19 @@ func absoluteURL(ref string, base *url.URL) (string, error) {
 		return "", fmt.Errorf("%q is not an http(s) URL", ref)
 	}
 	// A link is a URL, not an IRI: url.URL.String escapes other than
-	// ASCII in the path and the fragment, but writes the query as given.
+	// ASCII in the path and the fragment, but writes the query and the
+	// host as given. A host takes its ASCII (punycode) form.
 	u.RawQuery = escapeNonASCII(u.RawQuery)
+	if host := u.Hostname(); strings.IndexFunc(host, func(r rune) bool { return r >= 0x80 }) >= 0 {
+		ascii, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return "", fmt.Errorf("%q: host: %w", ref, err)
+		}
+		if port := u.Port(); port != "" {
+			ascii = net.JoinHostPort(ascii, port)
+		}
+		u.Host = ascii
+	}
 	// url.Parse lets spaces and quotes through in queries and fragments;
 	// a link must not carry them raw.
 	return escapeIRI(u.String()), nil

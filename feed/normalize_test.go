@@ -24,6 +24,11 @@ func TestNormalize(t *testing.T) {
 			Item{ID: "tag:x,2026:a", Title: "a b", Summary: "xy", ContentHTML: "<p>xy</p>"},
 		},
 		{
+			"a link is a URL: query and host in ASCII",
+			Item{ID: "tag:x,2026:a", Title: "T", Link: "https://bücher.example:8443/a?q=ü#f"},
+			Item{ID: "tag:x,2026:a", Title: "T", Link: "https://xn--bcher-kva.example:8443/a?q=%C3%BC#f"},
+		},
+		{
 			"summary comes from the lead paragraph",
 			Item{ID: "tag:x,2026:a", Title: "T", ContentHTML: "<p>Lead &amp; more.</p>\n<p>Second.</p>"},
 			Item{ID: "tag:x,2026:a", Title: "T", Summary: "Lead & more.", ContentHTML: "<p>Lead &amp; more.</p>\n<p>Second.</p>"},
