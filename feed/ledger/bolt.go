@@ -257,16 +257,9 @@ func (b *Bolt) checkSize(tx *bolt.Tx, file *os.File) error {
 // transaction, so either all of them are recorded or none. ctx is checked
 // every few thousand entries; cancelling it aborts without writing.
 func (b *Bolt) Observe(ctx context.Context, now time.Time, entries []Entry) ([]Record, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("observe: %w", err)
-	}
-	now, err := normTime(now)
+	now, uniq, index, err := prepareObserve(ctx, now, entries)
 	if err != nil {
-		return nil, fmt.Errorf("observe: now: %w", err)
-	}
-	uniq, index, err := dedupe(entries)
-	if err != nil {
-		return nil, fmt.Errorf("observe: %w", err)
+		return nil, err
 	}
 
 	// Visiting ids in key order turns lookups into one forward pass over the

@@ -138,6 +138,24 @@ func checkID(id string) error {
 // dedupe returns the distinct entries in order of first occurrence, and for
 // each entry the index of its distinct entry, so duplicates get the record
 // of the first occurrence.
+// prepareObserve is the start every store's Observe shares: a live ctx,
+// now in whole UTC seconds, and the entries with each id once (index maps
+// every entry to its unique one).
+func prepareObserve(ctx context.Context, now time.Time, entries []Entry) (time.Time, []Entry, []int, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, nil, nil, fmt.Errorf("observe: %w", err)
+	}
+	now, err := normTime(now)
+	if err != nil {
+		return time.Time{}, nil, nil, fmt.Errorf("observe: now: %w", err)
+	}
+	uniq, index, err := dedupe(entries)
+	if err != nil {
+		return time.Time{}, nil, nil, fmt.Errorf("observe: %w", err)
+	}
+	return now, uniq, index, nil
+}
+
 func dedupe(entries []Entry) (uniq []Entry, index []int, err error) {
 	uniq = make([]Entry, 0, len(entries))
 	index = make([]int, len(entries))

@@ -31,16 +31,9 @@ func NewMemory() *Memory {
 // Observe implements Ledger. It applies all entries or, when ctx is
 // cancelled or an entry is invalid, none.
 func (m *Memory) Observe(ctx context.Context, now time.Time, entries []Entry) ([]Record, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("observe: %w", err)
-	}
-	now, err := normTime(now)
+	now, uniq, index, err := prepareObserve(ctx, now, entries)
 	if err != nil {
-		return nil, fmt.Errorf("observe: now: %w", err)
-	}
-	uniq, index, err := dedupe(entries)
-	if err != nil {
-		return nil, fmt.Errorf("observe: %w", err)
+		return nil, err
 	}
 
 	m.mu.Lock()

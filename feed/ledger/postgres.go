@@ -463,16 +463,9 @@ func (p *Postgres) wrap(err error) error {
 // either all of them are recorded or none, and an unchanged build writes
 // nothing.
 func (p *Postgres) Observe(ctx context.Context, now time.Time, entries []Entry) ([]Record, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("observe: %w", err)
-	}
-	now, err := normTime(now)
+	now, uniq, index, err := prepareObserve(ctx, now, entries)
 	if err != nil {
-		return nil, fmt.Errorf("observe: now: %w", err)
-	}
-	uniq, index, err := dedupe(entries)
-	if err != nil {
-		return nil, fmt.Errorf("observe: %w", err)
+		return nil, err
 	}
 	if err := p.usable(); err != nil {
 		return nil, fmt.Errorf("observe: %w", err)
