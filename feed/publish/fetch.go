@@ -37,12 +37,12 @@ type fetchResult struct {
 	done  chan struct{}
 }
 
-// fetches runs the Fetch of every source that does not stream, at most
+// fetches runs the Fetch of every source that is not a Scanner, at most
 // Fetchers at once, all started before the build reads its first item, so
-// that a slow source holds back neither the others nor the streaming
-// sources read meanwhile.
+// that a slow source holds back neither the others nor the sources
+// streamed meanwhile.
 type fetches struct {
-	results []*fetchResult // by source index; nil for streaming sources
+	results []*fetchResult // by source index; nil for Scanners
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -63,7 +63,7 @@ func (b *Builder) startFetches(ctx context.Context) *fetches {
 	}
 	slots := make(chan struct{}, n)
 	for i, src := range b.Sources {
-		if _, ok := src.(Streamer); ok {
+		if _, ok := src.(Scanner); ok {
 			continue
 		}
 		r := &fetchResult{done: make(chan struct{})}
