@@ -71,30 +71,11 @@ type Builder struct {
 	CacheControl string
 }
 
-// Document is one rendered feed document.
-type Document struct {
-	Feed   string
-	Format feed.Format
-	Title  string
-	Body   []byte
-	// Modified is the feed's newest item date.
-	Modified time.Time
-	SelfURL  string
-	// Changed reports whether the bytes differ from the file on disk.
-	Changed bool
-	// Archive marks an archive page's document; Final one whose page
-	// has a newer page after it, so that only an edit of its own items
-	// changes it again.
-	Archive, Final bool
-
-	path string // the file, for Load
-}
-
 // FeedResult sums up one published feed.
 type FeedResult struct {
 	Name      string
 	Items     int
-	Documents []Document
+	Documents []feed.Document
 	// Reused reports that the feed had the same items and settings as in
 	// the last build, so its documents were read back from the published
 	// files instead of being rendered and validated again.
@@ -119,7 +100,7 @@ func (r FeedResult) Changed() bool {
 
 // AllDocuments lists the feed's documents and then those of its archive
 // pages, oldest page first.
-func (r FeedResult) AllDocuments() []Document {
+func (r FeedResult) AllDocuments() []feed.Document {
 	if len(r.Archive) == 0 {
 		return r.Documents
 	}
@@ -164,8 +145,8 @@ type Result struct {
 // Documents lists every document of every feed, archive pages included.
 // An archive page's document not rendered by this build has no Body: use
 // Load.
-func (r *Result) Documents() []Document {
-	var out []Document
+func (r *Result) Documents() []feed.Document {
+	var out []feed.Document
 	for _, f := range r.Feeds {
 		out = append(out, f.AllDocuments()...)
 	}
@@ -195,9 +176,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if err := r.collect(ctx); err != nil {
 		return nil, err
 	}
-	// Lay out: every document to publish with its items, older items
-	// moved to archive pages, partial items completed (layout.go).
-	docs, err := r.layout(ctx)
+	// Lay out every document to publish with its items, older items
+	// moved to archive pages, partial items completed (documents.go).
+	docs, err := r.documents(ctx)
 	if err != nil {
 		return nil, err
 	}

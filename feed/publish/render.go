@@ -68,7 +68,7 @@ func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, err
 		if err != nil {
 			return FeedResult{}, fmt.Errorf("feed %s: %w", name, err)
 		}
-		fr.Documents = append(fr.Documents, Document{
+		fr.Documents = append(fr.Documents, feed.Document{
 			Feed: name, Format: format, Title: meta.Title, Body: body,
 			Modified: modified, SelfURL: meta.SelfURL[format],
 		})

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/feedpub/feedpub/feed"
 )
 
 // write publishes what the build rendered to the output folder, when
@@ -53,7 +55,7 @@ func (b *Builder) writeFeeds(res *Result) error {
 }
 
 // writeDocument writes d when its bytes changed, and says so in d.
-func (b *Builder) writeDocument(d *Document) error {
+func (b *Builder) writeDocument(d *feed.Document) error {
 	path := b.docPath(d.Feed, d.Format)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write feed %s: %w", d.Feed, err)
