@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -241,7 +240,7 @@ func readRecordsFile(path string) (recs []ledger.Record, bad []error, err error)
 // (see appendExport), so a build that records a few items does not rewrite
 // a record per item of the archive. Failures are warnings: the feeds are
 // already published.
-func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, written []ledger.Record, recorded bool) {
+func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, written []ledger.Record, since time.Time, recorded bool) {
 	for _, f := range []struct {
 		path, key, what string
 	}{{backupPath(cfg), exportStampKey, "export"}, {cfg.LedgerFile, ledgerFileStampKey, "ledger file"}} {
@@ -255,7 +254,7 @@ func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logge
 		var err error
 		how := "written"
 		if f.key == exportStampKey {
-			n, how, err = refreshExport(ctx, cfg, led, f.path, prep, written)
+			n, how, err = refreshExport(ctx, cfg, led, f.path, prep, written, since)
 		} else {
 			// The ledger file is committed: sorted, one line per item, and
 			// rewritten only when its bytes change.
@@ -284,9 +283,9 @@ func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logge
 // appending the records the build wrote when it can, else by writing it
 // whole. A PostgreSQL ledger's export is always written whole, since other
 // servers write to the same database.
-func refreshExport(ctx context.Context, cfg *config.Config, led store, path string, prep ledgerPrep, written []ledger.Record) (n int, how string, err error) {
+func refreshExport(ctx context.Context, cfg *config.Config, led store, path string, prep ledgerPrep, written []ledger.Record, since time.Time) (n int, how string, err error) {
 	if !prep.merged && !cfg.StateIsPostgres() {
-		appended, err := appendExport(ctx, led, path, written)
+		appended, err := appendExport(ctx, led, path, written, since)
 		if err != nil {
 			return 0, "", err
 		}
@@ -294,14 +293,8 @@ func refreshExport(ctx context.Context, cfg *config.Config, led store, path stri
 			return len(written), "appended", nil
 		}
 	}
-	if n, err = writeExportWhole(ctx, led, path); err != nil {
-		return n, "", err
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return n, "", err
-	}
-	return n, "written", led.PutState(ctx, exportBaseKey, []byte(strconv.FormatInt(fi.Size(), 10)))
+	n, err = writeExportWhole(ctx, led, path)
+	return n, "written", err
 }
 
 // fileStamp identifies a version of a file by its size and modification
