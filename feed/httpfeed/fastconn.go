@@ -229,6 +229,9 @@ func (c *fastConn) respond(r *fastRequest, now time.Time) outcome {
 	if rt == nil {
 		return handOver
 	}
+	if c.s.onFast != nil {
+		c.s.onFast(r.path)
+	}
 	v := rt.rep.pick(acceptedCodings(r.accept[:r.nAccept]))
 	cc := rt.cacheControl
 	if cc == nil {

@@ -43,6 +43,9 @@ type Server struct {
 	shutdown atomic.Bool
 	// wg counts the fast path's connection goroutines.
 	wg sync.WaitGroup
+	// onFast, when set (by tests), is called with the path of each
+	// request the fast path answers.
+	onFast func(path string)
 }
 
 // Serve accepts connections on ln until Shutdown or Close, and returns
@@ -233,3 +236,10 @@ func (l *handoffListener) Close() error {
 
 // Addr is the address of the Server's listener.
 func (l *handoffListener) Addr() net.Addr { return l.addr }
+
+// tracked is the number of open fast-path connections.
+func (s *Server) tracked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
