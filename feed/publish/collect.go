@@ -40,7 +40,7 @@ func (r *run) collect(ctx context.Context) error {
 			return nil
 		}
 		var err error
-		if _, ok := src.(Scanner); ok {
+		if r.scanners[i] != nil {
 			var scan feed.Scan
 			if scan, err = r.scan(ctx, i); err == nil {
 				err = scan.Stream(ctx, emit)

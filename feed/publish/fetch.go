@@ -49,29 +49,29 @@ type fetches struct {
 
 // startFetches starts fetching. Sources get ctx, cut short at fetchShare
 // of the time left when ctx has a deadline.
-func (b *Builder) startFetches(ctx context.Context) *fetches {
+func (r *run) startFetches(ctx context.Context) *fetches {
 	var cancel context.CancelFunc
 	if d, ok := ctx.Deadline(); ok {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(float64(time.Until(d))*fetchShare))
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
 	}
-	f := &fetches{results: make([]*fetchResult, len(b.Sources)), cancel: cancel}
-	n := b.Fetchers
+	f := &fetches{results: make([]*fetchResult, len(r.Sources)), cancel: cancel}
+	n := r.Fetchers
 	if n <= 0 {
 		n = DefaultFetchers
 	}
 	slots := make(chan struct{}, n)
-	for i, src := range b.Sources {
-		if _, ok := src.(Scanner); ok {
+	for i, src := range r.Sources {
+		if r.scanners[i] != nil {
 			continue
 		}
-		r := &fetchResult{done: make(chan struct{})}
-		f.results[i] = r
+		fr := &fetchResult{done: make(chan struct{})}
+		f.results[i] = fr
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
-			defer close(r.done)
+			defer close(fr.done)
 			select {
 			case slots <- struct{}{}:
 				defer func() { <-slots }()
@@ -79,7 +79,7 @@ func (b *Builder) startFetches(ctx context.Context) *fetches {
 				// Out of time before its turn: Fetch sees the ended
 				// context and says so in its own way.
 			}
-			r.items, r.err = src.Fetch(ctx)
+			fr.items, fr.err = src.Fetch(ctx)
 		}()
 	}
 	return f

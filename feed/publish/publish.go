@@ -219,8 +219,10 @@ type run struct {
 	last *lastBuild
 	// fp is this build's fingerprint; "" when it has none.
 	fp string
-	// scans holds each Scanner source's Scan for this build, by source
-	// index, once taken, or the error taking it gave.
+	// scanners holds, by source index, each source that is a Scanner
+	// (nil for the others); scans holds its Scan for this build once
+	// taken, or scanErrs the error taking it gave.
+	scanners []Scanner
 	scans    []feed.Scan
 	scanErrs []error
 	// stamp is the time the ledger records this build's observations at.
@@ -236,6 +238,7 @@ func (b *Builder) newRun(ctx context.Context) *run {
 		Builder:  b,
 		logger:   b.Logger,
 		now:      b.Now,
+		scanners: make([]Scanner, len(b.Sources)),
 		scans:    make([]feed.Scan, len(b.Sources)),
 		scanErrs: make([]error, len(b.Sources)),
 		res:      &Result{},
@@ -245,6 +248,9 @@ func (b *Builder) newRun(ctx context.Context) *run {
 	}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	for i, src := range b.Sources {
+		r.scanners[i], _ = src.(Scanner)
 	}
 	r.state = b.state()
 	r.last = lastBuildOf(ctx, r.state)
@@ -256,7 +262,7 @@ func (b *Builder) newRun(ctx context.Context) *run {
 // Source i must be a Scanner.
 func (r *run) scan(ctx context.Context, i int) (feed.Scan, error) {
 	if r.scans[i] == nil && r.scanErrs[i] == nil {
-		r.scans[i], r.scanErrs[i] = r.Sources[i].(Scanner).Scan(ctx)
+		r.scans[i], r.scanErrs[i] = r.scanners[i].Scan(ctx)
 	}
 	return r.scans[i], r.scanErrs[i]
 }

@@ -112,8 +112,8 @@ func (r *run) fingerprint(ctx context.Context) string {
 	fmt.Fprintf(h, "binary %s\n", buildid.ID())
 	fmt.Fprintf(h, "output %s\nbase %v\nfuture %t\n", r.Output, r.Base, r.PublishFuture)
 	// Every source must have a fingerprint, or none is taken.
-	for _, src := range r.Sources {
-		if _, ok := src.(Scanner); !ok {
+	for _, sc := range r.scanners {
+		if sc == nil {
 			return ""
 		}
 	}
