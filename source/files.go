@@ -82,7 +82,7 @@ func walkTree(ctx context.Context, root string, log *slog.Logger, sourceName str
 			// error: those entries are still walked.
 			sub, err := os.ReadDir(p)
 			if err != nil {
-				log.Warn("folder skipped", "source", sourceName, "folder", r, "reason", pathCause(err).Error())
+				log.Warn("folder skipped", "source", sourceName, "folder", r, "error", pathCause(err).Error())
 			}
 			if err := walk(p, r, sub); err != nil {
 				return err
@@ -251,8 +251,9 @@ func problemAt(err error) lineWarning {
 
 // logFileProblem logs a warning about a file with the fixed keys
 // "source", "file", "line" (when known), keyName (when w names one) and
-// "reason"; a notice is logged at info level with the message "article
-// note".
+// "error", the key of every problem feedpub logs; a notice, which is no
+// problem, is logged at info level with the message "article note" and
+// the key "note" instead.
 func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
 	args := []any{"source", sourceName, "file", file}
 	if w.line > 0 {
@@ -261,10 +262,9 @@ func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w l
 	if w.key != "" {
 		args = append(args, keyName, w.key)
 	}
-	args = append(args, "reason", w.reason)
 	if w.notice {
-		log.Info("article note", args...)
+		log.Info("article note", append(args, "note", w.reason)...)
 		return
 	}
-	log.Warn(msg, args...)
+	log.Warn(msg, append(args, "error", w.reason)...)
 }

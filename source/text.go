@@ -327,7 +327,7 @@ func (w *textWalk) publishCached(rel string, r *parsed) error {
 		if wn.notice {
 			// Noted at info level when the file was read; an
 			// unchanged file does not repeat it at every build.
-			w.log.Debug("article note", "source", w.t.SourceName, "file", rel, "line", wn.line, "reason", wn.reason)
+			w.log.Debug("article note", "source", w.t.SourceName, "file", rel, "line", wn.line, "note", wn.reason)
 			continue
 		}
 		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
