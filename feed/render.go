@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/gorilla/feeds"
 )
 
@@ -122,19 +123,6 @@ func cleanPeople(ps []Person) []Person {
 		out[i] = Person{Name: CleanText(p.Name), Email: CleanText(p.Email), URL: CleanText(p.URL)}
 	}
 	return out
-}
-
-// newest returns the latest published and updated dates among items.
-func newest(items []Item) (published, updated time.Time) {
-	for _, it := range items {
-		if it.Published.After(published) {
-			published = it.Published
-		}
-		if it.Updated.After(updated) {
-			updated = it.Updated
-		}
-	}
-	return published, updated
 }
 
 // gorillaFeed converts to gorilla/feeds' model, whose converters give the
@@ -423,7 +411,7 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 			// that is no IRI) is known by its address, and the entry's
 			// own date is the newest the source is known to have.
 			srcID := o.ID
-			if !isAbsIRI(srcID) {
+			if !weburl.IsIRI(srcID) {
 				srcID = cmp.Or(o.FeedURL, o.Link)
 			}
 			src := &atomSource{ID: srcID, Title: cmp.Or(o.Title, o.FeedURL, o.Link), Updated: ge.Updated}

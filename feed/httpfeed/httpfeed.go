@@ -37,6 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -349,7 +350,7 @@ func (h *Handler) SetHubURLs(hubs []string) {
 		if hub == "" {
 			continue
 		}
-		if err := validateHeaderURL(hub); err != nil {
+		if _, err := weburl.ParseHTTP(hub); err != nil {
 			h.log.Error("hub url ignored", "hub_url", hub, "error", err)
 			continue
 		}
