@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -333,7 +332,7 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	if res.Site != nil && res.Site.Changed {
 		changed = true
 	}
-	docs, err := toHTTPDocs(res.Documents())
+	docs, err := loadDocs(cfg.Output, res.Documents())
 	if err != nil {
 		return err
 	}
@@ -356,7 +355,7 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
+func (s *server) swap(docs []feed.Document, built time.Time) error {
 	snap, err := httpfeed.NewSnapshot(docs, built)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -367,18 +366,17 @@ func (s *server) swap(docs []httpfeed.Document, built time.Time) error {
 	return nil
 }
 
-// toHTTPDocs turns a build's documents into the documents served; archive
-// pages the build did not render are read from their files.
-func toHTTPDocs(docs []publish.Document) ([]httpfeed.Document, error) {
-	out := make([]httpfeed.Document, len(docs))
-	for i, d := range docs {
-		body, err := d.Load()
+// loadDocs gives every document of a build its bytes: archive pages the
+// build did not render are read from their files.
+func loadDocs(output string, docs []feed.Document) ([]feed.Document, error) {
+	for i := range docs {
+		body, err := publish.ReadDocument(output, docs[i])
 		if err != nil {
 			return nil, err
 		}
-		out[i] = httpfeed.Document{Feed: d.Feed, Title: d.Title, Format: d.Format, Body: body, Modified: d.Modified, SelfURL: d.SelfURL, Archive: d.Archive, Final: d.Final}
+		docs[i].Body = body
 	}
-	return out, nil
+	return docs, nil
 }
 
 // serveLastPublished puts the files of the last good build in service when
@@ -386,72 +384,30 @@ func toHTTPDocs(docs []publish.Document) ([]httpfeed.Document, error) {
 // still serves what readers had. Files that no longer validate are left out.
 func (s *server) serveLastPublished() {
 	cfg := s.cfg.Load()
-	var docs []httpfeed.Document
-	for _, f := range cfg.Feeds {
-		title := firstNonEmpty(f.Title, cfg.Title)
-		docs = append(docs, s.publishedFeed(cfg, f.Name, title)...)
-		if f.PerCategory {
-			// The category's own name is in the documents, not in their
-			// file names: its slug stands in on the index page until a
-			// build succeeds.
-			matches, _ := filepath.Glob(filepath.Join(cfg.Output, "category", "*.atom"))
-			for _, m := range matches {
-				slug := strings.TrimSuffix(filepath.Base(m), ".atom")
-				docs = append(docs, s.publishedFeed(cfg, "category/"+slug, title+": "+slug)...)
-			}
-		}
-		docs = append(docs, s.publishedArchivePages(cfg, f)...)
+	b, err := newBuilder(cfg, nil, s.logger)
+	if err != nil {
+		s.logger.Error("serving the published files failed", "error", err)
+		return
 	}
+	docs := b.PublishedDocuments()
 	if len(docs) == 0 {
 		s.logger.Warn("no published feeds to serve until a build succeeds")
 		return
 	}
 	var built time.Time
 	for _, d := range docs {
-		built = latest(built, d.Modified)
+		built = feed.Latest(built, d.Modified)
 	}
-	if err := s.swapSite(docs, s.publishedSite(cfg), built); err != nil {
+	site, ok := b.PublishedSite()
+	if !ok {
+		s.logger.Warn("published pages not found; serving the feeds without them")
+		site = nil
+	}
+	if err := s.swapSite(docs, site, built); err != nil {
 		s.logger.Error("serving the published files failed", "error", err)
 		return
 	}
 	s.logger.Info("serving the last published feeds until a build succeeds", "documents", len(docs))
-}
-
-// publishedFeed reads the published documents of feed name, each that is
-// there and validates.
-func (s *server) publishedFeed(cfg *config.Config, name, title string) []httpfeed.Document {
-	var docs []httpfeed.Document
-	for _, format := range feed.Formats {
-		path := filepath.Join(cfg.Output, filepath.FromSlash(name)+"."+string(format))
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		report := feed.ValidateFormat(format, data)
-		if report.Err() != nil || len(report.Items) == 0 {
-			s.logger.Warn("published file does not validate; not served", "file", path)
-			continue
-		}
-		var modified time.Time
-		for _, it := range report.Items {
-			modified = latest(modified, it.Published, it.Updated)
-		}
-		docs = append(docs, httpfeed.Document{
-			Feed: name, Title: title, Format: format, Body: data,
-			Modified: modified, SelfURL: cfg.FeedURL(name, string(format)),
-		})
-	}
-	return docs
-}
-
-func latest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if t.After(out) {
-			out = t
-		}
-	}
-	return out
 }
 
 // untilNextBuild tells caches how long a feed stays as it is.

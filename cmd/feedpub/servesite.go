@@ -6,14 +6,14 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
-	"github.com/feedpub/feedpub/config"
+	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
 	"github.com/feedpub/feedpub/feed/publish"
 )
 
 // swapSite puts a build's documents in service with the pages and files
 // it published beside them.
-func (s *server) swapSite(docs []httpfeed.Document, site *publish.Site, built time.Time) error {
+func (s *server) swapSite(docs []feed.Document, site *publish.Site, built time.Time) error {
 	if site == nil {
 		return s.swap(docs, built)
 	}
@@ -37,7 +37,7 @@ func (s *server) swapSite(docs []httpfeed.Document, site *publish.Site, built ti
 
 // contentDigest sums up everything a snapshot of docs and site serves:
 // paths, bodies, types and dates, in order.
-func contentDigest(docs []httpfeed.Document, site *publish.Site) uint64 {
+func contentDigest(docs []feed.Document, site *publish.Site) uint64 {
 	h := xxhash.New()
 	field := func(s string) {
 		h.WriteString(s)
@@ -64,19 +64,4 @@ func contentDigest(docs []httpfeed.Document, site *publish.Site) uint64 {
 		}
 	}
 	return h.Sum64()
-}
-
-// publishedSite reads the pages the last good build wrote, to serve with
-// its feeds when this process could not build; nil when there are none.
-func (s *server) publishedSite(cfg *config.Config) *publish.Site {
-	b, err := newBuilder(cfg, nil, s.logger)
-	if err != nil {
-		return nil
-	}
-	site, ok := b.PublishedSite()
-	if !ok {
-		s.logger.Warn("published pages not found; serving the feeds without them")
-		return nil
-	}
-	return site
 }

@@ -17,8 +17,8 @@ func TestArchivePages(t *testing.T) {
 	h := New(Options{HubURLs: []string{"https://hub.example.org/", "https://push.example.net/hub"}, Now: newClock(built).now})
 	self := func(p string) string { return "https://feeds.example.org/" + p }
 	docs := append(testDocs(),
-		Document{Feed: "news/archive/1", Title: "News", Format: feed.Atom, Body: feedBody(3_000, 5), Modified: modified, SelfURL: self("news/archive/1.atom"), Archive: true, Final: true},
-		Document{Feed: "news/archive/2", Title: "News", Format: feed.Atom, Body: feedBody(3_000, 6), Modified: modified, SelfURL: self("news/archive/2.atom"), Archive: true},
+		feed.Document{Feed: "news/archive/1", Title: "News", Format: feed.Atom, Body: feedBody(3_000, 5), Modified: modified, SelfURL: self("news/archive/1.atom"), Archive: true, Final: true},
+		feed.Document{Feed: "news/archive/2", Title: "News", Format: feed.Atom, Body: feedBody(3_000, 6), Modified: modified, SelfURL: self("news/archive/2.atom"), Archive: true},
 	)
 	s, err := NewSnapshot(docs, built)
 	if err != nil {

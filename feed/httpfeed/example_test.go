@@ -16,7 +16,7 @@ func Example() {
 	h := httpfeed.New(httpfeed.Options{SiteTitle: "Example feeds"})
 
 	built := time.Date(2024, 5, 6, 7, 10, 0, 0, time.UTC)
-	snap, err := httpfeed.NewSnapshot([]httpfeed.Document{{
+	snap, err := httpfeed.NewSnapshot([]feed.Document{{
 		Feed:     "news",
 		Title:    "News",
 		Format:   feed.JSON,

@@ -65,9 +65,9 @@ func feedBody(size int, seed uint64) []byte {
 }
 
 // testDocs is the published set most tests serve.
-func testDocs() []Document {
+func testDocs() []feed.Document {
 	self := func(p string) string { return "https://feeds.example.org/" + p }
-	return []Document{
+	return []feed.Document{
 		{Feed: "news", Title: "News", Format: feed.RSS, Body: feedBody(150_000, 1), Modified: modified, SelfURL: self("news.rss")},
 		{Feed: "news", Title: "News", Format: feed.Atom, Body: feedBody(20_000, 2), Modified: modified, SelfURL: self("news.atom")},
 		{Feed: "news", Title: "News", Format: feed.JSON, Body: feedBody(20_000, 3), Modified: modified, SelfURL: self("news.json")},
@@ -726,35 +726,35 @@ func TestMaxAgeFollowsClock(t *testing.T) {
 
 func TestNewSnapshotRejects(t *testing.T) {
 	t.Parallel()
-	ok := Document{Feed: "news", Format: feed.RSS, Body: []byte("x"), SelfURL: "https://example.org/news.rss"}
-	with := func(f func(*Document)) []Document {
+	ok := feed.Document{Feed: "news", Format: feed.RSS, Body: []byte("x"), SelfURL: "https://example.org/news.rss"}
+	with := func(f func(*feed.Document)) []feed.Document {
 		d := ok
 		f(&d)
-		return []Document{d}
+		return []feed.Document{d}
 	}
 	tests := []struct {
 		name  string
-		docs  []Document
+		docs  []feed.Document
 		built time.Time
 	}{
-		{"zero build time", []Document{ok}, time.Time{}},
-		{"empty feed name", with(func(d *Document) { d.Feed = "" }), built},
-		{"dot dot segment", with(func(d *Document) { d.Feed = "../news" }), built},
-		{"dot segment", with(func(d *Document) { d.Feed = "a/./b" }), built},
-		{"empty segment", with(func(d *Document) { d.Feed = "a//b" }), built},
-		{"leading slash", with(func(d *Document) { d.Feed = "/news" }), built},
-		{"trailing slash", with(func(d *Document) { d.Feed = "news/" }), built},
-		{"percent", with(func(d *Document) { d.Feed = "a%2Fb" }), built},
-		{"space", with(func(d *Document) { d.Feed = "a b" }), built},
-		{"non-ASCII", with(func(d *Document) { d.Feed = "nouvelles-é" }), built},
-		{"unknown format", with(func(d *Document) { d.Format = "xml" }), built},
-		{"empty body", with(func(d *Document) { d.Body = nil }), built},
-		{"relative self URL", with(func(d *Document) { d.SelfURL = "/news.rss" }), built},
-		{"self URL breaking the Link header", with(func(d *Document) { d.SelfURL = "https://example.org/>; rel=x" }), built},
-		{"self URL with another scheme", with(func(d *Document) { d.SelfURL = "javascript:alert(1)" }), built},
-		{"self URL with a port and no host", with(func(d *Document) { d.SelfURL = "http://:8080/news.rss" }), built},
-		{"self URL with a brace", with(func(d *Document) { d.SelfURL = "https://example.org/{news}.rss" }), built},
-		{"duplicate", []Document{ok, ok}, built},
+		{"zero build time", []feed.Document{ok}, time.Time{}},
+		{"empty feed name", with(func(d *feed.Document) { d.Feed = "" }), built},
+		{"dot dot segment", with(func(d *feed.Document) { d.Feed = "../news" }), built},
+		{"dot segment", with(func(d *feed.Document) { d.Feed = "a/./b" }), built},
+		{"empty segment", with(func(d *feed.Document) { d.Feed = "a//b" }), built},
+		{"leading slash", with(func(d *feed.Document) { d.Feed = "/news" }), built},
+		{"trailing slash", with(func(d *feed.Document) { d.Feed = "news/" }), built},
+		{"percent", with(func(d *feed.Document) { d.Feed = "a%2Fb" }), built},
+		{"space", with(func(d *feed.Document) { d.Feed = "a b" }), built},
+		{"non-ASCII", with(func(d *feed.Document) { d.Feed = "nouvelles-é" }), built},
+		{"unknown format", with(func(d *feed.Document) { d.Format = "xml" }), built},
+		{"empty body", with(func(d *feed.Document) { d.Body = nil }), built},
+		{"relative self URL", with(func(d *feed.Document) { d.SelfURL = "/news.rss" }), built},
+		{"self URL breaking the Link header", with(func(d *feed.Document) { d.SelfURL = "https://example.org/>; rel=x" }), built},
+		{"self URL with another scheme", with(func(d *feed.Document) { d.SelfURL = "javascript:alert(1)" }), built},
+		{"self URL with a port and no host", with(func(d *feed.Document) { d.SelfURL = "http://:8080/news.rss" }), built},
+		{"self URL with a brace", with(func(d *feed.Document) { d.SelfURL = "https://example.org/{news}.rss" }), built},
+		{"duplicate", []feed.Document{ok, ok}, built},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -769,7 +769,7 @@ func TestNewSnapshotRejects(t *testing.T) {
 func TestNewSnapshotCopiesBodies(t *testing.T) {
 	t.Parallel()
 	body := []byte(`{"version":"https://jsonfeed.org/version/1.1"}`)
-	s, err := NewSnapshot([]Document{{Feed: "n", Format: feed.JSON, Body: body, SelfURL: "https://example.org/n.json"}}, built)
+	s, err := NewSnapshot([]feed.Document{{Feed: "n", Format: feed.JSON, Body: body, SelfURL: "https://example.org/n.json"}}, built)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1036,7 +1036,7 @@ func TestHealthzListsDegradedSources(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	h := New(Options{Registerer: reg, Gatherer: reg})
-	snap, err := NewSnapshot([]Document{{Feed: "news", Title: "N", Format: feed.RSS, Body: []byte("<rss/>"), Modified: time.Unix(1e9, 0), SelfURL: "http://x/news.rss"}}, time.Now())
+	snap, err := NewSnapshot([]feed.Document{{Feed: "news", Title: "N", Format: feed.RSS, Body: []byte("<rss/>"), Modified: time.Unix(1e9, 0), SelfURL: "http://x/news.rss"}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

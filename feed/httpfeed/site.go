@@ -79,7 +79,7 @@ var (
 // Feed document also gets an HTML view that browsers navigating to it are
 // given instead (see browserNavigation), rendered from the document
 // itself.
-func NewSiteSnapshot(docs []Document, st Site, built time.Time) (*Snapshot, error) {
+func NewSiteSnapshot(docs []feed.Document, st Site, built time.Time) (*Snapshot, error) {
 	s, err := NewSnapshot(docs, built)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ import (
 
 // siteDocs renders a real feed in every format, so that browser views are
 // made from what readers get.
-func siteDocs(t *testing.T) []Document {
+func siteDocs(t *testing.T) []feed.Document {
 	t.Helper()
 	meta := feed.Meta{
 		ID: "tag:example.org,2026:feed:news", Title: "Harbour News", Description: "News from the harbour", Link: "https://example.org/",
@@ -27,13 +27,13 @@ func siteDocs(t *testing.T) []Document {
 		{ID: "tag:example.org,2026:a", Title: "Bridge Reopens", Link: "https://feeds.example.org/items/a/", Summary: "The bridge is open.", ContentHTML: "<p>The bridge is open.</p>", Published: when, Updated: when},
 		{ID: "tag:example.org,2026:b", Title: "Ferry <Timetable> Changes", Link: "https://feeds.example.org/items/b/", Published: when.Add(-time.Hour), Updated: when.Add(-time.Hour)},
 	}
-	var docs []Document
+	var docs []feed.Document
 	for _, f := range feed.Formats {
 		var buf bytes.Buffer
 		if err := feed.Render(&buf, f, meta, items); err != nil {
 			t.Fatal(err)
 		}
-		docs = append(docs, Document{Feed: "news", Title: meta.Title, Format: f, Body: buf.Bytes(), Modified: when, SelfURL: meta.SelfURL[f]})
+		docs = append(docs, feed.Document{Feed: "news", Title: meta.Title, Format: f, Body: buf.Bytes(), Modified: when, SelfURL: meta.SelfURL[f]})
 	}
 	return docs
 }
@@ -45,7 +45,7 @@ var (
 
 // newSiteHandler serves siteDocs with a site whose page is at pagePath,
 // "/items/a" or "/items/a/".
-func newSiteHandler(t *testing.T, pagePath string) (*Handler, []Document) {
+func newSiteHandler(t *testing.T, pagePath string) (*Handler, []feed.Document) {
 	t.Helper()
 	docs := siteDocs(t)
 	snap, err := NewSiteSnapshot(docs, Site{

@@ -19,33 +19,6 @@ import (
 	"github.com/feedpub/feedpub/internal/weburl"
 )
 
-// Document is one rendered feed document as the build published it. The
-// handler serves it at "/" + Feed + "." + Format, byte for byte.
-type Document struct {
-	// Feed names the feed: "news", or a nested name such as
-	// "category/world". Each slash-separated segment is made of ASCII
-	// letters, digits, '-', '_', '.' and '~', and is neither "." nor "..".
-	Feed string
-	// Title is the feed's human title, shown on the index page and in
-	// autodiscovery links; the feed name stands in when it is empty.
-	Title  string
-	Format feed.Format
-	// Body is the rendered document. NewSnapshot copies it, so the caller
-	// may reuse its buffer.
-	Body []byte
-	// Modified is the newest item update in the feed. It becomes
-	// Last-Modified and answers If-Modified-Since; zero leaves both out.
-	Modified time.Time
-	// SelfURL is the absolute http or https URL the document is served at,
-	// announced as Link rel="self" and listed on the index page.
-	SelfURL string
-	// Archive marks an RFC 5005 archive page of a feed: it is served like
-	// the feeds but left off the index page. Final marks one that will
-	// not change again short of an edit of its own items: caches may
-	// keep it for a day.
-	Archive, Final bool
-}
-
 // Snapshot is the complete set of documents of one successful build, with
 // every byte a response needs prepared up front: bodies, their gzip variants,
 // ETags and header values. It is immutable once built, which is what lets a
@@ -66,7 +39,7 @@ type Snapshot struct {
 
 // document is a Document with its prepared response variants.
 type document struct {
-	Document
+	feed.Document
 	path string
 	rep  representation
 }
@@ -129,7 +102,7 @@ func (r *representation) pick(accepted coding) *variant {
 // once per build, so that no request ever compresses anything. built is the
 // time the build finished; it is shown on the index page and counts as the
 // last successful build for /healthz.
-func NewSnapshot(docs []Document, built time.Time) (*Snapshot, error) {
+func NewSnapshot(docs []feed.Document, built time.Time) (*Snapshot, error) {
 	if built.IsZero() {
 		return nil, errors.New("new snapshot: build time is zero")
 	}
@@ -216,7 +189,7 @@ func formatRank(f feed.Format) int {
 }
 
 // validateDocument reports why d cannot be served, naming the feed.
-func validateDocument(d Document) error {
+func validateDocument(d feed.Document) error {
 	if err := validateFeedName(d.Feed); err != nil {
 		return fmt.Errorf("document %q: %w", d.Feed, err)
 	}

@@ -47,18 +47,12 @@ type ArchivePage struct {
 	// Documents are the page in every format. A document rendered by
 	// this build holds its Body; the others are read from their file by
 	// Load when needed, so a build does not hold the whole archive.
-	Documents []Document
+	Documents []feed.Document
 }
 
 // archiveKeyPrefix is where the ledger's state keeps each archived feed's
 // page assignment, under the feed's name.
 const archiveKeyPrefix = "publish/archive/"
-
-// ArchiveName is the name of an archive page's documents, as written below
-// the output folder and served: {feed}/archive/{n}.{format}.
-func ArchiveName(feedName string, number int) string {
-	return feedName + "/archive/" + strconv.Itoa(number)
-}
 
 // archiveState is an archived feed's pages as a build left them.
 type archiveState struct {
@@ -317,9 +311,9 @@ func (a *archive) render(ctx context.Context, b *Builder, logger *slog.Logger) (
 		if inputs == pg.Inputs && b.archiveFilesHold(name, pg.Docs) {
 			ap.Items = order(pg)
 			for _, d := range pg.Docs {
-				ap.Documents = append(ap.Documents, Document{
+				ap.Documents = append(ap.Documents, feed.Document{
 					Feed: name, Format: d.Format, Title: d.Title, Modified: d.Modified, SelfURL: d.SelfURL,
-					Archive: true, Final: ap.Final, path: b.docPath(name, d.Format),
+					Archive: true, Final: ap.Final,
 				})
 			}
 			out = append(out, ap)
@@ -338,7 +332,7 @@ func (a *archive) render(ctx context.Context, b *Builder, logger *slog.Logger) (
 		}
 		pg.Inputs, pg.Docs = inputs, nil
 		for _, d := range fr.Documents {
-			d.Archive, d.Final, d.path = true, ap.Final, b.docPath(name, d.Format)
+			d.Archive, d.Final = true, ap.Final
 			sum := sha256.Sum256(d.Body)
 			pg.Docs = append(pg.Docs, archivedDoc{
 				Format: d.Format, Title: d.Title, SelfURL: d.SelfURL, Modified: d.Modified.UTC(),
@@ -483,19 +477,6 @@ func (a *archive) removed() []string {
 	return out
 }
 
-// Load returns the document's bytes: its Body, or, for an archive page not
-// rendered by this build, the file it was written to.
-func (d Document) Load() ([]byte, error) {
-	if d.Body != nil || d.path == "" {
-		return d.Body, nil
-	}
-	body, err := os.ReadFile(d.path)
-	if err != nil {
-		return nil, fmt.Errorf("read archive page %s.%s: %w", d.Feed, d.Format, err)
-	}
-	return body, nil
-}
-
 // renderArchives lays out and renders the archive pages of every archived
 // feed into its result. With item pages to publish, it also returns the
 // items of every archive page, whole, one list a page: their item pages
@@ -577,9 +558,9 @@ func (b *Builder) unchangedArchives(ctx context.Context, state ledger.State, res
 			}
 			ap := ArchivePage{Number: pg.Number, Items: order(pg), Final: pi+1 < len(a.last.Pages)}
 			for _, d := range pg.Docs {
-				ap.Documents = append(ap.Documents, Document{
+				ap.Documents = append(ap.Documents, feed.Document{
 					Feed: name, Format: d.Format, Title: d.Title, Modified: d.Modified, SelfURL: d.SelfURL,
-					Archive: true, Final: ap.Final, path: b.docPath(name, d.Format),
+					Archive: true, Final: ap.Final,
 				})
 			}
 			pages = append(pages, ap)

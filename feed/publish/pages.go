@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
-	"mime"
 	"os"
 	"path"
 	"path/filepath"
@@ -132,12 +131,12 @@ func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.I
 					logger.Warn("file beside item page not published", "source", it.Source, "item", it.ID, "file", bf.Name, "error", err)
 					continue
 				}
-				add(dir, dir+bf.Name, "/"+dir+bf.Name, contentType(bf.Name), data)
+				add(dir, dir+bf.Name, "/"+dir+bf.Name, ContentType(bf.Name), data)
 			}
 		}
 	}
 
-	add("", page.StyleName, "/"+page.StyleName, contentType(page.StyleName), page.Style)
+	add("", page.StyleName, "/"+page.StyleName, ContentType(page.StyleName), page.Style)
 	var all []page.Feed
 	for i, name := range names {
 		all = append(all, page.Feed{Title: metas[i].Title, SelfURL: metas[i].SelfURL})
@@ -154,7 +153,7 @@ func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.I
 	if err != nil {
 		return nil, err
 	}
-	add("", page.OPMLName, "/"+page.OPMLName, contentType(page.OPMLName), opml)
+	add("", page.OPMLName, "/"+page.OPMLName, ContentType(page.OPMLName), opml)
 	return site, nil
 }
 
@@ -224,27 +223,6 @@ func readBundleFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%d bytes, more than the %d allowed", st.Size(), MaxBundleFile)
 	}
 	return io.ReadAll(io.LimitReader(f, MaxBundleFile+1))
-}
-
-// siteTypes are the media types of the files a site publishes, so that
-// they do not depend on the machine's MIME tables.
-var siteTypes = map[string]string{
-	".html": htmlType, ".css": "text/css; charset=utf-8", ".opml": "text/x-opml; charset=utf-8",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".mp4": "video/mp4",
-	".webm": "video/webm", ".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8",
-}
-
-// contentType is the media type a site file is served with.
-func contentType(name string) string {
-	if t, ok := siteTypes[strings.ToLower(path.Ext(name))]; ok {
-		return t
-	}
-	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
-		return t
-	}
-	return "application/octet-stream"
 }
 
 // writeSite writes every file of site whose bytes changed. It runs before
@@ -385,7 +363,7 @@ func (b *Builder) PublishedSite() (site *Site, ok bool) {
 	}
 	for _, dir := range slices.Sorted(maps.Keys(m.Pages)) {
 		for _, f := range m.Pages[dir] {
-			urlPath, ctype := "/"+dir+f, contentType(f)
+			urlPath, ctype := "/"+dir+f, ContentType(f)
 			if f == "index.html" {
 				urlPath, ctype = "/"+dir, htmlType
 				if bare := "/" + strings.TrimSuffix(dir, "/"); m.Paths[dir] == bare {
@@ -398,7 +376,7 @@ func (b *Builder) PublishedSite() (site *Site, ok bool) {
 		}
 	}
 	for _, f := range m.Files {
-		if !read("", f, "/"+f, contentType(f)) {
+		if !read("", f, "/"+f, ContentType(f)) {
 			return nil, false
 		}
 	}

@@ -87,30 +87,11 @@ type Builder struct {
 	CacheControl string
 }
 
-// Document is one rendered feed document.
-type Document struct {
-	Feed   string
-	Format feed.Format
-	Title  string
-	Body   []byte
-	// Modified is the feed's newest item date.
-	Modified time.Time
-	SelfURL  string
-	// Changed reports whether the bytes differ from the file on disk.
-	Changed bool
-	// Archive marks an archive page's document; Final one whose page
-	// has a newer page after it, so that only an edit of its own items
-	// changes it again.
-	Archive, Final bool
-
-	path string // the file, for Load
-}
-
 // FeedResult sums up one published feed.
 type FeedResult struct {
 	Name      string
 	Items     int
-	Documents []Document
+	Documents []feed.Document
 	// Reused reports that the feed had the same items and settings as in
 	// the last build, so its documents were read back from the published
 	// files instead of being rendered and validated again.
@@ -135,7 +116,7 @@ func (r FeedResult) Changed() bool {
 
 // AllDocuments lists the feed's documents and then those of its archive
 // pages, oldest page first.
-func (r FeedResult) AllDocuments() []Document {
+func (r FeedResult) AllDocuments() []feed.Document {
 	if len(r.Archive) == 0 {
 		return r.Documents
 	}
@@ -180,8 +161,8 @@ type Result struct {
 // Documents lists every document of every feed, archive pages included.
 // An archive page's document not rendered by this build has no Body: use
 // Load.
-func (r *Result) Documents() []Document {
-	var out []Document
+func (r *Result) Documents() []feed.Document {
+	var out []feed.Document
 	for _, f := range r.Feeds {
 		out = append(out, f.AllDocuments()...)
 	}
@@ -308,7 +289,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		lists = append(lists, items)
 		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
 			c := sel.categories[slug]
-			docs = append(docs, doc{"category/" + slug, f.CategoryMeta(c.name, slug), f.Sources, false})
+			docs = append(docs, doc{CategoryName(slug), f.CategoryMeta(c.name, slug), f.Sources, false})
 			lists = append(lists, c.sel.Items())
 		}
 	}
@@ -529,7 +510,7 @@ func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, err
 		if err != nil {
 			return FeedResult{}, fmt.Errorf("feed %s: %w", name, err)
 		}
-		fr.Documents = append(fr.Documents, Document{
+		fr.Documents = append(fr.Documents, feed.Document{
 			Feed: name, Format: format, Title: meta.Title, Body: body,
 			Modified: modified, SelfURL: meta.SelfURL[format],
 		})
@@ -621,7 +602,7 @@ func (b *Builder) write(res *Result) error {
 }
 
 // writeDocument writes d when its bytes changed, and says so in d.
-func (b *Builder) writeDocument(d *Document) error {
+func (b *Builder) writeDocument(d *feed.Document) error {
 	path := b.docPath(d.Feed, d.Format)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write feed %s: %w", d.Feed, err)

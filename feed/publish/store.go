@@ -8,15 +8,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
-	"mime"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/feedpub/feedpub/feed"
 )
 
 // Store is where a build's output folder is published to when it is not
@@ -214,27 +210,6 @@ func syncRank(key string) int {
 		return 0
 	}
 	return 1
-}
-
-// ContentType is the media type the document stored under key is served
-// with, by its extension.
-func ContentType(key string) string {
-	ext := path.Ext(key)
-	if f := feed.Format(strings.TrimPrefix(ext, ".")); slices.Contains(feed.Formats, f) {
-		return f.ContentType()
-	}
-	switch ext {
-	case ".html":
-		return "text/html; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".opml":
-		return "text/x-opml; charset=utf-8"
-	}
-	if t := mime.TypeByExtension(ext); t != "" {
-		return t
-	}
-	return "application/octet-stream"
 }
 
 // syncStore publishes the output folder to b.Store, when there is one.

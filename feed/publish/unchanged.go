@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -178,8 +177,8 @@ func (b *Builder) reuse(last *lastBuild, name, inputs string, items int) (FeedRe
 // readBack reads feed name's published documents, in the order the last
 // build recorded them, and reports whether every one still holds the
 // bytes that build wrote.
-func (b *Builder) readBack(last *lastBuild, name string) ([]Document, bool) {
-	var docs []Document
+func (b *Builder) readBack(last *lastBuild, name string) ([]feed.Document, bool) {
+	var docs []feed.Document
 	for _, d := range last.Documents {
 		if d.Feed != name {
 			continue
@@ -192,7 +191,7 @@ func (b *Builder) readBack(last *lastBuild, name string) ([]Document, bool) {
 		if hex.EncodeToString(sum[:]) != d.SHA256 {
 			return nil, false
 		}
-		docs = append(docs, Document{
+		docs = append(docs, feed.Document{
 			Feed: d.Feed, Format: d.Format, Title: d.Title, Body: body, Modified: d.Modified, SelfURL: d.SelfURL,
 		})
 	}
@@ -232,8 +231,4 @@ func (b *Builder) remember(ctx context.Context, fp string, state ledger.State, r
 		return err
 	}
 	return state.PutState(ctx, lastBuildKey, raw)
-}
-
-func (b *Builder) docPath(name string, format feed.Format) string {
-	return filepath.Join(b.Output, filepath.FromSlash(name)+"."+string(format))
 }
