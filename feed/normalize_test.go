@@ -209,3 +209,28 @@ func TestNewestDates(t *testing.T) {
 		t.Errorf("Latest() = %v, want the zero time", got)
 	}
 }
+
+func TestFormatTypes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		f                  Format
+		media, contentType string
+	}{
+		{RSS, "application/rss+xml", "application/rss+xml; charset=utf-8"},
+		{Atom, "application/atom+xml", "application/atom+xml; charset=utf-8"},
+		{JSON, "application/feed+json", "application/feed+json; charset=utf-8"},
+		{"xml", "application/octet-stream", "application/octet-stream"},
+	} {
+		if got := tt.f.MediaType(); got != tt.media {
+			t.Errorf("%s: MediaType = %q, want %q", tt.f, got, tt.media)
+		}
+		if got := tt.f.ContentType(); got != tt.contentType {
+			t.Errorf("%s: ContentType = %q, want %q", tt.f, got, tt.contentType)
+		}
+	}
+	for ext, want := range map[string]string{".mp3": "audio/mpeg", ".JPG": "image/jpeg", ".opus": "audio/ogg", ".html": "", ".txt": "", "": ""} {
+		if got := MediaTypeByExt(ext); got != want {
+			t.Errorf("MediaTypeByExt(%q) = %q, want %q", ext, got, want)
+		}
+	}
+}

@@ -248,7 +248,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 	}
 	ch := &rssChannel{RssFeed: g}
 	if self := meta.SelfURL[RSS]; self != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: self, Rel: "self", Type: "application/rss+xml"})
+		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: self, Rel: "self", Type: RSS.MediaType()})
 	}
 	doc := &rssDoc{Version: "2.0", ContentNS: nsContent, AtomNS: nsAtom, Channel: ch}
 	rssExtensions(doc, meta)
@@ -364,7 +364,7 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 	g.Link, g.Author = nil, nil
 	doc := &atomDoc{AtomFeed: g, Lang: meta.Language, Generator: meta.Generator, Authors: atomPeople(meta.Authors)}
 	if self := meta.SelfURL[Atom]; self != "" {
-		doc.Links = append(doc.Links, feeds.AtomLink{Href: self, Rel: "self", Type: "application/atom+xml"})
+		doc.Links = append(doc.Links, feeds.AtomLink{Href: self, Rel: "self", Type: Atom.MediaType()})
 	}
 	if meta.Link != "" {
 		doc.Links = append(doc.Links, feeds.AtomLink{Href: meta.Link, Rel: "alternate", Type: "text/html"})

@@ -322,12 +322,12 @@ func (v *validation) checkRSSSelf(ch *docElem) {
 		if !weburl.IsHTTP(href) {
 			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> href %q is not an absolute http(s) URL`, at(l), clipValue(href))
 		}
-		if typ, _ := l.attr("", "type"); typ != "application/rss+xml" {
-			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> has type %q, want "application/rss+xml"`, at(l), clipValue(typ))
+		if typ, _ := l.attr("", "type"); typ != RSS.MediaType() {
+			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> has type %q, want %q`, at(l), clipValue(typ), RSS.MediaType())
 		}
 	}
 	if !found {
-		v.warnRule(ruleRSSBest, `%s: missing <atom:link rel="self" type="application/rss+xml"> (with xmlns:atom=%q)`, at(ch), nsAtom)
+		v.warnRule(ruleRSSBest, `%s: missing <atom:link rel="self" type=%q> (with xmlns:atom=%q)`, at(ch), RSS.MediaType(), nsAtom)
 	}
 }
 

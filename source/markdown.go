@@ -727,17 +727,6 @@ func (taskBoxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-// mediaTypes are the types of common enclosure files, so that a guess does
-// not depend on the machine's MIME tables.
-var mediaTypes = map[string]string{
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg",
-	".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".wav": "audio/wav",
-	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
-	".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip",
-}
-
 // guessMediaType names the media type of the file a URL path ends in, or
 // returns "".
 func guessMediaType(p string) string {
@@ -745,7 +734,7 @@ func guessMediaType(p string) string {
 	if ext == "" {
 		return ""
 	}
-	if t, ok := mediaTypes[ext]; ok {
+	if t := feed.MediaTypeByExt(ext); t != "" {
 		return t
 	}
 	if t, _, err := mime.ParseMediaType(mime.TypeByExtension(ext)); err == nil {
