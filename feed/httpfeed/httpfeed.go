@@ -31,12 +31,14 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -644,7 +646,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // feedPath reports whether path has the shape of a feed document path, to
 // tell "not published yet" from "no such page" before the first Swap.
 func feedPath(path string) bool {
-	return strings.HasSuffix(path, ".rss") || strings.HasSuffix(path, ".atom") || strings.HasSuffix(path, ".json")
+	return slices.ContainsFunc(feed.Formats, func(f feed.Format) bool { return strings.HasSuffix(path, "."+string(f)) })
 }
 
 // health is the body of /healthz.
