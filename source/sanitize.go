@@ -92,7 +92,7 @@ func safeAbsoluteHTML(fragment string, base *url.URL) string {
 // as if it ended in "/", while one without ("#note", "?q") still refers to
 // base itself.
 func safeFolderHTML(fragment string, base *url.URL, folder bool) string {
-	if base != nil && ((base.Scheme != "http" && base.Scheme != "https") || base.Host == "") {
+	if !weburl.IsHTTPURL(base) {
 		base = nil
 	}
 	dir := base

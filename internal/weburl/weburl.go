@@ -58,7 +58,7 @@ func ParseHTTP(s string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a URL", s)
 	}
-	if !isHTTP(u) {
+	if !IsHTTPURL(u) {
 		return nil, fmt.Errorf("%q is not an absolute http(s) URL", s)
 	}
 	return u, nil
@@ -70,10 +70,10 @@ func IsHTTP(s string) bool {
 	return err == nil
 }
 
-// isHTTP reports whether u is an http or https URL with a host name (not
-// just a port). url.Parse writes the scheme in lower case.
-func isHTTP(u *url.URL) bool {
-	return (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
+// IsHTTPURL reports whether u, parsed, is an http or https URL with a host
+// name (not just a port). url.Parse writes the scheme in lower case.
+func IsHTTPURL(u *url.URL) bool {
+	return u != nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
 }
 
 // IsAbsolute reports whether s names itself as an absolute URI: a scheme,
@@ -148,7 +148,7 @@ func Resolve(ref string, base *url.URL) (*url.URL, error) {
 		}
 		u = base.ResolveReference(u)
 	}
-	if !isHTTP(u) {
+	if !IsHTTPURL(u) {
 		return nil, fmt.Errorf("%q is not an http(s) URL", ref)
 	}
 	return u, nil

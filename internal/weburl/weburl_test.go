@@ -71,6 +71,21 @@ func TestParseHTTP(t *testing.T) {
 	}
 }
 
+func TestIsHTTPURL(t *testing.T) {
+	t.Parallel()
+	if IsHTTPURL(nil) {
+		t.Error("IsHTTPURL(nil) = true")
+	}
+	for in, want := range map[string]bool{
+		"https://x.example/": true, "HTTP://x.example:80": true, "http://:80/": false,
+		"mailto:a@x.example": false, "/a": false, "file:///a": false,
+	} {
+		if got := IsHTTPURL(mustParse(t, in)); got != want {
+			t.Errorf("IsHTTPURL(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestIsIRI(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
