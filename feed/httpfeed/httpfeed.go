@@ -154,6 +154,8 @@ type route struct {
 	bytes        prometheus.Counter
 	// cacheControl, when set, replaces the schedule's Cache-Control.
 	cacheControl []string
+	// fetch gives the bodies of lazy variants (fetch.go).
+	fetch BodyFetcher
 }
 
 // field is a response header field with its canonical key.
@@ -292,6 +294,7 @@ func (h *Handler) Swap(s *Snapshot) {
 		{"Content-Security-Policy", valueIndexCSP},
 		{"Referrer-Policy", valueNoReferrer},
 	})
+	st.setFetcher()
 	st.hold(h.log)
 	if old := h.state.Swap(st); old != nil {
 		old.release()
@@ -542,6 +545,9 @@ func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) 
 		}
 		w.WriteHeader(http.StatusNotModified)
 		rt.notModified.Inc()
+		return
+	}
+	if v = h.fetchBody(w, r, rt, v); v == nil {
 		return
 	}
 	for _, f := range rt.header {
