@@ -89,6 +89,9 @@ type Options struct {
 	PathRoot string
 	// Now is the clock, replaceable in tests; nil means time.Now.
 	Now func() time.Time
+	// Cluster, when set, reports this server among the replicas of a
+	// site, shown in /healthz as "cluster".
+	Cluster func() *Cluster
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -103,6 +106,7 @@ type Handler struct {
 	staleAfter time.Duration // guarded by mu
 	siteTitle  string
 	pathRoot   string
+	cluster    func() *Cluster
 
 	state atomic.Pointer[state]
 	cc    atomic.Pointer[cacheControl]
@@ -204,6 +208,7 @@ func New(opts Options) *Handler {
 		staleAfter: opts.StaleAfter,
 		siteTitle:  opts.SiteTitle,
 		pathRoot:   opts.PathRoot,
+		cluster:    opts.Cluster,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -669,6 +674,7 @@ type health struct {
 	// failing one is next tried; Items counts what the build skipped.
 	Sources []sourceHealth `json:"sources,omitempty"`
 	Items   *buildItems    `json:"items,omitempty"`
+	Cluster *Cluster       `json:"cluster,omitempty"`
 }
 
 // serveHealth reports "ok", or 503 with "starting" before the first Swap
@@ -703,6 +709,9 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	}
 	body.Degraded = degraded
 	body.Sources, body.Items = sources, items
+	if h.cluster != nil {
+		body.Cluster = h.cluster()
+	}
 
 	out, err := json.Marshal(body)
 	if err != nil {
