@@ -164,7 +164,7 @@ func Open(ctx context.Context, opts Options) (*Share, error) {
 		pool.Close()
 		return nil, fmt.Errorf("shared snapshot %s: %w", s.name, err)
 	}
-	if err := s.refresh(ctx); err != nil {
+	if err := s.refresh(ctx, "open"); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 		if stored, err = storeBodies(ctx, tx, m); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO feedpub_snapshots (built, digest, manifest) VALUES ($1, $2, $3) RETURNING generation, published`,
+		if err := tx.QueryRow(ctx, `INSERT INTO feedpub_snapshots (built, published, digest, manifest) VALUES ($1, clock_timestamp(), $2, $3) RETURNING generation, published`,
 			m.Built, digest, raw).Scan(&gen, &published); err != nil {
 			return err
 		}
@@ -269,7 +269,7 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 	}
 	if same {
 		if s.status.Generation != gen {
-			return s.load(ctx)
+			return s.load(ctx, "publish")
 		}
 		s.handler.MarkSuccess(time.Now())
 		return nil
@@ -280,6 +280,20 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 	s.status = Status{Generation: gen, Built: m.Built, Received: now, Latest: gen, LatestPublished: published}
 	s.log.Info("snapshot published", "generation", gen, "bodies_stored", stored, "resources", len(m.Resources))
 	return nil
+}
+
+// Confirm records that the leader built again and found nothing to
+// change: replicas count the age of what they serve from it. When a newer
+// generation than the one served here is stored, it is put in service.
+func (s *Share) Confirm(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.status.Generation > 0 {
+		if _, err := s.pool.Exec(ctx, `UPDATE feedpub_snapshots SET confirmed = now() WHERE generation = $1`, s.status.Generation); err != nil {
+			return fmt.Errorf("shared snapshot %s: confirm: %w", s.name, err)
+		}
+	}
+	return s.load(ctx, "confirm")
 }
 
 // storeBodies stores the bodies of m the table lacks, and returns how many.
@@ -358,14 +372,16 @@ func eagerBodies(m httpfeed.Manifest) map[httpfeed.Sum][]byte {
 
 // refresh reads the newest generation and puts it in service when this
 // replica serves an older one.
-func (s *Share) refresh(ctx context.Context) error {
+func (s *Share) refresh(ctx context.Context, via string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.load(ctx)
+	return s.load(ctx, via)
 }
 
-// load does refresh's work; s.mu must be held.
-func (s *Share) load(ctx context.Context) error {
+// load does refresh's work; s.mu must be held. via says what led to it,
+// for the log: "open", "notify", "connect", "recheck", "publish" or
+// "confirm".
+func (s *Share) load(ctx context.Context, via string) error {
 	var (
 		gen                  int64
 		published, confirmed time.Time
@@ -429,7 +445,7 @@ func (s *Share) load(ctx context.Context) error {
 	s.handler.MarkSuccess(confirmed)
 	s.eager = eagerBodies(m)
 	s.status.Generation, s.status.Built, s.status.Received = gen, built, time.Now()
-	s.log.Info("snapshot received", "generation", gen, "built", built.UTC().Format(time.RFC3339), "bodies_fetched", len(fetched),
+	s.log.Info("snapshot received", "via", via, "generation", gen, "built", built.UTC().Format(time.RFC3339), "bodies_fetched", len(fetched),
 		"lag", time.Since(published).Round(time.Millisecond))
 	return nil
 }
@@ -520,10 +536,11 @@ func (s *Share) listenOnce(ctx context.Context) error {
 		return err
 	}
 	s.listens.Add(1)
-	if err := s.refresh(ctx); err != nil {
+	if err := s.refresh(ctx, "connect"); err != nil {
 		s.log.Error("shared snapshot: reading the newest generation failed", "error", err)
 	}
 	for {
+		via := "notify"
 		wctx, cancel := context.WithTimeout(ctx, s.recheck)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
@@ -532,6 +549,7 @@ func (s *Share) listenOnce(ctx context.Context) error {
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
 			// No signal for a while: look anyway, cheaply.
+			via = "recheck"
 		case err != nil:
 			return err
 		default:
@@ -540,7 +558,7 @@ func (s *Share) listenOnce(ctx context.Context) error {
 				continue
 			}
 		}
-		if err := s.refresh(ctx); err != nil {
+		if err := s.refresh(ctx, via); err != nil {
 			s.log.Error("shared snapshot: loading the newest generation failed", "error", err)
 		}
 	}
