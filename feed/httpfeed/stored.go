@@ -92,7 +92,8 @@ type BodyFetcher interface {
 
 var codingNames = map[coding]string{codingIdentity: "identity", codingGzip: "gzip"}
 
-// Manifest describes everything s answers, with every body; the index
+// Manifest describes everything s answers, with every body, in an order
+// that depends only on what is served; the index
 // page, which a Handler renders from the snapshot and its site title, is
 // not part of it.
 func (s *Snapshot) Manifest() Manifest {
@@ -107,7 +108,11 @@ func (s *Snapshot) Manifest() Manifest {
 	}
 	if s.site != nil {
 		m.Site = true
-		for _, f := range s.site.files {
+		// By path: a build that read its pages back lists them in another
+		// order than one that rendered them, and both serve the same.
+		files := slices.Clone(s.site.files)
+		slices.SortFunc(files, func(a, b *siteFile) int { return strings.Compare(a.Path, b.Path) })
+		for _, f := range files {
 			m.Resources = append(m.Resources, Resource{
 				Kind: KindFile, Path: f.Path, ContentType: f.ContentType, Folder: f.Folder,
 				// Files below a folder are item pages and their files.

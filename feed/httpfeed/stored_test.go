@@ -204,3 +204,30 @@ func TestStoredSnapshotRefusesBadManifests(t *testing.T) {
 		t.Errorf("the manifest itself: %v", err)
 	}
 }
+
+// TestManifestIgnoresFileOrder requires the manifests of two snapshots
+// that serve the same files, listed in another order, to be equal: a
+// build that read its pages back lists them in another order than the one
+// that rendered them.
+func TestManifestIgnoresFileOrder(t *testing.T) {
+	t.Parallel()
+	files := []SiteFile{
+		{Path: "/items/a", ContentType: "text/html; charset=utf-8", Body: testPage, Folder: "/items/a/"},
+		{Path: "/items/a/photo.jpg", ContentType: "image/jpeg", Body: testPhoto},
+		{Path: "/feedpub.css", ContentType: "text/css; charset=utf-8", Body: page.Style},
+	}
+	var manifests [2][]byte
+	for i := range manifests {
+		snap, err := NewSiteSnapshot(siteDocs(t), Site{Page: page.Site{Title: "Harbour"}, Files: slices.Clone(files)}, built)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if manifests[i], err = json.Marshal(snap.Manifest()); err != nil {
+			t.Fatal(err)
+		}
+		slices.Reverse(files)
+	}
+	if string(manifests[0]) != string(manifests[1]) {
+		t.Errorf("manifests differ with the order of the files:\n%s\n%s", manifests[0], manifests[1])
+	}
+}

@@ -444,7 +444,7 @@ func (s *Share) load(ctx context.Context, via string) error {
 	s.handler.Swap(snap)
 	s.handler.MarkSuccess(confirmed)
 	s.eager = eagerBodies(m)
-	s.status.Generation, s.status.Built, s.status.Received = gen, built, time.Now()
+	s.status.Generation, s.status.Built, s.status.Received = gen, m.Built, time.Now()
 	s.log.Info("snapshot received", "via", via, "generation", gen, "built", built.UTC().Format(time.RFC3339), "bodies_fetched", len(fetched),
 		"lag", time.Since(published).Round(time.Millisecond))
 	return nil
