@@ -109,7 +109,11 @@ func (s Status) Behind(now time.Time) time.Duration {
 type Share struct {
 	pool    *pgxpool.Pool
 	connCfg *pgx.ConnConfig
+	url     string
 	name    string
+	// ready is set once the tables are known to be there; schema, the
+	// schema they are in, is guarded by mu.
+	ready   atomic.Bool
 	schema  string
 	handler Swapper
 	log     *slog.Logger
@@ -131,17 +135,14 @@ type Share struct {
 
 // Open connects to the database, creates or migrates its tables (with the
 // ledger's, in one schema version), serves the newest stored generation if
-// there is one, and starts listening for new ones.
+// there is one, and starts listening for new ones. A database that cannot
+// be reached is not an error: it is logged, and the listener keeps trying
+// to connect, serving the newest generation once it can. Only a URL that
+// cannot be parsed is.
 func Open(ctx context.Context, opts Options) (*Share, error) {
 	if opts.Handler == nil {
 		return nil, errors.New("pgsnap: no handler")
 	}
-	// The snapshot tables are migrations of the ledger's schema.
-	led, err := ledger.OpenPostgres(ctx, opts.URL, ledger.PostgresOptions{})
-	if err != nil {
-		return nil, err
-	}
-	_ = led.Close()
 	cfg, err := pgxpool.ParseConfig(opts.URL)
 	if err != nil {
 		return nil, errors.New("shared snapshot: the URL cannot be parsed as a PostgreSQL connection string")
@@ -153,25 +154,42 @@ func Open(ctx context.Context, opts Options) (*Share, error) {
 		return nil, fmt.Errorf("shared snapshot: %w", err)
 	}
 	s := &Share{
-		pool: pool, connCfg: cfg.ConnConfig.Copy(), name: redact(opts.URL), handler: opts.Handler,
+		pool: pool, connCfg: cfg.ConnConfig.Copy(), url: opts.URL, name: redact(opts.URL), handler: opts.Handler,
 		log: opts.Logger, cache: newBodyCache(cmpOr(opts.CacheBytes, DefaultCacheBytes)),
 		recheck: cmpOr(opts.Recheck, defaultRecheck), done: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if err := pool.QueryRow(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&s.schema); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("shared snapshot %s: %w", s.name, err)
-	}
-	if err := s.refresh(ctx, "open"); err != nil {
-		pool.Close()
-		return nil, err
+	if err := s.prepare(ctx, "open"); err != nil {
+		s.log.Warn("shared snapshot: database unavailable; serving what it holds once it answers", "state", s.name, "error", err)
 	}
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	go s.listen(lctx)
 	return s, nil
+}
+
+// prepare migrates the database the first time it answers, and puts the
+// newest generation in service.
+func (s *Share) prepare(ctx context.Context, via string) error {
+	if !s.ready.Load() {
+		// The snapshot tables are migrations of the ledger's schema.
+		led, err := ledger.OpenPostgres(ctx, s.url, ledger.PostgresOptions{})
+		if err != nil {
+			return err
+		}
+		_ = led.Close()
+		var schema string
+		if err := s.pool.QueryRow(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&schema); err != nil {
+			return fmt.Errorf("shared snapshot %s: %w", s.name, err)
+		}
+		s.mu.Lock()
+		s.schema = schema
+		s.mu.Unlock()
+		s.ready.Store(true)
+	}
+	return s.refresh(ctx, via)
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -194,6 +212,12 @@ func (s *Share) Status() Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
+}
+
+func (s *Share) schemaName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.schema
 }
 
 // Serving reports whether a stored generation is in service.
@@ -261,7 +285,7 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, s.schema+" "+strconv.FormatInt(gen, 10))
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, coalesce(current_schema(), '') || ' ' || $2::text)`, Channel, strconv.FormatInt(gen, 10))
 		return err
 	})
 	if err != nil {
@@ -536,7 +560,7 @@ func (s *Share) listenOnce(ctx context.Context) error {
 		return err
 	}
 	s.listens.Add(1)
-	if err := s.refresh(ctx, "connect"); err != nil {
+	if err := s.prepare(ctx, "connect"); err != nil {
 		s.log.Error("shared snapshot: reading the newest generation failed", "error", err)
 	}
 	for {
@@ -554,7 +578,7 @@ func (s *Share) listenOnce(ctx context.Context) error {
 			return err
 		default:
 			schema, g, _ := strings.Cut(n.Payload, " ")
-			if gen, perr := strconv.ParseInt(g, 10, 64); schema != s.schema || perr != nil || gen <= s.Status().Generation {
+			if gen, perr := strconv.ParseInt(g, 10, 64); schema != s.schemaName() || perr != nil || gen <= s.Status().Generation {
 				continue
 			}
 		}

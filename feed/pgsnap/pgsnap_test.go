@@ -244,3 +244,17 @@ func psql(t *testing.T, url, sql string) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpenWithTheDatabaseDown requires a replica whose database does not
+// answer to start all the same, serving nothing shared until it does.
+func TestOpenWithTheDatabaseDown(t *testing.T) {
+	t.Parallel()
+	// Port 1 (tcpmux) has no PostgreSQL on any machine that runs tests.
+	s := openRecheck(t, "postgres://feedpub:hunter2@127.0.0.1:1/feedpub?connect_timeout=5", newHandler(), time.Hour)
+	if s.Serving() {
+		t.Error("serving a generation from a database that is down")
+	}
+	if err := s.Publish(t.Context(), snapshot(t, "one", time.Now())); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("publishing to a database that is down: %v; want an error that hides the password", err)
+	}
+}
