@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/keyset"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // DefaultMarkdownGlob selects the files of a Markdown source when its Glob
@@ -369,17 +369,6 @@ func (taskBoxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-// mediaTypes are the types of common enclosure files, so that a guess does
-// not depend on the machine's MIME tables.
-var mediaTypes = map[string]string{
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg",
-	".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".wav": "audio/wav",
-	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
-	".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip",
-}
-
 // guessMediaType names the media type of the file a URL path ends in, or
 // returns "".
 func guessMediaType(p string) string {
@@ -387,7 +376,7 @@ func guessMediaType(p string) string {
 	if ext == "" {
 		return ""
 	}
-	if t, ok := mediaTypes[ext]; ok {
+	if t := feed.MediaTypeByExt(ext); t != "" {
 		return t
 	}
 	if t, _, err := mime.ParseMediaType(mime.TypeByExtension(ext)); err == nil {
@@ -401,13 +390,13 @@ func guessMediaType(p string) string {
 // guessed from the URL's extension. problem says why it cannot be used.
 func makeEnclosure(rawURL string, length int64, typ string) (e feed.Enclosure, problem string) {
 	rawURL = strings.TrimSpace(rawURL)
-	if !httpURL(rawURL) {
+	u, err := weburl.ParseHTTP(rawURL)
+	if err != nil {
 		return feed.Enclosure{}, fmt.Sprintf("enclosure URL %q is not an absolute http(s) URL", rawURL)
 	}
 	if t, _, err := mime.ParseMediaType(typ); err == nil && strings.Contains(t, "/") {
 		typ = t
 	} else {
-		u, _ := url.Parse(rawURL)
 		if typ = guessMediaType(u.Path); typ == "" {
 			return feed.Enclosure{}, fmt.Sprintf("enclosure %s has no media type and none is known for its extension", rawURL)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -166,7 +167,7 @@ func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
 		if !ok || s == "" {
 			return
 		}
-		if uriScheme.MatchString(s) && !absoluteURI(s) {
+		if weburl.HasScheme(s) && !weburl.IsAbsolute(s) {
 			r.warn(line, key, fmt.Sprintf("id %q is not a valid URI; used as a local name", s))
 		}
 		fm.id = s
@@ -175,7 +176,7 @@ func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
 		if !ok || s == "" {
 			return
 		}
-		if !httpURL(s) {
+		if !weburl.IsHTTP(s) {
 			r.warn(line, key, fmt.Sprintf("link %q is not an absolute http(s) URL", s))
 			return
 		}
@@ -322,7 +323,7 @@ func (r *fmReader) people(key string, v *yaml.Node) []feed.Person {
 					}
 					p.Email = s
 				case "url":
-					if s != "" && !httpURL(s) {
+					if s != "" && !weburl.IsHTTP(s) {
 						r.warn(r.offset+k.Line, key+".url", fmt.Sprintf("url %q is not an absolute http(s) URL", s))
 						continue
 					}

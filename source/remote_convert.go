@@ -20,6 +20,7 @@ import (
 	gofeedrss "github.com/mmcdole/gofeed/rss"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // maxUpstreamID bounds the length of an upstream item id used as it is in
@@ -158,7 +159,7 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 			sum := sha256.Sum256([]byte(upstream))
 			upstream = "sha256:" + hex.EncodeToString(sum[:])
 		}
-		id := r.IDPrefix + escapeTag(r.SourceName) + "/" + escapeTagPath(upstream)
+		id := r.IDPrefix + weburl.EscapeTag(r.SourceName) + "/" + weburl.EscapeTagPath(upstream)
 		if seen[id] {
 			log.Warn("item skipped", "source", r.SourceName, "id", id, "error", "id already used by an earlier item of the feed")
 			continue
@@ -292,24 +293,15 @@ func remoteEnclosure(e *gofeed.Enclosure, base *url.URL) (feed.Enclosure, bool) 
 	return feed.Enclosure{URL: u, Length: n, Type: typ}, true
 }
 
-// remoteLink resolves ref against base (which may be nil) and returns it
-// when the result is an absolute http(s) URL with a host, else "".
+// remoteLink resolves ref, as a feed gives it, against base (which may be
+// nil) into the link a feed carries (see weburl.Link); "" when it does
+// not make one.
 func remoteLink(ref string, base *url.URL) string {
-	ref = strings.TrimSpace(feed.CleanText(ref))
-	if ref == "" {
-		return ""
-	}
-	u, err := url.Parse(ref)
+	link, err := weburl.Link(strings.TrimSpace(feed.CleanText(ref)), base)
 	if err != nil {
 		return ""
 	}
-	if !u.IsAbs() && base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
+	return link
 }
 
 // remoteDate returns a feed's date in UTC; zero when there is none. A date

@@ -15,6 +15,7 @@ import (
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/keyset"
 	"github.com/feedpub/feedpub/internal/par"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -514,7 +515,7 @@ func (t *Text) fileLink(relpath string) string {
 // headline is left once cleaned.
 func (t *Text) headlineItem(title, key string) feed.Item {
 	return feed.Item{
-		ID:     t.IDPrefix + escapeTag(t.SourceName) + "#" + escapeTag(key),
+		ID:     t.IDPrefix + weburl.EscapeTag(t.SourceName) + "#" + weburl.EscapeTag(key),
 		Title:  title,
 		Link:   fillLink(t.LinkTemplate, t.SourceName, headlineSlug(key)),
 		Source: t.SourceName,

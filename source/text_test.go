@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // newTestText returns a Text on root whose log is written to the returned
@@ -85,7 +86,7 @@ func TestTextFetchTree(t *testing.T) {
 		"briefs/list.txt":    "Only in list\nShared headline\n",
 	})
 	id := func(rel string) string { return testPrefix + "wire/" + rel }
-	hl := func(key string) string { return testPrefix + "wire#" + escapeTag(key) }
+	hl := func(key string) string { return testPrefix + "wire#" + weburl.EscapeTag(key) }
 	tests := []struct {
 		name      string
 		glob      string
