@@ -112,13 +112,13 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 func (m *Markdown) Scan(ctx context.Context) (feed.Scan, error) {
 	start := time.Now()
 	if err := m.check(); err != nil {
-		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+		return nil, err
 	}
 	files, err := scanTree(ctx, m.Root, m.SourceName, globMatch(m.glob()), m.logger())
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+		return nil, err
 	}
-	return &markdownScan{wholeItems: wholeItems{m.SourceName}, m: m, files: files, start: start}, nil
+	return &markdownScan{m: m, files: files, start: start}, nil
 }
 
 // markdownScan is a Markdown source's Scan: the files it lists, stated.
@@ -150,7 +150,7 @@ func (s *markdownScan) Stream(ctx context.Context, emit func(feed.Item) error) e
 	}
 	for f := range eachFile(s.files) {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("source %s: %w", m.SourceName, err)
+			return err
 		}
 		rel := f.rel
 		data, err := readLimited(f.abs(), m.maxSize())
