@@ -195,13 +195,16 @@ func fetchAll(ctx context.Context, src interface {
 
 // wholeItems is the Complete of a Scan that streams no partial items,
 // so that it has none to complete.
-type wholeItems struct{ source string }
+type wholeItems struct{}
 
-// Complete implements feed.Scan: every item gets an error.
-func (w wholeItems) Complete(_ context.Context, items []feed.Item) ([]feed.Item, []error) {
+// errNoPartialItems is what wholeItems answers for every item.
+var errNoPartialItems = errors.New("the source sends no partial items")
+
+// Complete implements feed.Scan: every item gets errNoPartialItems.
+func (wholeItems) Complete(_ context.Context, items []feed.Item) ([]feed.Item, []error) {
 	errs := make([]error, len(items))
 	for i := range errs {
-		errs[i] = fmt.Errorf("source %s sends no partial items", w.source)
+		errs[i] = errNoPartialItems
 	}
 	return make([]feed.Item, len(items)), errs
 }
