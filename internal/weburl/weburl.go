@@ -184,11 +184,34 @@ func Link(ref string, base *url.URL) (string, error) {
 	// a link must not carry them raw.
 	link := EscapeIRI(u.String())
 	// It lets odd hosts through too ("//\"0", "//::0") that no escape
-	// can mend: a link is only what reads back as one.
-	if _, err := ParseHTTP(link); err != nil {
-		return "", fmt.Errorf("%q does not make a link: %w", ref, err)
+	// can mend: a link is only what reads back as one. A plain host
+	// always does, and spares every usual link a second parse.
+	if !plainHost(u.Host) {
+		if _, err := ParseHTTP(link); err != nil {
+			return "", fmt.Errorf("%q does not make a link: %w", ref, err)
+		}
 	}
 	return link, nil
+}
+
+// plainHost reports whether host is a name of ASCII letters, digits, dots
+// and hyphens, with an optional port of digits.
+func plainHost(host string) bool {
+	name, port, _ := strings.Cut(host, ":")
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if c := port[i]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Canonical returns the form of link under which two links name the
