@@ -91,19 +91,12 @@ type Markdown struct {
 	// Logger receives a warning for every file skipped or published with a
 	// problem; nil discards them.
 	Logger *slog.Logger
-
-	counts fileCounts
 }
 
 var _ Source = (*Markdown)(nil)
 
 // Name returns SourceName.
 func (m *Markdown) Name() string { return m.SourceName }
-
-// Stats reports how many matching files the last Fetch published from
-// (read) and how many it skipped, as Text.Stats does. Drafts count as
-// neither.
-func (m *Markdown) Stats() (read, skipped int) { return m.counts.get() }
 
 // Fetch walks Root in lexical order and returns one item per published
 // file, in walk order.
@@ -114,14 +107,44 @@ func (m *Markdown) Stats() (read, skipped int) { return m.counts.get() }
 // the other files still publish. Files whose front matter says "draft:
 // true" are passed over.
 func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
+	return fetchAll(ctx, m)
+}
+
+// Scan lists the files below Root that match and stats them, for one
+// build: its Fingerprint digests them with the settings, and its Stream
+// reads them, without walking the folder again.
+func (m *Markdown) Scan(ctx context.Context) (feed.Scan, error) {
 	start := time.Now()
-	m.counts.set(0, 0)
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
 	}
+	files, err := scanTree(ctx, m.Root, m.SourceName, globMatch(m.glob()), m.logger())
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+	}
+	return &markdownScan{wholeItems: wholeItems{m.SourceName}, m: m, files: files, start: start}, nil
+}
+
+// markdownScan is a Markdown source's Scan: the files it lists, stated.
+// Its items are always whole.
+type markdownScan struct {
+	wholeItems
+	m     *Markdown
+	files [][]statted
+	start time.Time
+}
+
+// Fingerprint implements feed.Scan.
+func (s *markdownScan) Fingerprint() string {
+	return fingerprintOf(settingsOf("markdown", s.m), s.files)
+}
+
+// Stream implements feed.Scan: it reads the listed files in walk order and
+// emits one item per published file.
+func (s *markdownScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
+	m := s.m
 	log := m.logger()
 	var (
-		items                 []feed.Item
 		ids                   = keyset.NewMap[string]()
 		read, skipped, drafts int
 	)
@@ -129,15 +152,19 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		skipped++
 		logFileProblem(log, "article skipped", m.SourceName, rel, "key", problemAt(err))
 	}
-	err := walkFiles(ctx, m.Root, log, m.SourceName, globMatch(m.glob()), func(p, rel string) {
-		data, err := readLimited(p, m.maxSize())
+	for f := range eachFile(s.files) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("source %s: %w", m.SourceName, err)
+		}
+		rel := f.rel
+		data, err := readLimited(f.abs(), m.maxSize())
 		if errors.Is(err, errNotFile) {
 			log.Debug("symbolic link to folder not followed", "source", m.SourceName, "file", rel)
-			return
+			continue
 		}
 		if err != nil {
 			skip(rel, err)
-			return
+			continue
 		}
 		item, warns, err := m.parseArticleSafely(rel, data)
 		for _, w := range warns {
@@ -145,30 +172,28 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		}
 		if err != nil {
 			skip(rel, err)
-			return
+			continue
 		}
 		if item == nil {
 			drafts++
 			log.Debug("draft not published", "source", m.SourceName, "file", rel)
-			return
+			continue
 		}
 		if prev, dup := ids.Get(item.ID); dup {
 			skip(rel, fmt.Errorf("id %s already used by %s", item.ID, prev))
-			return
+			continue
 		}
 		ids.Put(item.ID, rel)
 		item.Ref = rel // names the file in the build's logs
 		item.Bundle = m.bundleFiles(rel, item)
-		items = append(items, *item)
 		read++
-	})
-	m.counts.set(read, skipped)
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+		if err := emit(*item); err != nil {
+			return err
+		}
 	}
 	log.Info("source read", "source", m.SourceName, "files", read, "skipped", skipped,
-		"drafts", drafts, "articles", len(items), "took", time.Since(start))
-	return items, nil
+		"drafts", drafts, "articles", read, "took", time.Since(s.start))
+	return nil
 }
 
 // check validates the fields Fetch relies on.

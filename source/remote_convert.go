@@ -49,11 +49,11 @@ func (r *Remote) parse(res remoteResponse, feedURL *url.URL, now time.Time, prev
 	case kindXML:
 		var note string
 		if body, note = decodeXML(body, res.contentType); note != "" {
-			log.Warn("feed read leniently", "source", r.SourceName, "reason", note)
+			log.Warn("feed read leniently", "source", r.SourceName, "error", note)
 		}
 	case kindJSON:
 		body, err = repairJSONFeed(body, func(item, field, problem string) {
-			log.Warn("feed item field dropped", "source", r.SourceName, "item", item, "field", field, "reason", problem)
+			log.Warn("feed item field dropped", "source", r.SourceName, "item", item, "field", field, "error", problem)
 		})
 		if err != nil {
 			return nil, err
@@ -161,7 +161,7 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 		}
 		id := r.IDPrefix + weburl.EscapeTag(r.SourceName) + "/" + weburl.EscapeTagPath(upstream)
 		if seen[id] {
-			log.Warn("item skipped", "source", r.SourceName, "id", id, "reason", "id already used by an earlier item of the feed")
+			log.Warn("item skipped", "source", r.SourceName, "id", id, "error", "id already used by an earlier item of the feed")
 			continue
 		}
 		seen[id] = true

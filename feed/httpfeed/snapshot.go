@@ -35,6 +35,8 @@ type Snapshot struct {
 	// site holds the pages and files served beside the documents; nil
 	// when there are none.
 	site *site
+	// fetch gives the bodies of lazy variants, in a stored snapshot.
+	fetch BodyFetcher
 }
 
 // document is a Document with its prepared response variants.
@@ -58,7 +60,13 @@ const (
 // depend on its bytes.
 type variant struct {
 	coding coding
-	body   []byte
+	// body is nil for a variant fetched on demand (fetch.go) until a
+	// request needs it; sum is its SHA-256 either way.
+	body []byte
+	sum  [32]byte
+	size int
+	// lazy marks a variant whose body the snapshot's fetcher gives.
+	lazy bool
 	// file holds body in an in-memory file for sendfile; nil for small
 	// bodies.
 	file *bodyFile
@@ -260,12 +268,20 @@ func newRepresentation(body []byte, modified time.Time) (representation, error) 
 
 // newVariant computes body's ETag and header values.
 func newVariant(c coding, body []byte) variant {
+	v := hashedVariant(c, sha256.Sum256(body), len(body))
+	v.body, v.file = body, newBodyFile(body)
+	return v
+}
+
+// hashedVariant is a variant of size bytes whose SHA-256 is sum, with
+// every header value and no body yet.
+func hashedVariant(c coding, sum [32]byte, size int) variant {
 	v := variant{
 		coding:       c,
-		body:         body,
-		file:         newBodyFile(body),
-		etag:         etagOf(body),
-		lengthHeader: []string{strconv.Itoa(len(body))},
+		sum:          sum,
+		size:         size,
+		etag:         etagOf(sum),
+		lengthHeader: []string{strconv.Itoa(size)},
 	}
 	v.etagHeader = []string{v.etag}
 	if c == codingGzip {
@@ -274,12 +290,12 @@ func newVariant(c coding, body []byte) variant {
 	return v
 }
 
-// etagOf is the strong entity tag of body: the first 128 bits of its
-// SHA-256 in unpadded base64url, quoted. It hashes the bytes actually sent,
-// so each encoding of a document gets its own tag, as RFC 9110 requires of
-// strong validators.
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
+// etagOf is the strong entity tag of the body whose SHA-256 is sum: its
+// first 128 bits in unpadded base64url, quoted. It hashes the bytes
+// actually sent, so each encoding of a document gets its own tag, as RFC
+// 9110 requires of strong validators, and every server holding the same
+// bytes sends the same tag.
+func etagOf(sum [32]byte) string {
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 }
 
