@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,5 +231,47 @@ func TestManifestIgnoresFileOrder(t *testing.T) {
 	}
 	if string(manifests[0]) != string(manifests[1]) {
 		t.Errorf("manifests differ with the order of the files:\n%s\n%s", manifests[0], manifests[1])
+	}
+}
+
+// TestStoredSnapshotOverTheFastPath requires the fast server to hand the
+// requests for bodies fetched on demand to the path that fetches them,
+// and to answer the others itself, byte for byte as the original.
+func TestStoredSnapshotOverTheFastPath(t *testing.T) {
+	t.Parallel()
+	orig, stored, _, _ := storedPair(t)
+	var fast atomic.Int64
+	srv := &Server{Handler: stored, HTTP: testHTTPServer(stored), onFast: func(string) { fast.Add(1) }}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	})
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableCompression: true}}
+	for _, p := range []string{"/news.rss", "/news/archive/1.atom", "/items/a", "/items/a/photo.jpg", "/feedpub.css"} {
+		for _, enc := range []string{"", "gzip"} {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+p, nil)
+			if enc != "" {
+				req.Header.Set("Accept-Encoding", enc)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := doSite(orig, http.MethodGet, p, map[string]string{"Accept-Encoding": enc})
+			if resp.StatusCode != want.Code || resp.Header.Get("Etag") != want.Header().Get("Etag") || string(body) != want.Body.String() {
+				t.Errorf("GET %s (%q) over the fast server: %d %q, %d bytes; want %d %q, %d bytes",
+					p, enc, resp.StatusCode, resp.Header.Get("Etag"), len(body), want.Code, want.Header().Get("Etag"), want.Body.Len())
+			}
+		}
+	}
+	if fast.Load() == 0 {
+		t.Error("the fast path answered nothing")
 	}
 }
