@@ -420,7 +420,7 @@ func (s *server) serveLastPublished() {
 	}
 	var built time.Time
 	for _, d := range docs {
-		built = latest(built, d.Modified)
+		built = feed.Latest(built, d.Modified)
 	}
 	site, ok := b.PublishedSite()
 	if !ok {
@@ -432,16 +432,6 @@ func (s *server) serveLastPublished() {
 		return
 	}
 	s.logger.Info("serving the last published feeds until a build succeeds", "documents", len(docs))
-}
-
-func latest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if t.After(out) {
-			out = t
-		}
-	}
-	return out
 }
 
 // untilNextBuild tells caches how long a feed stays as it is.

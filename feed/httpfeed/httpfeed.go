@@ -31,12 +31,15 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -357,7 +360,7 @@ func (h *Handler) SetHubURLs(hubs []string) {
 		if hub == "" {
 			continue
 		}
-		if err := validateHeaderURL(hub); err != nil {
+		if _, err := weburl.ParseHTTP(hub); err != nil {
 			h.log.Error("hub url ignored", "hub_url", hub, "error", err)
 			continue
 		}
@@ -654,7 +657,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // feedPath reports whether path has the shape of a feed document path, to
 // tell "not published yet" from "no such page" before the first Swap.
 func feedPath(path string) bool {
-	return strings.HasSuffix(path, ".rss") || strings.HasSuffix(path, ".atom") || strings.HasSuffix(path, ".json")
+	return slices.ContainsFunc(feed.Formats, func(f feed.Format) bool { return strings.HasSuffix(path, "."+string(f)) })
 }
 
 // health is the body of /healthz.

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // Snapshot is the complete set of documents of one successful build, with
@@ -207,7 +207,7 @@ func validateDocument(d feed.Document) error {
 	if len(d.Body) == 0 {
 		return fmt.Errorf("document %s.%s: empty body", d.Feed, d.Format)
 	}
-	if err := validateHeaderURL(d.SelfURL); err != nil {
+	if _, err := weburl.ParseHTTP(d.SelfURL); err != nil {
 		return fmt.Errorf("document %s.%s: self url: %w", d.Feed, d.Format, err)
 	}
 	return nil
@@ -225,36 +225,10 @@ func validateFeedName(name string) error {
 			return fmt.Errorf("feed name %q: empty, \".\" or \"..\" segment", name)
 		}
 		for i := 0; i < len(seg); i++ {
-			if !unreserved(seg[i]) {
+			if !weburl.Unreserved(seg[i]) {
 				return fmt.Errorf("feed name %q: character %q not allowed", name, seg[i])
 			}
 		}
-	}
-	return nil
-}
-
-// unreserved reports whether c is an RFC 3986 unreserved character, the
-// only ones a path segment can carry without percent-encoding.
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
-
-// validateHeaderURL accepts absolute http(s) URLs that can be put between
-// the angle brackets of a Link header as they are.
-func validateHeaderURL(raw string) error {
-	if raw == "" {
-		return errors.New("empty")
-	}
-	if strings.ContainsAny(raw, "<>\" \t\r\n") {
-		return fmt.Errorf("%q contains a character not allowed in a Link header", raw)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("parse: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http or https URL", raw)
 	}
 	return nil
 }
