@@ -230,9 +230,11 @@ func (c *fastConn) respond(r *fastRequest, now time.Time) outcome {
 		return handOver
 	}
 	v := rt.rep.pick(acceptedCodings(r.accept[:r.nAccept]))
-	if v.lazy && !r.head && !notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v) {
-		// Its bytes are fetched on demand (fetch.go), which net/http's
-		// path does.
+	notModified := notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v)
+	if v.lazy && !notModified && !r.head {
+		// The body of a shared snapshot's page is fetched on demand,
+		// which takes a request context and may fail: net/http's path
+		// does both (fetch.go).
 		return handOver
 	}
 	if c.s.onFast != nil {
@@ -243,7 +245,7 @@ func (c *fastConn) respond(r *fastRequest, now time.Time) outcome {
 		cc = h.cacheControl()
 	}
 	b := c.out[:0]
-	if notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v) {
+	if notModified {
 		b = append(b, "HTTP/1.1 304 Not Modified\r\n"...)
 		b = c.appendCommon(b, now, cc, v, r.close)
 		b = appendFields(b, rt.header304)
