@@ -65,6 +65,7 @@ dies or loses its connection.
 	configPath := fs.String("config", "feedpub.yaml", "configuration `file`")
 	listen := fs.String("listen", "", "`address` to listen on, overriding the configuration's listen")
 	grace := fs.Duration("grace", 20*time.Second, "how long shutdown waits for requests and a running build")
+	netHTTP := fs.Bool("net-http", false, "serve every request with Go's net/http server, without the fast path for documents")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ dies or loses its connection.
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(serveGCPercent)
 	}
-	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger, lock: lock}
+	s := &server{configPath: *configPath, listenFlag: *listen, logger: logger, lock: lock, netHTTP: *netHTTP}
 	s.cfg.Store(cfg)
 	if cfg.StateIsPostgres() {
 		s.leader = newLeader(cfg.State, cfg.StateName(), logger)
@@ -123,6 +124,8 @@ type server struct {
 	// notifier pings WebSub hubs after builds that changed documents.
 	notifier *websub.Notifier
 	lock     *serveLock
+	// netHTTP serves without the fast path (servehttp.go).
+	netHTTP bool
 
 	cfg      atomic.Pointer[config.Config]
 	schedule atomic.Pointer[cron.Schedule]
@@ -175,7 +178,8 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	}
 	warnLoopbackMismatch(s.logger, cfg.BaseURL, ln.Addr().String())
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	hs := s.httpServer(srv)
+	go func() { serveErr <- hs.Serve(ln) }()
 	if s.leader != nil {
 		defer s.leader.close()
 	}
@@ -217,7 +221,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 			defer cancel()
 			stopped := c.Stop()
 			s.held.stop()
-			err := srv.Shutdown(deadline)
+			err := hs.Shutdown(deadline)
 			builds := make(chan struct{})
 			go func() {
 				<-stopped.Done()
