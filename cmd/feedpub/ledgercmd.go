@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/publish"
 )
 
 const ledgerHelp = `Inspects and repairs the ledger that holds every item's id, first-seen
@@ -110,15 +111,6 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if salvaged != nil && *out != "" && sameFile(*out, backupPath(cfg)) {
 			return fmt.Errorf("ledger export: not overwriting the backup export %s with the %d readable records of a damaged ledger; run %s instead", *out, len(salvaged), recoverCommand(cfg))
 		}
-		w := stdout
-		if *out != "" {
-			f, err := os.Create(*out)
-			if err != nil {
-				return fmt.Errorf("ledger export: %w", err)
-			}
-			defer f.Close()
-			w = f
-		}
 		var src ledger.Ledger = led
 		if salvaged != nil {
 			mem := ledger.NewMemory()
@@ -127,7 +119,19 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			src = mem
 		}
-		n, err := ledger.WriteJSONL(ctx, w, src)
+		var n int
+		export := func(w io.Writer) (err error) {
+			n, err = ledger.WriteJSONL(ctx, w, src)
+			return err
+		}
+		if *out != "" {
+			// A failed export must not leave a truncated file where the
+			// last good one was: the export is what a lost ledger is
+			// rebuilt from.
+			err = publish.WriteAtomic(*out, 0o644, export)
+		} else {
+			err = export(stdout)
+		}
 		if err != nil {
 			return fmt.Errorf("ledger export: %w", err)
 		}

@@ -96,9 +96,11 @@ func secLeaks(body []byte) []string {
 	return found
 }
 
-func TestServePathTraversal(t *testing.T) {
+func TestServePathTraversal(t *testing.T) { eachServer(t, true, testServePathTraversal) }
+
+func testServePathTraversal(t *testing.T, flags ...string) {
 	t.Parallel()
-	s := startServe(t, "@every 1h", map[string]string{
+	s := startServeFlags(t, flags, "@every 1h", map[string]string{
 		"articles/a.txt":    "A story that is published. It has a body.\n",
 		".git/config":       "[core]\n\trepositoryformatversion = 0\n# secret-marker git\n",
 		"public/secret.txt": "secret-marker public\n",
@@ -186,9 +188,11 @@ func TestServePathTraversal(t *testing.T) {
 	}
 }
 
-func TestServeMethods(t *testing.T) {
+func TestServeMethods(t *testing.T) { eachServer(t, true, testServeMethods) }
+
+func testServeMethods(t *testing.T, flags ...string) {
 	t.Parallel()
-	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n"})
+	s := startServeFlags(t, flags, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n"})
 	secWaitServing(s)
 
 	methods := []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "BREW", "get", "Get"}
@@ -238,9 +242,11 @@ func TestServeMethods(t *testing.T) {
 	}
 }
 
-func TestServeMalformedRequests(t *testing.T) {
+func TestServeMalformedRequests(t *testing.T) { eachServer(t, true, testServeMalformedRequests) }
+
+func testServeMalformedRequests(t *testing.T, flags ...string) {
 	t.Parallel()
-	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n"})
+	s := startServeFlags(t, flags, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n"})
 	secWaitServing(s)
 	host := "Host: " + secAddr(s) + "\r\n"
 
@@ -291,9 +297,11 @@ func TestServeMalformedRequests(t *testing.T) {
 // TestServeSlowHeaders holds connections that send their headers slowly or
 // not at all: each is closed once readHeaderTimeout has passed, with at
 // most a 400, and other clients are served meanwhile.
-func TestServeSlowHeaders(t *testing.T) {
+func TestServeSlowHeaders(t *testing.T) { eachServer(t, true, testServeSlowHeaders) }
+
+func testServeSlowHeaders(t *testing.T, flags ...string) {
 	t.Parallel()
-	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n"})
+	s := startServeFlags(t, flags, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n"})
 	secWaitServing(s)
 
 	const (
@@ -399,9 +407,11 @@ func TestServeSlowHeaders(t *testing.T) {
 	}
 }
 
-func TestServeSecurityHeaders(t *testing.T) {
+func TestServeSecurityHeaders(t *testing.T) { eachServer(t, true, testServeSecurityHeaders) }
+
+func testServeSecurityHeaders(t *testing.T, flags ...string) {
 	t.Parallel()
-	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n" + strings.Repeat("More words so that gzip pays. ", 50) + "\n"})
+	s := startServeFlags(t, flags, "@every 1h", map[string]string{"articles/a.txt": "A story that is published. It has a body.\n" + strings.Repeat("More words so that gzip pays. ", 50) + "\n"})
 	secWaitServing(s)
 
 	for _, f := range feed.Formats {

@@ -61,7 +61,7 @@ func startServeConfig(t *testing.T, config, schedule string, files map[string]st
 }
 
 // startServeListen is startServeConfig listening on listen.
-func startServeListen(t *testing.T, config, schedule string, files map[string]string, listen string) *served {
+func startServeListen(t *testing.T, config, schedule string, files map[string]string, listen string, flags ...string) *served {
 	t.Helper()
 	dir := t.TempDir()
 	files["feedpub.yaml"] = config + "schedule: \"" + schedule + "\"\n"
@@ -70,7 +70,8 @@ func startServeListen(t *testing.T, config, schedule string, files map[string]st
 	s := &served{t: t, dir: dir, stderr: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
 	stdout := &syncBuffer{}
 	go func() {
-		s.done <- run(ctx, []string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", listen, "-grace", "5s"}, stdout, s.stderr)
+		args := append([]string{"serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", listen, "-grace", "5s"}, flags...)
+		s.done <- run(ctx, args, stdout, s.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -134,8 +135,10 @@ func etagOf(body []byte) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-func TestServeFeeds(t *testing.T) {
-	s := startServe(t, "@every 1s", map[string]string{"articles/a.txt": "First story here. More.\n\n\nA Headline\n"})
+func TestServeFeeds(t *testing.T) { eachServer(t, false, testServeFeeds) }
+
+func testServeFeeds(t *testing.T, flags ...string) {
+	s := startServeFlags(t, flags, "@every 1s", map[string]string{"articles/a.txt": "First story here. More.\n\n\nA Headline\n"})
 	waitFor(t, "the first build", 10*time.Second, func() bool {
 		resp, _ := s.get("/healthz", nil)
 		return resp.StatusCode == http.StatusOK
@@ -247,8 +250,10 @@ func TestServeReloadAndShutdown(t *testing.T) {
 
 // TestServeShutdownUnderLoad stops the server while clients poll it: every
 // response that starts must arrive whole, and serve must return nil.
-func TestServeShutdownUnderLoad(t *testing.T) {
-	s := startServe(t, "@every 1h", map[string]string{"articles/a.txt": strings.Repeat("A long story goes on. ", 2000) + "\n"})
+func TestServeShutdownUnderLoad(t *testing.T) { eachServer(t, false, testServeShutdownUnderLoad) }
+
+func testServeShutdownUnderLoad(t *testing.T, flags ...string) {
+	s := startServeFlags(t, flags, "@every 1h", map[string]string{"articles/a.txt": strings.Repeat("A long story goes on. ", 2000) + "\n"})
 	waitFor(t, "the first build", 10*time.Second, func() bool {
 		resp, _ := s.get("/news.rss", nil)
 		return resp.StatusCode == http.StatusOK

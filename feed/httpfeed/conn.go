@@ -18,6 +18,9 @@ type connKey struct{}
 // tcp_nopush do. Without it, or off Linux, the Handler writes every body
 // from memory.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if hc, ok := c.(*handedConn); ok {
+		c = hc.TCPConn
+	}
 	tc, ok := c.(*net.TCPConn)
 	if !ok || !corkSupported {
 		return ctx

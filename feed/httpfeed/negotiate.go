@@ -183,17 +183,28 @@ func etagMatches(values []string, etag string) bool {
 // when the document was not modified after the given date, even one in the
 // future. An unparsable date is ignored.
 func notModified(h http.Header, rep *representation, v *variant) bool {
-	if inm, ok := h["If-None-Match"]; ok {
+	inm, hasINM := h["If-None-Match"]
+	var ims string
+	if v := h["If-Modified-Since"]; len(v) > 0 {
+		ims = v[0]
+	}
+	return notModifiedBy(inm, hasINM, ims, rep, v)
+}
+
+// notModifiedBy is notModified on the header values themselves: the
+// If-None-Match lines (hasINM tells an empty one from none) and the first
+// If-Modified-Since, empty when there is none.
+func notModifiedBy(inm []string, hasINM bool, ims string, rep *representation, v *variant) bool {
+	if hasINM {
 		return etagMatches(inm, v.etag)
 	}
-	ims := h["If-Modified-Since"]
-	if len(ims) == 0 || rep.lastModified == "" {
+	if ims == "" || rep.lastModified == "" {
 		return false
 	}
-	if ims[0] == rep.lastModified {
+	if ims == rep.lastModified {
 		return true
 	}
-	t, ok := parseHTTPDate(ims[0])
+	t, ok := parseHTTPDate(ims)
 	return ok && rep.modified <= t.Unix()
 }
 
