@@ -142,8 +142,10 @@ func readStatted(p string, info fileInfo, statErr error, limit int64) ([]byte, e
 	}
 	defer f.Close()
 	// Read what Stat announced in one go; a file that grew since is
-	// still caught by the limit.
-	buf := bytes.NewBuffer(make([]byte, 0, info.size+1))
+	// still caught by the limit. ReadFrom wants bytes.MinRead free before
+	// each read, the one that finds the end included: with less, it would
+	// copy the whole file into a buffer twice its size to learn that.
+	buf := bytes.NewBuffer(make([]byte, 0, info.size+bytes.MinRead))
 	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
 	data := buf.Bytes()
 	if err != nil {
