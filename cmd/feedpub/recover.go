@@ -235,9 +235,12 @@ func readRecordsFile(path string) (recs []ledger.Record, bad []error, err error)
 
 // writeLedgerCopies refreshes the export beside the ledger and the ledger
 // file after a build, when the build recorded something or the ledger took
-// records from outside, or when a copy is missing. Failures are warnings:
-// the feeds are already published.
-func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, recorded bool) {
+// records from outside, or when a copy is missing. written is what the
+// build recorded: an embedded ledger's export takes it as appended lines
+// (see appendExport), so a build that records a few items does not rewrite
+// a record per item of the archive. Failures are warnings: the feeds are
+// already published.
+func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, written []ledger.Record, since time.Time, recorded bool) {
 	for _, f := range []struct {
 		path, key, what string
 	}{{backupPath(cfg), exportStampKey, "export"}, {cfg.LedgerFile, ledgerFileStampKey, "ledger file"}} {
@@ -247,10 +250,19 @@ func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logge
 		if _, err := os.Stat(f.path); err == nil && !recorded && !prep.merged {
 			continue
 		}
-		var buf bytes.Buffer
-		n, err := ledger.WriteJSONL(ctx, &buf, led)
-		if err == nil {
-			_, err = publish.WriteFileAtomic(f.path, buf.Bytes(), 0o644)
+		var n int
+		var err error
+		how := "written"
+		if f.key == exportStampKey {
+			n, how, err = refreshExport(ctx, cfg, led, f.path, prep, written, since)
+		} else {
+			// The ledger file is committed: sorted, one line per item, and
+			// rewritten only when its bytes change.
+			var buf bytes.Buffer
+			n, err = ledger.WriteJSONL(ctx, &buf, led)
+			if err == nil {
+				_, err = publish.WriteFileAtomic(f.path, buf.Bytes(), 0o644)
+			}
 		}
 		var stamp string
 		if err == nil {
@@ -263,8 +275,26 @@ func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logge
 			logger.Warn("ledger "+f.what+" not written", "file", f.path, "error", err)
 			continue
 		}
-		logger.Debug("ledger "+f.what+" written", "file", f.path, "records", n)
+		logger.Debug("ledger "+f.what+" "+how, "file", f.path, "records", n)
 	}
+}
+
+// refreshExport brings the export at path up to date with the ledger: by
+// appending the records the build wrote when it can, else by writing it
+// whole. A PostgreSQL ledger's export is always written whole, since other
+// servers write to the same database.
+func refreshExport(ctx context.Context, cfg *config.Config, led store, path string, prep ledgerPrep, written []ledger.Record, since time.Time) (n int, how string, err error) {
+	if !prep.merged && !cfg.StateIsPostgres() {
+		appended, err := appendExport(ctx, led, path, written, since)
+		if err != nil {
+			return 0, "", err
+		}
+		if appended {
+			return len(written), "appended", nil
+		}
+	}
+	n, err = writeExportWhole(ctx, led, path)
+	return n, "written", err
 }
 
 // fileStamp identifies a version of a file by its size and modification

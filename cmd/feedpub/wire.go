@@ -211,7 +211,8 @@ func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wai
 	if err != nil {
 		return nil, withRecoveryHint(cfg, err)
 	}
-	b, err := newBuilder(cfg, led, logger)
+	j := newJournal(led)
+	b, err := newBuilder(cfg, j, logger)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -224,7 +225,8 @@ func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wai
 		// ones, or old ones that had left every feed.
 		logger.Warn("after recovering the ledger, items that no earlier build's evidence knew were dated by this build", "items", res.Recorded)
 	}
-	writeLedgerCopies(ctx, cfg, led, logger, prep, res.Recorded > 0)
+	written, since := j.records()
+	writeLedgerCopies(ctx, cfg, led, logger, prep, written, since, res.Recorded > 0)
 	return res, nil
 }
 

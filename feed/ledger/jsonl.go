@@ -29,7 +29,7 @@ func WriteJSONL(ctx context.Context, w io.Writer, l Ledger) (int, error) {
 	n := 0
 	err := l.Export(ctx, func(r Record) error {
 		n++
-		return enc.Encode(jsonRecord{ID: r.ID, FirstSeen: r.FirstSeen.UTC(), Hash: r.Hash, Changed: r.Changed.UTC()})
+		return encodeJSONLine(enc, r)
 	})
 	if err != nil {
 		return n, fmt.Errorf("export: %w", err)
@@ -38,6 +38,23 @@ func WriteJSONL(ctx context.Context, w io.Writer, l Ledger) (int, error) {
 		return n, fmt.Errorf("export: %w", err)
 	}
 	return n, nil
+}
+
+// WriteRecords writes recs to w as JSON Lines, in the form WriteJSONL
+// writes and in their order: the lines a build appends to an export for the
+// records it wrote.
+func WriteRecords(w io.Writer, recs []Record) error {
+	enc := json.NewEncoder(w)
+	for _, r := range recs {
+		if err := encodeJSONLine(enc, r); err != nil {
+			return fmt.Errorf("export %q: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+func encodeJSONLine(enc *json.Encoder, r Record) error {
+	return enc.Encode(jsonRecord{ID: r.ID, FirstSeen: r.FirstSeen.UTC(), Hash: r.Hash, Changed: r.Changed.UTC()})
 }
 
 // ReadJSONL reads records written by WriteJSONL. An unreadable line is an
