@@ -14,8 +14,9 @@ import (
 const fastBufSize = 4096
 
 // fastCopyMax is the largest body copied behind the header to leave in one
-// write; larger ones are sent with sendfile or writev.
-const fastCopyMax = 16 << 10
+// write; larger ones are sent with sendfile or writev, also one system
+// call, so that no connection keeps a buffer the size of a body.
+const fastCopyMax = 2 << 10
 
 // deadlineSlack is how stale a deadline may be before it is set again: the
 // fast path extends its deadlines at most once a second, which makes each
