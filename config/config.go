@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
 	// Schedules may name any zone with CRON_TZ=, also on hosts without a
 	// zoneinfo database.
 	_ "time/tzdata"
@@ -28,6 +29,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/feedpub/feedpub/source"
 )
 
@@ -584,8 +586,10 @@ func (c *Config) validate(v *validator) {
 		}
 		switch s.Type {
 		case TypeFeed:
-			if u, err := url.Parse(s.URL); s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+			if s.URL == "" {
 				v.fail(key+".url", "required: the http(s):// or file:// address of the feed to fetch")
+			} else if _, err := weburl.ParseFetch(s.URL); err != nil {
+				v.fail(key+".url", "the http(s):// or file:// address of the feed to fetch: %v", err)
 			}
 		case TypeJSON:
 			if s.Path == "" {
@@ -667,18 +671,14 @@ func (c *Config) CheckPaths() error {
 	return errors.Join(v.errs...)
 }
 
+// checkURL checks a URL the feeds or the server's headers carry as it is
+// written: by the rule the validator applies to them.
 func checkURL(s string) error {
 	if s == "" {
 		return errors.New("required")
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL", s)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http(s) URL", s)
-	}
-	return nil
+	_, err := weburl.ParseHTTP(s)
+	return err
 }
 
 // scheduleParser reads five-field cron expressions, an optional leading

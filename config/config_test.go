@@ -73,6 +73,13 @@ func TestParseErrors(t *testing.T) {
 		{"unknown source key", strings.Replace(minimal, "    path: articles", "    path: articles\n    paht: x", 1), []string{"f.yaml:10: sources[0].paht: unknown key"}},
 		{"missing title", strings.Replace(minimal, "title: Example News\n", "", 1), []string{"title: required"}},
 		{"relative base_url", strings.Replace(minimal, "http://127.0.0.1:8080/", "/feeds/", 1), []string{"f.yaml:3: base_url:", "not an absolute http(s) URL"}},
+		// The rule the validator and the server apply (weburl.ParseHTTP):
+		// a host name, not a port alone, and nothing a URL cannot carry.
+		{"base_url with a port and no host", strings.Replace(minimal, "http://127.0.0.1:8080/", "http://:8080/", 1), []string{"f.yaml:3: base_url:", "not an absolute http(s) URL"}},
+		{"hub with a space", minimal + "hubs: [\"https://hub.example.com/a b\"]\n", []string{"f.yaml:13: hubs[0]:", "cannot carry unescaped"}},
+		// As the remote source fetches it (weburl.ParseFetch): a file URL
+		// names an absolute path on this machine.
+		{"feed url on another machine", strings.Replace(strings.Replace(minimal, "type: text", "type: feed", 1), "    path: articles\n", "    url: file://server/feeds/a.xml\n", 1), []string{"f.yaml:9: sources[0].url:", "file:///absolute/path"}},
 		{"unknown source in feed", strings.Replace(minimal, "[wire]", "[wires]", 1), []string{"f.yaml:12: feeds[0].sources[0]: no source is named \"wires\""}},
 		{"bad limit", minimal + "    limit: 0\n", []string{"f.yaml:13: feeds[0].limit: must be 1 or more"}},
 		{"bad type", strings.Replace(minimal, "type: text", "type: txt", 1), []string{"f.yaml:8: sources[0].type:", "\"txt\""}},

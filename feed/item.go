@@ -9,6 +9,7 @@ package feed
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -181,15 +182,24 @@ func (f Format) Label() string {
 	return strings.ToUpper(string(f))
 }
 
-// ContentType is the media type a document of format f is served with.
-func (f Format) ContentType() string {
+// MediaType is the media type of format f, without parameters: what a
+// self link's type attribute and an autodiscovery link name.
+func (f Format) MediaType() string {
 	switch f {
 	case RSS:
-		return "application/rss+xml; charset=utf-8"
+		return "application/rss+xml"
 	case Atom:
-		return "application/atom+xml; charset=utf-8"
+		return "application/atom+xml"
 	case JSON:
-		return "application/feed+json; charset=utf-8"
+		return "application/feed+json"
 	}
 	return "application/octet-stream"
+}
+
+// ContentType is the media type a document of format f is served with.
+func (f Format) ContentType() string {
+	if !slices.Contains(Formats, f) {
+		return f.MediaType()
+	}
+	return f.MediaType() + "; charset=utf-8"
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -18,8 +17,8 @@ import (
 	"unsafe"
 
 	"github.com/feedpub/feedpub/internal/keyset"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"golang.org/x/net/html"
-	"golang.org/x/net/idna"
 )
 
 // ErrNoItems is returned when a feed would be rendered or published with no
@@ -36,7 +35,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	out := Item{
 		// An empty fragment says nothing, and readers that parse ids as
 		// URLs drop it: leave it out so that they read the id as written.
-		ID:          strings.TrimSuffix(escapeIRI(strings.TrimSpace(CleanText(it.ID))), "#"),
+		ID:          strings.TrimSuffix(weburl.EscapeIRI(strings.TrimSpace(CleanText(it.ID))), "#"),
 		Title:       CollapseSpace(CleanText(it.Title)),
 		Untitled:    it.Untitled,
 		Summary:     CollapseSpace(CleanText(it.Summary)),
@@ -72,7 +71,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	if out.Title == "" {
 		return Item{}, fmt.Errorf("item %s: no title and no text to derive one from", out.ID)
 	}
-	link, err := absoluteURL(strings.TrimSpace(CleanText(it.Link)), base)
+	link, err := weburl.Link(strings.TrimSpace(CleanText(it.Link)), base)
 	if err != nil {
 		return Item{}, fmt.Errorf("item %s: link: %w", out.ID, err)
 	}
@@ -84,7 +83,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 			URL:   strings.TrimSpace(CleanText(p.URL)),
 		}
 		if p.URL != "" {
-			if p.URL, err = absoluteURL(p.URL, base); err != nil {
+			if p.URL, err = weburl.Link(p.URL, base); err != nil {
 				p.URL = ""
 			}
 		}
@@ -98,7 +97,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		}
 	}
 	for _, e := range it.Enclosures {
-		u, err := absoluteURL(strings.TrimSpace(CleanText(e.URL)), base)
+		u, err := weburl.Link(strings.TrimSpace(CleanText(e.URL)), base)
 		if err != nil || u == "" {
 			return Item{}, fmt.Errorf("item %s: enclosure: %v", out.ID, cmp.Or(err, errors.New("no URL")))
 		}
@@ -106,7 +105,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	}
 	if o := it.Origin; o != nil {
 		origin := &Origin{ID: strings.TrimSpace(CleanText(o.ID)), Title: CollapseSpace(CleanText(o.Title))}
-		origin.Link, _ = absoluteURL(strings.TrimSpace(CleanText(o.Link)), nil)
+		origin.Link, _ = weburl.Link(strings.TrimSpace(CleanText(o.Link)), nil)
 		origin.FeedURL = strings.TrimSpace(CleanText(o.FeedURL))
 		out.Origin = origin
 	}
@@ -121,48 +120,6 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		out.Categories = append(out.Categories, c)
 	}
 	return out, nil
-}
-
-// escapeIRI percent-encodes the ASCII characters an IRI cannot hold
-// (space, quotes, angle brackets, a second '#' and the like), so that an id taken from
-// a source is a valid Atom id and stays the same id every time.
-func escapeIRI(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	fragment := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		// Only the first '#' starts the fragment; one inside it is data.
-		ok := c >= 0x80 || iriASCII(c) && !(c == '#' && fragment)
-		fragment = fragment || c == '#'
-		if ok {
-			if b.Len() > 0 {
-				b.WriteByte(c)
-			}
-			continue
-		}
-		if b.Len() == 0 {
-			b.Grow(len(s) + 8)
-			b.WriteString(s[:i])
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	if b.Len() == 0 {
-		return s
-	}
-	return b.String()
-}
-
-// iriASCII reports whether c may stand in an IRI as it is: unreserved,
-// reserved, or the '%' of an escape.
-func iriASCII(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0
 }
 
 // EmailAddress reports whether s is a bare email address (addr-spec), as
@@ -180,66 +137,6 @@ func wholeSecondUTC(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC().Truncate(time.Second)
-}
-
-// absoluteURL resolves ref against base and insists on an http(s) result.
-// An empty ref stays empty.
-func absoluteURL(ref string, base *url.URL) (string, error) {
-	if ref == "" {
-		return "", nil
-	}
-	u, err := url.Parse(ref)
-	if err != nil {
-		return "", err
-	}
-	if !u.IsAbs() {
-		if base == nil {
-			return "", fmt.Errorf("%q is relative and there is no base URL", ref)
-		}
-		u = base.ResolveReference(u)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return "", fmt.Errorf("%q is not an http(s) URL", ref)
-	}
-	// A link is a URL, not an IRI: url.URL.String escapes other than
-	// ASCII in the path and the fragment, but writes the query and the
-	// host as given. A host takes its ASCII (punycode) form.
-	u.RawQuery = escapeNonASCII(u.RawQuery)
-	if host := u.Hostname(); strings.IndexFunc(host, func(r rune) bool { return r >= 0x80 }) >= 0 {
-		ascii, err := idna.Lookup.ToASCII(host)
-		if err != nil {
-			return "", fmt.Errorf("%q: host: %w", ref, err)
-		}
-		if port := u.Port(); port != "" {
-			ascii = net.JoinHostPort(ascii, port)
-		}
-		u.Host = ascii
-	}
-	// url.Parse lets spaces and quotes through in queries and fragments;
-	// a link must not carry them raw.
-	return escapeIRI(u.String()), nil
-}
-
-// escapeNonASCII percent-encodes the bytes of s outside ASCII.
-func escapeNonASCII(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	i := strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 })
-	if i < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	b.WriteString(s[:i])
-	for ; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&15])
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // LeadText returns the plain text of the first block of an HTML fragment
@@ -459,7 +356,7 @@ func (s *Selection) linkOf(it Item) string {
 	if s.links == nil {
 		return ""
 	}
-	return CanonicalLink(it.Link)
+	return weburl.Canonical(it.Link)
 }
 
 // Len is the number of items kept.
@@ -509,51 +406,30 @@ func (h *selHeap) Pop() any {
 	return e
 }
 
-// CanonicalLink returns the form of link under which two links name the
-// same item: scheme and host in lower case, default port, a trailing slash
-// and utm_* tracking parameters dropped. The fragment is kept: many sites
-// give each post on a page a link of its own by fragment
-// (/2026/03/01#a0800). A link that does not parse is returned as it is.
-func CanonicalLink(link string) string {
-	if link == "" {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil || u.Host == "" {
-		return link
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
-		host += ":" + port
-	}
-	u.Host = host
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			if strings.HasPrefix(strings.ToLower(k), "utm_") {
-				q.Del(k)
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	if len(u.Path) > 1 {
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
-	}
-	return u.String()
-}
-
 // LastUpdated returns the newest date among items' published and updated
 // dates: the date of the feed as a whole.
 func LastUpdated(items []Item) time.Time {
-	var t time.Time
+	published, updated := newest(items)
+	return Latest(updated, published)
+}
+
+// newest returns the latest published and the latest updated date among
+// items.
+func newest(items []Item) (published, updated time.Time) {
 	for _, it := range items {
-		if it.Updated.After(t) {
-			t = it.Updated
-		}
-		if it.Published.After(t) {
-			t = it.Published
+		published = Latest(published, it.Published)
+		updated = Latest(updated, it.Updated)
+	}
+	return published, updated
+}
+
+// Latest returns the latest of ts, the first of equal instants; the zero
+// time when there is none. It is the one statement of "newest date".
+func Latest(ts ...time.Time) time.Time {
+	var t time.Time
+	for _, u := range ts {
+		if u.After(t) {
+			t = u
 		}
 	}
 	return t

@@ -94,6 +94,10 @@ func TestNormalizeErrors(t *testing.T) {
 		{"no title or text", Item{ID: "tag:x,2026:a"}, "no title"},
 		{"relative link without base", Item{ID: "tag:x,2026:a", Title: "T", Link: "/a"}, "relative"},
 		{"javascript link", Item{ID: "tag:x,2026:a", Title: "T", Link: "javascript:alert(1)"}, "not an http(s) URL"},
+		// A port is not a host: a link needs a host name, as the
+		// validator and the configuration insist too.
+		{"link with a port and no host", Item{ID: "tag:x,2026:a", Title: "T", Link: "http://:8080/a"}, "not an http(s) URL"},
+		{"link whose host is a quote", Item{ID: "tag:x,2026:a", Title: "T", Link: `http://"0/`}, "does not make a link"},
 	}
 	for _, tt := range tests {
 		_, err := Normalize(tt.in, nil)
@@ -173,4 +177,60 @@ func selectItems(items []Item, limit int) []Item {
 		s.Offer(it)
 	}
 	return s.Items()
+}
+
+func TestNewestDates(t *testing.T) {
+	t.Parallel()
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 9, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name                     string
+		items                    []Item
+		last, published, updated time.Time
+	}{
+		{"none", nil, time.Time{}, time.Time{}, time.Time{}},
+		{"published only", []Item{{Published: day(2)}, {Published: day(5)}, {Published: day(3)}}, day(5), day(5), time.Time{}},
+		{"an update is newer", []Item{{Published: day(2), Updated: day(9)}, {Published: day(5)}}, day(9), day(5), day(9)},
+		{"a later item is newer than an update", []Item{{Published: day(2), Updated: day(4)}, {Published: day(7)}}, day(7), day(7), day(4)},
+	}
+	for _, tt := range tests {
+		if got := LastUpdated(tt.items); !got.Equal(tt.last) {
+			t.Errorf("%s: LastUpdated = %v, want %v", tt.name, got, tt.last)
+		}
+		if p, u := newest(tt.items); !p.Equal(tt.published) || !u.Equal(tt.updated) {
+			t.Errorf("%s: newest = %v, %v; want %v, %v", tt.name, p, u, tt.published, tt.updated)
+		}
+	}
+	// Equal instants: the first given wins, so a caller's zone is kept.
+	paris := time.FixedZone("CET", 3600)
+	if got := Latest(day(1).In(paris), day(1)); got.Location() != paris {
+		t.Errorf("Latest of equal instants = %v, want the first", got)
+	}
+	if got := Latest(); !got.IsZero() {
+		t.Errorf("Latest() = %v, want the zero time", got)
+	}
+}
+
+func TestFormatTypes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		f                  Format
+		media, contentType string
+	}{
+		{RSS, "application/rss+xml", "application/rss+xml; charset=utf-8"},
+		{Atom, "application/atom+xml", "application/atom+xml; charset=utf-8"},
+		{JSON, "application/feed+json", "application/feed+json; charset=utf-8"},
+		{"xml", "application/octet-stream", "application/octet-stream"},
+	} {
+		if got := tt.f.MediaType(); got != tt.media {
+			t.Errorf("%s: MediaType = %q, want %q", tt.f, got, tt.media)
+		}
+		if got := tt.f.ContentType(); got != tt.contentType {
+			t.Errorf("%s: ContentType = %q, want %q", tt.f, got, tt.contentType)
+		}
+	}
+	for ext, want := range map[string]string{".mp3": "audio/mpeg", ".JPG": "image/jpeg", ".opus": "audio/ogg", ".html": "", ".txt": "", "": ""} {
+		if got := MediaTypeByExt(ext); got != want {
+			t.Errorf("MediaTypeByExt(%q) = %q, want %q", ext, got, want)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/gorilla/feeds"
 )
 
@@ -122,19 +123,6 @@ func cleanPeople(ps []Person) []Person {
 		out[i] = Person{Name: CleanText(p.Name), Email: CleanText(p.Email), URL: CleanText(p.URL)}
 	}
 	return out
-}
-
-// newest returns the latest published and updated dates among items.
-func newest(items []Item) (published, updated time.Time) {
-	for _, it := range items {
-		if it.Published.After(published) {
-			published = it.Published
-		}
-		if it.Updated.After(updated) {
-			updated = it.Updated
-		}
-	}
-	return published, updated
 }
 
 // gorillaFeed converts to gorilla/feeds' model, whose converters give the
@@ -260,7 +248,7 @@ func rssDocument(meta Meta, items []Item) *rssDoc {
 	}
 	ch := &rssChannel{RssFeed: g}
 	if self := meta.SelfURL[RSS]; self != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: self, Rel: "self", Type: "application/rss+xml"})
+		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: self, Rel: "self", Type: RSS.MediaType()})
 	}
 	doc := &rssDoc{Version: "2.0", ContentNS: nsContent, AtomNS: nsAtom, Channel: ch}
 	rssExtensions(doc, meta)
@@ -376,7 +364,7 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 	g.Link, g.Author = nil, nil
 	doc := &atomDoc{AtomFeed: g, Lang: meta.Language, Generator: meta.Generator, Authors: atomPeople(meta.Authors)}
 	if self := meta.SelfURL[Atom]; self != "" {
-		doc.Links = append(doc.Links, feeds.AtomLink{Href: self, Rel: "self", Type: "application/atom+xml"})
+		doc.Links = append(doc.Links, feeds.AtomLink{Href: self, Rel: "self", Type: Atom.MediaType()})
 	}
 	if meta.Link != "" {
 		doc.Links = append(doc.Links, feeds.AtomLink{Href: meta.Link, Rel: "alternate", Type: "text/html"})
@@ -423,7 +411,7 @@ func atomDocument(meta Meta, items []Item) *atomDoc {
 			// that is no IRI) is known by its address, and the entry's
 			// own date is the newest the source is known to have.
 			srcID := o.ID
-			if !isAbsIRI(srcID) {
+			if !weburl.IsIRI(srcID) {
 				srcID = cmp.Or(o.FeedURL, o.Link)
 			}
 			src := &atomSource{ID: srcID, Title: cmp.Or(o.Title, o.FeedURL, o.Link), Updated: ge.Updated}

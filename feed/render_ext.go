@@ -39,7 +39,7 @@ func rssExtensions(doc *rssDoc, meta Meta) {
 		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: hub, Rel: RelHub})
 	}
 	for _, l := range historyLinks(meta, RSS) {
-		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: l[1], Rel: l[0], Type: "application/rss+xml"})
+		ch.AtomLinks = append(ch.AtomLinks, atomNSLink{Href: l[1], Rel: l[0], Type: RSS.MediaType()})
 	}
 	if meta.History.Archive {
 		doc.FhNS = NSHistory
@@ -59,7 +59,7 @@ func atomExtensions(doc *atomDoc, meta Meta) {
 		doc.Links = append(doc.Links, feeds.AtomLink{Href: hub, Rel: RelHub})
 	}
 	for _, l := range historyLinks(meta, Atom) {
-		doc.Links = append(doc.Links, feeds.AtomLink{Href: l[1], Rel: l[0], Type: "application/atom+xml"})
+		doc.Links = append(doc.Links, feeds.AtomLink{Href: l[1], Rel: l[0], Type: Atom.MediaType()})
 	}
 	if meta.History.Archive {
 		doc.FhNS = NSHistory

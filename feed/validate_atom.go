@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // Atom 1.0 (RFC 4287).
@@ -221,7 +223,7 @@ func (v *validation) checkAtomAttrs(e *docElem) {
 				v.errorf("%s: <link> has an empty rel", at(e))
 			case atomRels[rel]:
 			case strings.Contains(rel, ":"):
-				if !isAbsIRI(rel) {
+				if !weburl.IsIRI(rel) {
 					v.errorf("%s: <link> rel %q is neither a registered relation nor an absolute IRI", at(e), clipValue(rel))
 				}
 			default:
@@ -253,14 +255,14 @@ func (v *validation) checkAtomAttrs(e *docElem) {
 // checkIRIRef checks an IRI reference: relative ones are resolved against
 // xml:base or the document's address, so only its syntax can be wrong.
 func (v *validation) checkIRIRef(e *docElem, field, s string) {
-	if strings.ContainsAny(s, " \t\r\n<>\"{}|\\^`") {
+	if !weburl.IsIRIRef(s) {
 		v.errorf("%s: <%s> %s %q is not an IRI: it holds white space or a character IRIs do not allow", at(e), e.local, field, clipValue(s))
 	}
 }
 
 // checkAbsIRI checks an attribute that must be an absolute IRI.
 func (v *validation) checkAbsIRI(e *docElem, field, s string) {
-	if !isAbsIRI(s) {
+	if !weburl.IsIRI(s) {
 		v.errorf("%s: <%s> %s %q is not an absolute IRI", at(e), e.local, field, clipValue(s))
 	}
 }
@@ -281,7 +283,7 @@ func (v *validation) checkAtomValue(e *docElem, kind atomKind) {
 			v.errorf("%s: empty <id>", at(e))
 		case trimmed != s:
 			v.errorf("%s: <id> %q has white space around it; an IRI holds none", at(e), clipValue(s))
-		case !isAbsIRI(trimmed):
+		case !weburl.IsIRI(trimmed):
 			v.errorf("%s: <id> %q is not an absolute IRI", at(e), clipValue(trimmed))
 		default:
 			v.checkURIScheme(e, trimmed)
@@ -338,7 +340,7 @@ func (v *validation) checkURIScheme(e *docElem, id string) {
 			v.note(Error, "RFC 8141", true, "%s: <id> %q is not a valid urn: like urn:uuid:...", at(e), clipValue(id))
 		}
 	case "http", "https":
-		if !isWebURL(id) {
+		if !weburl.IsHTTP(id) {
 			v.note(Error, ruleAtom, true, "%s: <id> %q is not a valid http(s) URI", at(e), clipValue(id))
 		}
 	}

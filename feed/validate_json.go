@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
@@ -195,11 +197,11 @@ func (v *validation) checkJSONURL(subject string, obj map[string]any, key string
 		return
 	}
 	switch {
-	case strings.TrimSpace(s) == "" || strings.ContainsAny(s, " \t\r\n<>\"{}|\\^`"):
+	case strings.TrimSpace(s) == "" || !weburl.IsIRIRef(s):
 		v.errorf(`%s: %q %q is not a URL`, subject, key, clipValue(s))
-	case !isAbsIRI(s):
+	case !weburl.IsIRI(s):
 		v.warnRule(ruleJSON, `%s: %q %q is relative; JSON Feed asks for full URLs`, subject, key, clipValue(s))
-	case !isWebURL(s):
+	case !weburl.IsHTTP(s):
 		v.warnf(`%s: %q %q is not an http(s) URL`, subject, key, clipValue(s))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/weburl"
 	gofeedatom "github.com/mmcdole/gofeed/atom"
 
 	"github.com/mmcdole/gofeed"
@@ -19,27 +20,11 @@ import (
 // becomes "a:"); other readers take the id as written. Each reader sees
 // the same id on every fetch, so either form is the id read back.
 func sameIRI(got, want string) bool {
-	if got == want || toURI(got) == toURI(want) {
+	if got == want || weburl.EscapeNonASCII(got) == weburl.EscapeNonASCII(want) {
 		return true
 	}
 	u, err := url.Parse(want)
 	return err == nil && u.String() == got
-}
-
-// toURI percent-encodes the non-ASCII bytes of an IRI.
-func toURI(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&15])
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // maxMismatches bounds how many differences Match names; the first few are

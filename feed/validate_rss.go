@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // RSS 2.0 (https://www.rssboard.org/rss-specification), with the RSS
@@ -252,11 +254,11 @@ func (v *validation) checkRSSValue(e *docElem, kind rssKind) {
 		switch {
 		case trimmed == "":
 			v.errorf("%s: empty %s", subject, field)
-		case !isAbsIRI(trimmed):
+		case !weburl.IsIRI(trimmed):
 			v.errorf("%s: %s %q is not an absolute URL", subject, field, clipValue(trimmed))
 		case strings.IndexFunc(trimmed, func(r rune) bool { return r >= 0x80 }) >= 0:
 			v.errorf("%s: %s %q holds characters a URL must percent-encode", subject, field, clipValue(trimmed))
-		case !isWebURL(trimmed):
+		case !weburl.IsHTTP(trimmed):
 			v.warnf("%s: %s %q is not an http(s) URL", subject, field, clipValue(trimmed))
 		}
 	case rssMail:
@@ -284,7 +286,7 @@ func (v *validation) checkExtension(c *docElem) {
 	case c.space == nsAtom && (c.local == "updated" || c.local == "published"):
 		v.checkRFC3339(at(c), "<"+c.qname()+">", c.textValue())
 	case c.space == nsAtom && c.local == "link":
-		if href, ok := c.attr("", "href"); !ok || !isAbsIRI(strings.TrimSpace(href)) {
+		if href, ok := c.attr("", "href"); !ok || !weburl.IsIRI(strings.TrimSpace(href)) {
 			v.errorRule(ruleAtom, "%s: <%s> href %q is not an absolute URL", at(c), c.qname(), clipValue(href))
 		}
 	case c.space == nsDC && c.local == "language":
@@ -296,7 +298,7 @@ func (v *validation) checkExtension(c *docElem) {
 			v.errorRule("geo", "%s: <%s> %q is not a number from %v to %v", at(c), c.qname(), clipValue(c.textValue()), -limit, limit)
 		}
 	case c.space == "http://backend.userland.com/creativeCommonsRssModule" && c.local == "license":
-		if !isAbsIRI(strings.TrimSpace(c.textValue())) {
+		if !weburl.IsIRI(strings.TrimSpace(c.textValue())) {
 			v.errorRule("Creative Commons module", "%s: <%s> %q is not the URL of a license", at(c), c.qname(), clipValue(c.textValue()))
 		}
 	case c.space == nsContent && c.local == "encoded":
@@ -317,15 +319,15 @@ func (v *validation) checkRSSSelf(ch *docElem) {
 		if v.report.Self == "" {
 			v.report.Self = strings.TrimSpace(href)
 		}
-		if !isWebURL(href) {
+		if !weburl.IsHTTP(href) {
 			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> href %q is not an absolute http(s) URL`, at(l), clipValue(href))
 		}
-		if typ, _ := l.attr("", "type"); typ != "application/rss+xml" {
-			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> has type %q, want "application/rss+xml"`, at(l), clipValue(typ))
+		if typ, _ := l.attr("", "type"); typ != RSS.MediaType() {
+			v.warnRule(ruleRSSBest, `%s: <atom:link rel="self"> has type %q, want %q`, at(l), clipValue(typ), RSS.MediaType())
 		}
 	}
 	if !found {
-		v.warnRule(ruleRSSBest, `%s: missing <atom:link rel="self" type="application/rss+xml"> (with xmlns:atom=%q)`, at(ch), nsAtom)
+		v.warnRule(ruleRSSBest, `%s: missing <atom:link rel="self" type=%q> (with xmlns:atom=%q)`, at(ch), RSS.MediaType(), nsAtom)
 	}
 }
 
@@ -356,7 +358,7 @@ func (v *validation) checkRSSItem(n int, it *docElem, guids map[string]int) {
 		} else {
 			guids[guid] = n
 		}
-		if perma, ok := guidElem.attr("", "isPermaLink"); (!ok || perma == "true") && !isWebURL(guid) {
+		if perma, ok := guidElem.attr("", "isPermaLink"); (!ok || perma == "true") && !weburl.IsHTTP(guid) {
 			v.errorf(`%s: <guid> is a permalink (isPermaLink absent or "true") but not an http(s) URL; add isPermaLink="false"`, subject)
 		}
 	}
@@ -369,7 +371,7 @@ func (v *validation) checkRSSItem(n int, it *docElem, guids map[string]int) {
 		v.warnRule(ruleRSSBest, "%s: missing <pubDate>", subject)
 	}
 	for _, enc := range it.all("", "enclosure") {
-		if u, ok := enc.attr("", "url"); ok && !isAbsIRI(strings.TrimSpace(u)) {
+		if u, ok := enc.attr("", "url"); ok && !weburl.IsIRI(strings.TrimSpace(u)) {
 			v.errorf("%s: <enclosure> url %q is not an absolute URL", at(enc), clipValue(u))
 		}
 		if l, ok := enc.attr("", "length"); ok && !isUint(l) {
@@ -383,7 +385,7 @@ func (v *validation) checkRSSItem(n int, it *docElem, guids map[string]int) {
 		v.warnRule(ruleRSSBest, "%s: more than one <enclosure>; many readers take only the first", subject)
 	}
 	if src := it.first("", "source"); src != nil {
-		if u, ok := src.attr("", "url"); ok && !isAbsIRI(strings.TrimSpace(u)) {
+		if u, ok := src.attr("", "url"); ok && !weburl.IsIRI(strings.TrimSpace(u)) {
 			v.errorf("%s: <source> url %q is not an absolute URL", at(src), clipValue(u))
 		}
 	}

@@ -187,6 +187,12 @@ func TestValidateRuleTable(t *testing.T) {
 		{"json item language", miniJSON("", `, "language": "English"`), Error, []string{`"language"`}},
 		{"json relative url", miniJSON("", `, "url": "/one"`), Warning, []string{`"url"`, "relative"}},
 		{"json url with a space", miniJSON("", `, "url": "https://example.com/a b"`), Error, []string{`"url"`, "not a URL"}},
+		// One rule for an http(s) URL everywhere: a host name, not a port
+		// alone, and nothing a URL cannot carry as written.
+		{"rss permalink guid with a port and no host", strings.Replace(miniRSS("", ""), "<guid>https://example.com/1</guid>", "<guid>http://:8080/1</guid>", 1), Error, []string{"<guid>", "permalink"}},
+		{"rss self link with a port and no host", strings.Replace(miniRSS("", ""), `href="https://example.com/feed.rss"`, `href="http://:8080/feed.rss"`, 1), Warning, []string{"self", "not an absolute http(s) URL"}},
+		{"atom http id with a no-break space", strings.Replace(miniAtom("", ""), "<id>tag:example.com,2024:e</id>", "<id>https://example.com/a\u00a0b</id>", 1), Error, []string{"<id>", "not a valid http(s) URI"}},
+		{"json url with a port and no host", miniJSON("", `, "url": "http://:8080/one"`), Warning, []string{`"url"`, "not an http(s) URL"}},
 		{"json description not a string", miniJSON(`, "description": 3`, ""), Error, []string{`"description"`}},
 		{"json version 1", strings.Replace(miniJSON("", ""), "version/1.1", "version/1", 1), Warning, []string{"JSON Feed 1.0"}},
 		{"json no content", strings.Replace(miniJSON("", ""), `, "content_text": "C"`, "", 1), Error, []string{`"content_html" or "content_text"`}},

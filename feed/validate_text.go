@@ -2,7 +2,6 @@ package feed
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -48,25 +47,6 @@ func (v *validation) checkRFC3339(subject, field, s string) {
 	if _, err := time.Parse(time.RFC3339, s); err != nil {
 		v.errorf(`%s: %s %q is not an RFC 3339 date, like "2006-01-02T15:04:05Z"`, subject, field, clipValue(s))
 	}
-}
-
-// isWebURL reports whether s is an absolute http or https URL with a host.
-func isWebURL(s string) bool {
-	if strings.ContainsAny(s, " \t\r\n") {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// isAbsIRI reports whether s is an absolute IRI: a scheme, then anything an
-// IRI may hold (tag:, urn:, http: and so on).
-func isAbsIRI(s string) bool {
-	if s == "" || strings.ContainsAny(s, " \t\r\n<>\"{}|\\^`") {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && u.Scheme != ""
 }
 
 func (v *validation) checkLanguage(subject, field, s string) {

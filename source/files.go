@@ -12,7 +12,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
+
+	"github.com/feedpub/feedpub/feed"
 )
 
 // The sources that read local files (Text, Markdown, JSONItems) share the
@@ -30,7 +31,7 @@ func checkFolder(root, glob string) error {
 	return nil
 }
 
-// globMatch returns a match function for walkFiles that accepts the base
+// globMatch returns a match function for walkTree that accepts the base
 // names glob matches, as path.Match does.
 func globMatch(glob string) func(name string) bool {
 	return func(name string) bool {
@@ -39,37 +40,14 @@ func globMatch(glob string) func(name string) bool {
 	}
 }
 
-// walkFiles calls visit, in lexical order, for every file below dir whose
-// base name match accepts, with its path and its path relative to dir in
-// forward slashes: names starting with "." are passed over and such
+// walkTree calls visit, in lexical order, for every file below root (a
+// folder already resolved by resolveFolder) whose base name match accepts,
+// with the file's folder (one string shared by the folder's files), the
+// folder's path relative to root in forward slashes ("" for root itself)
+// and the file's name: names starting with "." are passed over and such
 // folders not entered, a folder that cannot be read is logged and
 // skipped, and symbolic links to folders are not entered. It fails when
-// dir cannot be read as a folder or when ctx ends.
-func walkFiles(ctx context.Context, dir string, log *slog.Logger, sourceName string,
-	match func(name string) bool, visit func(p, rel string)) error {
-	root, err := resolveFolder(dir)
-	if err != nil {
-		return err
-	}
-	sep := string(filepath.Separator)
-	return walkTree(ctx, root, log, sourceName, match, func(dir, relDir, name string) {
-		// Paths are joined by hand: root is clean and names hold no
-		// separator, and filepath.Join would clean every one again.
-		p, r := dir+sep+name, name
-		switch {
-		case sep == "/":
-			r = p[len(root)+1:] // the same bytes: no copy
-		case relDir != "":
-			r = relDir + "/" + name
-		}
-		visit(p, r)
-	})
-}
-
-// walkTree is walkFiles below a root already resolved, calling visit with
-// each file's folder (one string shared by the folder's files), the
-// folder's path relative to root in forward slashes ("" for root itself)
-// and the file's name.
+// root cannot be read or when ctx ends.
 func walkTree(ctx context.Context, root string, log *slog.Logger, sourceName string,
 	match func(name string) bool, visit func(dir, relDir, name string)) error {
 	if err := ctx.Err(); err != nil {
@@ -104,7 +82,7 @@ func walkTree(ctx context.Context, root string, log *slog.Logger, sourceName str
 			// error: those entries are still walked.
 			sub, err := os.ReadDir(p)
 			if err != nil {
-				log.Warn("folder skipped", "source", sourceName, "folder", r, "reason", pathCause(err).Error())
+				log.Warn("folder skipped", "source", sourceName, "folder", r, "error", pathCause(err).Error())
 			}
 			if err := walk(p, r, sub); err != nil {
 				return err
@@ -195,22 +173,37 @@ func sizeLimit(n, def int64) int64 {
 	return n
 }
 
-// fileCounts holds the counts a source's Stats method reports.
-type fileCounts struct {
-	mu            sync.Mutex
-	read, skipped int
+// fetchAll is the Fetch of a source that reads through a Scan: it scans
+// the source and returns every item the Scan streams.
+func fetchAll(ctx context.Context, src interface {
+	Scan(context.Context) (feed.Scan, error)
+}) ([]feed.Item, error) {
+	scan, err := src.Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var items []feed.Item
+	err = scan.Stream(ctx, func(it feed.Item) error {
+		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
-func (c *fileCounts) get() (read, skipped int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.read, c.skipped
-}
+// wholeItems is the Complete of a Scan that streams no partial items,
+// so that it has none to complete.
+type wholeItems struct{ source string }
 
-func (c *fileCounts) set(read, skipped int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.read, c.skipped = read, skipped
+// Complete implements feed.Scan: every item gets an error.
+func (w wholeItems) Complete(_ context.Context, items []feed.Item) ([]feed.Item, []error) {
+	errs := make([]error, len(items))
+	for i := range errs {
+		errs[i] = fmt.Errorf("source %s sends no partial items", w.source)
+	}
+	return make([]feed.Item, len(items)), errs
 }
 
 // orDiscard returns log, or a logger that discards everything when log is
@@ -258,8 +251,9 @@ func problemAt(err error) lineWarning {
 
 // logFileProblem logs a warning about a file with the fixed keys
 // "source", "file", "line" (when known), keyName (when w names one) and
-// "reason"; a notice is logged at info level with the message "article
-// note".
+// "error", the key of every problem feedpub logs; a notice, which is no
+// problem, is logged at info level with the message "article note" and
+// the key "note" instead.
 func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
 	args := []any{"source", sourceName, "file", file}
 	if w.line > 0 {
@@ -268,10 +262,9 @@ func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w l
 	if w.key != "" {
 		args = append(args, keyName, w.key)
 	}
-	args = append(args, "reason", w.reason)
 	if w.notice {
-		log.Info("article note", args...)
+		log.Info("article note", append(args, "note", w.reason)...)
 		return
 	}
-	log.Warn(msg, args...)
+	log.Warn(msg, append(args, "error", w.reason)...)
 }

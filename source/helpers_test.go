@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -248,11 +249,18 @@ func checkSafeHTML(t *testing.T, fragment string) {
 	}
 }
 
-// checkStats fails t unless src's Stats reports read and skipped.
-func checkStats(t *testing.T, src interface{ Stats() (read, skipped int) }, read, skipped int) {
+// checkRead fails t unless the last "source read" line of log says that
+// read files were published from and skipped were skipped.
+func checkRead(t *testing.T, log string, read, skipped int) {
 	t.Helper()
-	if r, s := src.Stats(); r != read || s != skipped {
-		t.Errorf("Stats() = %d, %d; want %d, %d", r, s, read, skipped)
+	lines := logLines(log, `msg="source read"`)
+	if len(lines) == 0 {
+		t.Errorf("no source read line, want files=%d skipped=%d:\n%s", read, skipped, log)
+		return
+	}
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, fmt.Sprintf(" files=%d ", read)) || !strings.Contains(last, fmt.Sprintf(" skipped=%d ", skipped)) {
+		t.Errorf("source read line %q, want files=%d skipped=%d", last, read, skipped)
 	}
 }
 

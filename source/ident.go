@@ -9,54 +9,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
-
-// tagSafe reports whether byte c may stand unescaped in the specific part
-// of an RFC 4151 tag URI: an RFC 3986 unreserved character, a sub-delim,
-// ':' or '@'. Everything else, '%', '/', '?' and '#' included, is escaped,
-// so that escaping is reversible and never changes a URI's structure.
-func tagSafe(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0
-}
-
-// escapeTag percent-encodes s byte by byte for use in a tag URI, so that
-// spaces, non-ASCII text and even invalid UTF-8 become plain ASCII.
-func escapeTag(s string) string {
-	const digits = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !tagSafe(s[i]) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s)+2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if tagSafe(c) {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', digits[c>>4], digits[c&0xF])
-	}
-	return string(b)
-}
-
-// escapeTagPath escapes each '/'-separated segment of p, keeping the
-// slashes, which a tag URI allows.
-func escapeTagPath(p string) string {
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		segs[i] = escapeTag(s)
-	}
-	return strings.Join(segs, "/")
-}
 
 // slugPath slugifies each '/'-separated segment of p.
 func slugPath(p string) string {
@@ -113,13 +67,13 @@ func headlineSlug(key string) string {
 // a source's folder: prefix, the escaped source name, '/', the escaped
 // name in NFC.
 func itemID(prefix, sourceName, local string) string {
-	return prefix + escapeTag(sourceName) + "/" + escapeTagPath(norm.NFC.String(local))
+	return prefix + weburl.EscapeTag(sourceName) + "/" + weburl.EscapeTagPath(norm.NFC.String(local))
 }
 
 // ownItemID makes the ID of an item that names itself: id as it is when it
 // is an absolute URI, else the itemID of id as a local name.
 func ownItemID(prefix, sourceName, id string) string {
-	if absoluteURI(id) {
+	if weburl.IsAbsolute(id) {
 		return id
 	}
 	return itemID(prefix, sourceName, id)
@@ -163,7 +117,7 @@ func usablePerson(p feed.Person) feed.Person {
 	if p.Email != "" && !feed.EmailAddress(p.Email) {
 		p.Email = ""
 	}
-	if p.URL != "" && !httpURL(p.URL) {
+	if p.URL != "" && !weburl.IsHTTP(p.URL) {
 		p.URL = ""
 	}
 	return p

@@ -7,31 +7,6 @@ import (
 	"github.com/feedpub/feedpub/feed"
 )
 
-func TestEscapeTag(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, in, want string
-	}{
-		{"unreserved and sub-delims kept", "a-Z_0.~!$&'()*+,;=:@", "a-Z_0.~!$&'()*+,;=:@"},
-		{"space", "a b", "a%20b"},
-		{"structure characters escaped", "a/b?c#d%e", "a%2Fb%3Fc%23d%25e"},
-		{"quotes and brackets", `"<x>"`, "%22%3Cx%3E%22"},
-		{"non-ASCII as UTF-8", "é", "%C3%A9"},
-		{"invalid UTF-8 byte", "a\xffb", "a%FFb"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := escapeTag(tt.in); got != tt.want {
-				t.Errorf("escapeTag(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-	if got, want := escapeTagPath("news/Été 2026/a b.txt"), "news/%C3%89t%C3%A9%202026/a%20b.txt"; got != want {
-		t.Errorf("escapeTagPath = %q, want %q", got, want)
-	}
-}
-
 func TestSlugify(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

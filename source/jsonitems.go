@@ -59,19 +59,12 @@ type JSONItems struct {
 	// Logger receives a warning for every file or item skipped or
 	// published with a problem; nil discards them.
 	Logger *slog.Logger
-
-	counts fileCounts
 }
 
 var _ Source = (*JSONItems)(nil)
 
 // Name returns SourceName.
 func (j *JSONItems) Name() string { return j.SourceName }
-
-// Stats reports how many files the last Fetch published items from (read)
-// and how many yielded none because of a problem (skipped). A file some of
-// whose items were skipped counts as read.
-func (j *JSONItems) Stats() (read, skipped int) { return j.counts.get() }
 
 // Fetch reads Path and returns its items: file by file in name order, and
 // in file order within a file.
@@ -81,28 +74,77 @@ func (j *JSONItems) Stats() (read, skipped int) { return j.counts.get() }
 // as a warning naming the file and the line, and the rest still publishes.
 // An id used twice publishes once, from the first file and line using it.
 func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
+	return fetchAll(ctx, j)
+}
+
+// Scan lists the file Path names, or the files below the folder it names,
+// and stats them, for one build: its Fingerprint digests them with the
+// settings, and its Stream reads them.
+func (j *JSONItems) Scan(ctx context.Context) (feed.Scan, error) {
 	start := time.Now()
-	j.counts.set(0, 0)
 	if j.Path == "" {
 		return nil, fmt.Errorf("source %s: no file or folder configured", j.SourceName)
 	}
+	var files [][]statted
+	info, err := os.Stat(j.Path)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("read %s: %w", j.Path, pathCause(err))
+	case info.IsDir():
+		files, err = scanTree(ctx, j.Path, j.SourceName, jsonFileName, j.logger())
+	case !jsonFileName(filepath.Base(j.Path)):
+		err = fmt.Errorf("read %s: want a .json or .jsonl file", j.Path)
+	default:
+		if err = ctx.Err(); err == nil {
+			f := statted{dir: filepath.Dir(j.Path), rel: filepath.Base(j.Path)}
+			f.info, f.err = statFile(j.Path)
+			files = [][]statted{{f}}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", j.SourceName, err)
+	}
+	return &jsonScan{wholeItems: wholeItems{j.SourceName}, j: j, files: files, start: start}, nil
+}
+
+// jsonScan is a JSONItems source's Scan: the files it lists, stated. Its
+// items are always whole.
+type jsonScan struct {
+	wholeItems
+	j     *JSONItems
+	files [][]statted
+	start time.Time
+}
+
+// Fingerprint implements feed.Scan.
+func (s *jsonScan) Fingerprint() string {
+	return fingerprintOf(settingsOf("json", s.j), s.files)
+}
+
+// Stream implements feed.Scan: it reads the listed files in name order and
+// emits their items in file order.
+func (s *jsonScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
+	j := s.j
 	log := j.logger()
 	var (
-		items         []feed.Item
-		ids           = keyset.NewMap[string]()
-		read, skipped int
-		itemsSkipped  int
+		ids                  = keyset.NewMap[string]()
+		read, skipped, items int
+		itemsSkipped         int
 	)
-	visit := func(p, rel string) {
-		data, err := readLimited(p, j.maxSize())
+	for f := range eachFile(s.files) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("source %s: %w", j.SourceName, err)
+		}
+		rel := f.rel
+		data, err := readLimited(f.abs(), j.maxSize())
 		if errors.Is(err, errNotFile) {
 			log.Debug("symbolic link to folder not followed", "source", j.SourceName, "file", rel)
-			return
+			continue
 		}
 		if err != nil {
 			skipped++
 			logFileProblem(log, "file skipped", j.SourceName, rel, "field", problemAt(err))
-			return
+			continue
 		}
 		parsed, skips, err := j.parseFile(rel, data)
 		for _, w := range skips {
@@ -112,7 +154,7 @@ func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
 		if err != nil {
 			skipped++
 			logFileProblem(log, "file skipped", j.SourceName, rel, "field", problemAt(err))
-			return
+			continue
 		}
 		n := 0
 		for _, pi := range parsed {
@@ -128,38 +170,24 @@ func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
 			}
 			ids.Put(pi.item.ID, where)
 			pi.item.Ref = where // names the file and line in the build's logs
-			items = append(items, pi.item)
+			if err := emit(pi.item); err != nil {
+				return err
+			}
 			n++
 		}
+		items += n
 		if n == 0 {
 			skipped++
 			if len(parsed) == 0 && len(skips) == 0 {
 				logFileProblem(log, "file skipped", j.SourceName, rel, "field", lineWarning{reason: "no items"})
 			}
-			return
+			continue
 		}
 		read++
 	}
-	info, err := os.Stat(j.Path)
-	switch {
-	case err != nil:
-		err = fmt.Errorf("read %s: %w", j.Path, pathCause(err))
-	case info.IsDir():
-		err = walkFiles(ctx, j.Path, log, j.SourceName, jsonFileName, visit)
-	case !jsonFileName(filepath.Base(j.Path)):
-		err = fmt.Errorf("read %s: want a .json or .jsonl file", j.Path)
-	default:
-		if err = ctx.Err(); err == nil {
-			visit(j.Path, filepath.Base(j.Path))
-		}
-	}
-	j.counts.set(read, skipped)
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", j.SourceName, err)
-	}
 	log.Info("source read", "source", j.SourceName, "files", read, "skipped", skipped,
-		"items", len(items), "items_skipped", itemsSkipped, "took", time.Since(start))
-	return items, nil
+		"items", items, "items_skipped", itemsSkipped, "took", time.Since(s.start))
+	return nil
 }
 
 // jsonFileName reports whether a base name is one a JSONItems folder

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // decodeItem makes an item of an object's fields. A non-nil error, a
@@ -22,7 +23,7 @@ func (j *JSONItems) decodeItem(fields []jsonField) (feed.Item, []lineWarning, er
 	text := func(s string) string { return feed.CollapseSpace(feed.CleanText(s)) }
 	httpField := func(name, s string) string {
 		s = strings.TrimSpace(feed.CleanText(s))
-		if s != "" && !httpURL(s) {
+		if s != "" && !weburl.IsHTTP(s) {
 			warns = append(warns, lineWarning{key: doc.name(name), reason: fmt.Sprintf("%q is not an absolute http(s) URL; ignored", s)})
 			return ""
 		}

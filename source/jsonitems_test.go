@@ -402,7 +402,7 @@ func TestJSONItemsFetchGolden(t *testing.T) {
 	if logLines(log, "readme.txt") != nil {
 		t.Errorf("readme.txt was read:\n%s", log)
 	}
-	checkStats(t, j, 3, 1)
+	checkRead(t, log, 3, 1)
 }
 
 func TestJSONItemsFetchFile(t *testing.T) {
@@ -454,7 +454,7 @@ func TestJSONItemsFetchFile(t *testing.T) {
 	if lines := logLines(buf.String(), `msg="file skipped"`, "file=empty.json", "empty file"); len(lines) != 1 {
 		t.Errorf("no warning for an empty file:\n%s", buf)
 	}
-	checkStats(t, j, 0, 1)
+	checkRead(t, buf.String(), 0, 1)
 }
 
 func TestJSONItemsFetchDuplicateIDs(t *testing.T) {

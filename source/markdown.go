@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/keyset"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // DefaultMarkdownGlob selects the files of a Markdown source when its Glob
@@ -91,19 +91,12 @@ type Markdown struct {
 	// Logger receives a warning for every file skipped or published with a
 	// problem; nil discards them.
 	Logger *slog.Logger
-
-	counts fileCounts
 }
 
 var _ Source = (*Markdown)(nil)
 
 // Name returns SourceName.
 func (m *Markdown) Name() string { return m.SourceName }
-
-// Stats reports how many matching files the last Fetch published from
-// (read) and how many it skipped, as Text.Stats does. Drafts count as
-// neither.
-func (m *Markdown) Stats() (read, skipped int) { return m.counts.get() }
 
 // Fetch walks Root in lexical order and returns one item per published
 // file, in walk order.
@@ -114,14 +107,44 @@ func (m *Markdown) Stats() (read, skipped int) { return m.counts.get() }
 // the other files still publish. Files whose front matter says "draft:
 // true" are passed over.
 func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
+	return fetchAll(ctx, m)
+}
+
+// Scan lists the files below Root that match and stats them, for one
+// build: its Fingerprint digests them with the settings, and its Stream
+// reads them, without walking the folder again.
+func (m *Markdown) Scan(ctx context.Context) (feed.Scan, error) {
 	start := time.Now()
-	m.counts.set(0, 0)
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
 	}
+	files, err := scanTree(ctx, m.Root, m.SourceName, globMatch(m.glob()), m.logger())
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+	}
+	return &markdownScan{wholeItems: wholeItems{m.SourceName}, m: m, files: files, start: start}, nil
+}
+
+// markdownScan is a Markdown source's Scan: the files it lists, stated.
+// Its items are always whole.
+type markdownScan struct {
+	wholeItems
+	m     *Markdown
+	files [][]statted
+	start time.Time
+}
+
+// Fingerprint implements feed.Scan.
+func (s *markdownScan) Fingerprint() string {
+	return fingerprintOf(settingsOf("markdown", s.m), s.files)
+}
+
+// Stream implements feed.Scan: it reads the listed files in walk order and
+// emits one item per published file.
+func (s *markdownScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
+	m := s.m
 	log := m.logger()
 	var (
-		items                 []feed.Item
 		ids                   = keyset.NewMap[string]()
 		read, skipped, drafts int
 	)
@@ -129,15 +152,19 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		skipped++
 		logFileProblem(log, "article skipped", m.SourceName, rel, "key", problemAt(err))
 	}
-	err := walkFiles(ctx, m.Root, log, m.SourceName, globMatch(m.glob()), func(p, rel string) {
-		data, err := readLimited(p, m.maxSize())
+	for f := range eachFile(s.files) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("source %s: %w", m.SourceName, err)
+		}
+		rel := f.rel
+		data, err := readLimited(f.abs(), m.maxSize())
 		if errors.Is(err, errNotFile) {
 			log.Debug("symbolic link to folder not followed", "source", m.SourceName, "file", rel)
-			return
+			continue
 		}
 		if err != nil {
 			skip(rel, err)
-			return
+			continue
 		}
 		item, warns, err := m.parseArticleSafely(rel, data)
 		for _, w := range warns {
@@ -145,30 +172,28 @@ func (m *Markdown) Fetch(ctx context.Context) ([]feed.Item, error) {
 		}
 		if err != nil {
 			skip(rel, err)
-			return
+			continue
 		}
 		if item == nil {
 			drafts++
 			log.Debug("draft not published", "source", m.SourceName, "file", rel)
-			return
+			continue
 		}
 		if prev, dup := ids.Get(item.ID); dup {
 			skip(rel, fmt.Errorf("id %s already used by %s", item.ID, prev))
-			return
+			continue
 		}
 		ids.Put(item.ID, rel)
 		item.Ref = rel // names the file in the build's logs
 		item.Bundle = m.bundleFiles(rel, item)
-		items = append(items, *item)
 		read++
-	})
-	m.counts.set(read, skipped)
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", m.SourceName, err)
+		if err := emit(*item); err != nil {
+			return err
+		}
 	}
 	log.Info("source read", "source", m.SourceName, "files", read, "skipped", skipped,
-		"drafts", drafts, "articles", len(items), "took", time.Since(start))
-	return items, nil
+		"drafts", drafts, "articles", read, "took", time.Since(s.start))
+	return nil
 }
 
 // check validates the fields Fetch relies on.
@@ -415,7 +440,7 @@ func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
 		if !ok || s == "" {
 			return
 		}
-		if uriScheme.MatchString(s) && !absoluteURI(s) {
+		if weburl.HasScheme(s) && !weburl.IsAbsolute(s) {
 			r.warn(line, key, fmt.Sprintf("id %q is not a valid URI; used as a local name", s))
 		}
 		fm.id = s
@@ -424,7 +449,7 @@ func (r *fmReader) key(fm *frontMatter, key string, line int, v *yaml.Node) {
 		if !ok || s == "" {
 			return
 		}
-		if !httpURL(s) {
+		if !weburl.IsHTTP(s) {
 			r.warn(line, key, fmt.Sprintf("link %q is not an absolute http(s) URL", s))
 			return
 		}
@@ -571,7 +596,7 @@ func (r *fmReader) people(key string, v *yaml.Node) []feed.Person {
 					}
 					p.Email = s
 				case "url":
-					if s != "" && !httpURL(s) {
+					if s != "" && !weburl.IsHTTP(s) {
 						r.warn(r.offset+k.Line, key+".url", fmt.Sprintf("url %q is not an absolute http(s) URL", s))
 						continue
 					}
@@ -727,17 +752,6 @@ func (taskBoxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-// mediaTypes are the types of common enclosure files, so that a guess does
-// not depend on the machine's MIME tables.
-var mediaTypes = map[string]string{
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg",
-	".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".wav": "audio/wav",
-	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
-	".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip",
-}
-
 // guessMediaType names the media type of the file a URL path ends in, or
 // returns "".
 func guessMediaType(p string) string {
@@ -745,7 +759,7 @@ func guessMediaType(p string) string {
 	if ext == "" {
 		return ""
 	}
-	if t, ok := mediaTypes[ext]; ok {
+	if t := feed.MediaTypeByExt(ext); t != "" {
 		return t
 	}
 	if t, _, err := mime.ParseMediaType(mime.TypeByExtension(ext)); err == nil {
@@ -759,13 +773,13 @@ func guessMediaType(p string) string {
 // guessed from the URL's extension. problem says why it cannot be used.
 func makeEnclosure(rawURL string, length int64, typ string) (e feed.Enclosure, problem string) {
 	rawURL = strings.TrimSpace(rawURL)
-	if !httpURL(rawURL) {
+	u, err := weburl.ParseHTTP(rawURL)
+	if err != nil {
 		return feed.Enclosure{}, fmt.Sprintf("enclosure URL %q is not an absolute http(s) URL", rawURL)
 	}
 	if t, _, err := mime.ParseMediaType(typ); err == nil && strings.Contains(t, "/") {
 		typ = t
 	} else {
-		u, _ := url.Parse(rawURL)
 		if typ = guessMediaType(u.Path); typ == "" {
 			return feed.Enclosure{}, fmt.Sprintf("enclosure %s has no media type and none is known for its extension", rawURL)
 		}

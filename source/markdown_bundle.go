@@ -63,7 +63,7 @@ func (m *Markdown) bundleFiles(relpath string, it *feed.Item) []feed.BundleFile 
 		if !bundleName(name) || slices.ContainsFunc(out, func(b feed.BundleFile) bool { return b.Name == name }) {
 			continue
 		}
-		if _, known := mediaTypes[strings.ToLower(path.Ext(name))]; !known || globMatch(m.glob())(path.Base(name)) {
+		if feed.MediaTypeByExt(path.Ext(name)) == "" || globMatch(m.glob())(path.Base(name)) {
 			continue
 		}
 		rel := path.Join(dir, name)

@@ -545,7 +545,7 @@ func TestMarkdownFetchGolden(t *testing.T) {
 	if n := len(logLines(log, "level=WARN")); n != 3 {
 		t.Errorf("%d warnings, want 3:\n%s", n, log)
 	}
-	checkStats(t, m, 5, 1)
+	checkRead(t, log, 5, 1)
 }
 
 func TestMarkdownFetchProblemFiles(t *testing.T) {
@@ -581,7 +581,7 @@ func TestMarkdownFetchProblemFiles(t *testing.T) {
 			t.Errorf("want one log line with %q:\n%s", want, log)
 		}
 	}
-	checkStats(t, m, 3, 2)
+	checkRead(t, log, 3, 2)
 }
 
 func TestMarkdownFetchErrors(t *testing.T) {

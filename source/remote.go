@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // Defaults and bounds of a Remote source.
@@ -229,24 +229,9 @@ func (r *Remote) stale(st *remoteState, cause error, log *slog.Logger) ([]feed.I
 
 // target parses and checks URL.
 func (r *Remote) target() (*url.URL, error) {
-	if r.URL == "" {
-		return nil, errors.New("no URL configured")
-	}
-	u, err := url.Parse(r.URL)
+	u, err := weburl.ParseFetch(r.URL)
 	if err != nil {
 		return nil, fmt.Errorf("url: %w", err)
-	}
-	switch u.Scheme {
-	case "http", "https":
-		if u.Host == "" {
-			return nil, fmt.Errorf("url %q: no host", r.URL)
-		}
-	case "file":
-		if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") {
-			return nil, fmt.Errorf("url %q: want file:///absolute/path", r.URL)
-		}
-	default:
-		return nil, fmt.Errorf("url %q: want http, https or file", r.URL)
 	}
 	return u, nil
 }

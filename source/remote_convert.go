@@ -20,6 +20,7 @@ import (
 	gofeedrss "github.com/mmcdole/gofeed/rss"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // maxUpstreamID bounds the length of an upstream item id used as it is in
@@ -48,11 +49,11 @@ func (r *Remote) parse(res remoteResponse, feedURL *url.URL, now time.Time, prev
 	case kindXML:
 		var note string
 		if body, note = decodeXML(body, res.contentType); note != "" {
-			log.Warn("feed read leniently", "source", r.SourceName, "reason", note)
+			log.Warn("feed read leniently", "source", r.SourceName, "error", note)
 		}
 	case kindJSON:
 		body, err = repairJSONFeed(body, func(item, field, problem string) {
-			log.Warn("feed item field dropped", "source", r.SourceName, "item", item, "field", field, "reason", problem)
+			log.Warn("feed item field dropped", "source", r.SourceName, "item", item, "field", field, "error", problem)
 		})
 		if err != nil {
 			return nil, err
@@ -158,9 +159,9 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 			sum := sha256.Sum256([]byte(upstream))
 			upstream = "sha256:" + hex.EncodeToString(sum[:])
 		}
-		id := r.IDPrefix + escapeTag(r.SourceName) + "/" + escapeTagPath(upstream)
+		id := r.IDPrefix + weburl.EscapeTag(r.SourceName) + "/" + weburl.EscapeTagPath(upstream)
 		if seen[id] {
-			log.Warn("item skipped", "source", r.SourceName, "id", id, "reason", "id already used by an earlier item of the feed")
+			log.Warn("item skipped", "source", r.SourceName, "id", id, "error", "id already used by an earlier item of the feed")
 			continue
 		}
 		seen[id] = true
@@ -292,24 +293,15 @@ func remoteEnclosure(e *gofeed.Enclosure, base *url.URL) (feed.Enclosure, bool) 
 	return feed.Enclosure{URL: u, Length: n, Type: typ}, true
 }
 
-// remoteLink resolves ref against base (which may be nil) and returns it
-// when the result is an absolute http(s) URL with a host, else "".
+// remoteLink resolves ref, as a feed gives it, against base (which may be
+// nil) into the link a feed carries (see weburl.Link); "" when it does
+// not make one.
 func remoteLink(ref string, base *url.URL) string {
-	ref = strings.TrimSpace(feed.CleanText(ref))
-	if ref == "" {
-		return ""
-	}
-	u, err := url.Parse(ref)
+	link, err := weburl.Link(strings.TrimSpace(feed.CleanText(ref)), base)
 	if err != nil {
 		return ""
 	}
-	if !u.IsAbs() && base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
+	return link
 }
 
 // remoteDate returns a feed's date in UTC; zero when there is none. A date

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // remoteAccept is the Accept header of a fetch.
@@ -156,7 +158,7 @@ func (r *Remote) httpClient() *http.Client {
 // remoteCheckRedirect follows at most MaxRedirects redirects, and only to http
 // and https URLs.
 func remoteCheckRedirect(req *http.Request, via []*http.Request) error {
-	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+	if !weburl.IsHTTPURL(req.URL) {
 		return fmt.Errorf("redirect to a %s: URL refused", req.URL.Scheme)
 	}
 	if len(via) > MaxRedirects {

@@ -50,6 +50,26 @@ func TestRemoteLenient(t *testing.T) {
 			},
 		},
 		{
+			// The item link is the one weburl.Link makes, host in
+			// punycode, and so is the base of the content's links.
+			name: "an internationalised host takes its ASCII form in the link and the content",
+			ct:   "application/rss+xml; charset=utf-8",
+			body: rssDoc("", `<item><guid>a</guid><title>T</title><link>https://bücher.example/2026/a?q=é</link><content:encoded>&lt;p&gt;&lt;img src="b.png"&gt; &lt;a href="#top"&gt;top&lt;/a&gt;&lt;/p&gt;</content:encoded></item>`),
+			check: func(t *testing.T, items []feed.Item, log string) {
+				if len(items) != 1 {
+					t.Fatalf("items %q, want one", titles(items))
+				}
+				if want := "https://xn--bcher-kva.example/2026/a?q=%C3%A9"; items[0].Link != want {
+					t.Errorf("link %q, want %q", items[0].Link, want)
+				}
+				for _, want := range []string{`src="https://xn--bcher-kva.example/2026/b.png"`, `href="https://xn--bcher-kva.example/2026/a?q=%C3%A9#top"`} {
+					if !strings.Contains(items[0].ContentHTML, want) {
+						t.Errorf("content %q, want %s", items[0].ContentHTML, want)
+					}
+				}
+			},
+		},
+		{
 			name: "Latin-1 without any declaration is read as Windows-1252",
 			ct:   "application/rss+xml",
 			body: rssDoc(`<?xml version="1.0"?>`, "<item><guid>a</guid><title>\x93Na\xefve\x94 caf\xe9</title><description>x</description></item>"),

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // ugcPolicy is the one sanitising policy of the package, for all the HTML
@@ -55,10 +56,7 @@ func sanitizeContent(fragment string, base *url.URL) string {
 // baseURL parses an item link for resolving its content's relative URLs;
 // nil when there is none that can serve.
 func baseURL(link string) *url.URL {
-	if !httpURL(link) {
-		return nil
-	}
-	u, err := url.Parse(link)
+	u, err := weburl.ParseHTTP(link)
 	if err != nil {
 		return nil
 	}
@@ -94,7 +92,7 @@ func safeAbsoluteHTML(fragment string, base *url.URL) string {
 // as if it ended in "/", while one without ("#note", "?q") still refers to
 // base itself.
 func safeFolderHTML(fragment string, base *url.URL, folder bool) string {
-	if base != nil && ((base.Scheme != "http" && base.Scheme != "https") || base.Host == "") {
+	if !weburl.IsHTTPURL(base) {
 		base = nil
 	}
 	dir := base

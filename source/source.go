@@ -23,3 +23,8 @@ type Source interface {
 	// deterministic order.
 	Fetch(ctx context.Context) ([]feed.Item, error)
 }
+
+// The sources that read local files (Text, Markdown, JSONItems) also take
+// a Scan (feed.Scan): what one build would read, listed and stated once,
+// from which the build takes their fingerprint and streams their items.
+// Fetch is a Scan and its Stream.

@@ -9,13 +9,13 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/keyset"
 	"github.com/feedpub/feedpub/internal/par"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -69,30 +69,18 @@ type Text struct {
 	// Logger receives a warning for every file skipped or published with a
 	// problem; nil discards them.
 	Logger *slog.Logger
-	// CacheFile, when set, is the file where Stream keeps what each
-	// article file yielded, so that the next Stream reads only the files
-	// that changed and sends the articles of the others as partial
-	// items, which Complete fills in. Leave it empty for callers that
-	// need every item whole.
+	// CacheFile, when set, is the file where a Scan's Stream keeps what
+	// each article file yielded, so that the next Stream reads only the
+	// files that changed and sends the articles of the others as partial
+	// items, which the Scan's Complete fills in. Leave it empty for
+	// callers that need every item whole.
 	CacheFile string
-
-	counts fileCounts
-	// mu guards listing, which Fingerprint leaves for Stream.
-	mu      sync.Mutex
-	listing listing
 }
 
 var _ Source = (*Text)(nil)
 
 // Name returns SourceName.
 func (t *Text) Name() string { return t.SourceName }
-
-// Stats reports how many matching files the last Fetch published from
-// (read) and how many it skipped, so that callers can report a source
-// whose files all fail even though Fetch itself succeeded. A file
-// published with warnings counts as read. After a Fetch that failed, the
-// counts cover the files it got to, zero when it read none.
-func (t *Text) Stats() (read, skipped int) { return t.counts.get() }
 
 // Fetch walks Root in lexical order and returns the items of every
 // matching file: each file's article, then those of its headlines not
@@ -103,31 +91,50 @@ func (t *Text) Stats() (read, skipped int) { return t.counts.get() }
 // logged as a warning naming the file, and the other files still publish.
 // Symbolic links to files are followed; links to folders are not.
 func (t *Text) Fetch(ctx context.Context) ([]feed.Item, error) {
-	var items []feed.Item
-	err := t.Stream(ctx, func(it feed.Item) error {
-		items = append(items, it)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return items, nil
+	return fetchAll(ctx, t)
 }
 
 // parseChunk is how many files are read and parsed at once, in parallel,
 // before their items are emitted in order.
 const parseChunk = 256
 
-// Stream is Fetch without holding the items: it calls emit with each
-// item, in Fetch's order, as soon as it is ready, so an archive of any size
-// is read in bounded memory. Files are read and parsed on every CPU; an
-// error from emit stops the walk and is returned.
-func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
+// Scan lists the files below Root that match and stats them, for one
+// build: its Fingerprint digests them with the settings, and its Stream
+// reads them, without walking the folder again. Folders that cannot be
+// read are logged here.
+func (t *Text) Scan(ctx context.Context) (feed.Scan, error) {
 	start := time.Now()
-	t.counts.set(0, 0)
 	if err := t.check(); err != nil {
-		return err
+		return nil, err
 	}
+	files, err := scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), t.logger())
+	if err != nil {
+		return nil, err
+	}
+	return &textScan{t: t, files: files, start: start}, nil
+}
+
+// textScan is a Text source's Scan: the files it lists, stated.
+type textScan struct {
+	t     *Text
+	files [][]statted
+	start time.Time // of the Scan, for the log line of the read
+}
+
+// Fingerprint implements feed.Scan.
+func (s *textScan) Fingerprint() string {
+	return fingerprintOf(settingsOf("text", s.t), s.files)
+}
+
+// Complete implements feed.Scan.
+func (s *textScan) Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error) {
+	return s.t.complete(ctx, items)
+}
+
+// Stream implements feed.Scan: it calls emit with each item, in Fetch's
+// order, as soon as it is ready. Files are read and parsed on every CPU.
+func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
+	t := s.t
 	w := &textWalk{
 		t:         t,
 		log:       t.logger(),
@@ -136,19 +143,12 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 		headlines: keyset.NewSet(),
 		lines:     map[uint64]bool{},
 	}
-	paths := t.takeListing(ctx)
-	if paths == nil {
-		var err error
-		if paths, err = scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), w.log); err != nil {
-			return err
-		}
-	}
 	w.cache = t.openCache(w.log)
 	complete := false
 	defer func() { w.cache.finish(complete) }()
 	results := make([]parsed, parseChunk)
 	raws := make([][]byte, parseChunk)
-	for chunk := range chunks(paths, parseChunk) {
+	for chunk := range chunks(s.files, parseChunk) {
 		if w.cache == nil {
 			par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
 		} else {
@@ -168,9 +168,8 @@ func (t *Text) Stream(ctx context.Context, emit func(feed.Item) error) error {
 		}
 	}
 	complete = true
-	t.counts.set(w.read, w.skipped)
 	w.log.Info("source read", "source", t.SourceName, "files", w.read, "skipped", w.skipped,
-		"unchanged", w.unchanged, "articles", w.articles, "headlines", w.headlineItems, "took", time.Since(start))
+		"unchanged", w.unchanged, "articles", w.articles, "headlines", w.headlineItems, "took", time.Since(s.start))
 	return nil
 }
 
@@ -329,7 +328,7 @@ func (w *textWalk) publishCached(rel string, r *parsed) error {
 		if wn.notice {
 			// Noted at info level when the file was read; an
 			// unchanged file does not repeat it at every build.
-			w.log.Debug("article note", "source", w.t.SourceName, "file", rel, "line", wn.line, "reason", wn.reason)
+			w.log.Debug("article note", "source", w.t.SourceName, "file", rel, "line", wn.line, "note", wn.reason)
 			continue
 		}
 		logFileProblem(w.log, "article warning", w.t.SourceName, rel, "key", wn)
@@ -516,7 +515,7 @@ func (t *Text) fileLink(relpath string) string {
 // headline is left once cleaned.
 func (t *Text) headlineItem(title, key string) feed.Item {
 	return feed.Item{
-		ID:     t.IDPrefix + escapeTag(t.SourceName) + "#" + escapeTag(key),
+		ID:     t.IDPrefix + weburl.EscapeTag(t.SourceName) + "#" + weburl.EscapeTag(key),
 		Title:  title,
 		Link:   fillLink(t.LinkTemplate, t.SourceName, headlineSlug(key)),
 		Source: t.SourceName,

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // newTestText returns a Text on root whose log is written to the returned
@@ -65,7 +66,7 @@ func TestTextFetchSeed(t *testing.T) {
 			t.Errorf("item %d is not a headline item: %+v", i, it)
 		}
 	}
-	checkStats(t, tx, 1, 0)
+	checkRead(t, log.String(), 1, 0)
 	if lines := logLines(log.String(), "level=WARN"); len(lines) > 0 {
 		t.Errorf("warnings for the seed: %q", lines)
 	}
@@ -85,7 +86,7 @@ func TestTextFetchTree(t *testing.T) {
 		"briefs/list.txt":    "Only in list\nShared headline\n",
 	})
 	id := func(rel string) string { return testPrefix + "wire/" + rel }
-	hl := func(key string) string { return testPrefix + "wire#" + escapeTag(key) }
+	hl := func(key string) string { return testPrefix + "wire#" + weburl.EscapeTag(key) }
 	tests := []struct {
 		name      string
 		glob      string
@@ -254,7 +255,7 @@ func TestTextFetchProblemFiles(t *testing.T) {
 	if lines := logLines(log, "file=bad-date.txt", "key=date"); len(lines) != 1 {
 		t.Errorf("bad date warning does not name the key:\n%s", log)
 	}
-	checkStats(t, tx, 6, 8)
+	checkRead(t, log, 6, 8)
 }
 
 func TestTextFetchUnreadableFile(t *testing.T) {
@@ -301,11 +302,13 @@ func TestTextFetchErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tx, _ := newTestText(dir)
+			tx, buf := newTestText(dir)
 			tt.change(tx)
 			items, err := tx.Fetch(t.Context())
 			checkFetchError(t, items, err, tt.wantErr, tt.is)
-			checkStats(t, tx, 0, 0)
+			if lines := logLines(buf.String(), `msg="source read"`); lines != nil {
+				t.Errorf("a source that could not be read says it was: %q", lines)
+			}
 		})
 	}
 }

@@ -357,10 +357,10 @@ func (t *Text) newRecord(rel string, size, mtime int64, sum uint64, p *parsed) *
 	return rec
 }
 
-// Complete implements the build's completion of partial items: it reads
-// the file of each item again and returns the item whole. An item whose
-// file no longer yields it gets an error instead.
-func (t *Text) Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error) {
+// complete is the Complete of a Text source's Scan: it reads the file of
+// each item again and returns the item whole. An item whose file no
+// longer yields it gets an error instead.
+func (t *Text) complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error) {
 	out := make([]feed.Item, len(items))
 	errs := make([]error, len(items))
 	par.For(len(items), func(i int) {

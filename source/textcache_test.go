@@ -40,11 +40,21 @@ func cachedText(t *testing.T, root string) (*Text, func() string) {
 	return tx, func() string { s := buf.String(); buf.Reset(); return s }
 }
 
-// stream runs one Stream and returns its items.
+// scan runs one Scan of tx.
+func scan(t *testing.T, tx *Text) feed.Scan {
+	t.Helper()
+	s, err := tx.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// stream runs one Scan and its Stream and returns its items.
 func stream(t *testing.T, tx *Text) []feed.Item {
 	t.Helper()
 	var items []feed.Item
-	if err := tx.Stream(context.Background(), func(it feed.Item) error {
+	if err := scan(t, tx).Stream(context.Background(), func(it feed.Item) error {
 		items = append(items, it)
 		return nil
 	}); err != nil {
@@ -65,7 +75,7 @@ func completed(t *testing.T, tx *Text, items []feed.Item) []feed.Item {
 			partial = append(partial, it)
 		}
 	}
-	whole, errs := tx.Complete(context.Background(), partial)
+	whole, errs := scan(t, tx).Complete(context.Background(), partial)
 	for j, i := range at {
 		if errs[j] != nil {
 			t.Fatalf("Complete(%s): %v", partial[j].ID, errs[j])
@@ -111,8 +121,9 @@ func TestTextCacheReadsOnlyChangedFiles(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, cacheTree)
-	plain, _ := newTestText(root)
+	plain, plainLog := newTestText(root)
 	want := stream(t, plain)
+	checkRead(t, plainLog.String(), 7, 2)
 
 	tx, log := cachedText(t, root)
 	first := stream(t, tx)
@@ -142,12 +153,11 @@ func TestTextCacheReadsOnlyChangedFiles(t *testing.T) {
 			t.Errorf("partial item %s: content %q, ref %q", it.ID, it.ContentHTML, it.Ref)
 		}
 	}
-	checkSameItems(t, tx, second, want)
-	checkStats(t, plain, 7, 2)
-	checkStats(t, tx, 7, 2)
 	// Problems are reported on every build, from the record; notes
 	// only when the file is read.
 	secondLog := log()
+	checkRead(t, secondLog, 7, 2)
+	checkSameItems(t, tx, second, want)
 	warnings := func(log, file string) int { return len(logLines(log, "file="+file, "level=WARN")) }
 	for _, file := range []string{"c/latin.txt", "d/empty.txt", "e/heads.txt", "f/dup-id.txt"} {
 		if n, m := warnings(firstLog, file), warnings(secondLog, file); n == 0 || n != m {
@@ -208,8 +218,9 @@ func TestTextCacheIgnoredWhenUnusable(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, cacheTree)
-	plain, _ := newTestText(root)
+	plain, plainLog := newTestText(root)
 	want := stream(t, plain)
+	checkRead(t, plainLog.String(), 7, 2)
 
 	damage := map[string]func(data []byte) []byte{
 		"truncated": func(d []byte) []byte { return d[:len(d)*2/3] },
@@ -314,7 +325,7 @@ func TestTextCacheKeptWhenStreamStops(t *testing.T) {
 	writeTree(t, root, map[string]string{"b.txt": "Changed so that the cache would change.\n"})
 	stop := errors.New("stop")
 	n := 0
-	err = tx.Stream(context.Background(), func(feed.Item) error {
+	err = scan(t, tx).Stream(context.Background(), func(feed.Item) error {
 		if n++; n == 3 {
 			return stop
 		}
@@ -356,7 +367,7 @@ func TestTextCompleteVanishedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeTree(t, root, map[string]string{"a.txt": "ID: urn:x-test:moved\n\nThe file now holds another item.\n"})
-	_, errs := tx.Complete(context.Background(), partial)
+	_, errs := scan(t, tx).Complete(context.Background(), partial)
 	for i, it := range partial {
 		switch it.Ref {
 		case "a.txt", "b.txt":

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -337,7 +337,7 @@ func (f *textFile) readHeader(block []string, first int) []lineWarning {
 		case "summary":
 			f.summary = value
 		case "id":
-			if uriScheme.MatchString(value) && !absoluteURI(value) {
+			if weburl.HasScheme(value) && !weburl.IsAbsolute(value) {
 				warns = append(warns, lineWarning{line: n, key: key, reason: fmt.Sprintf("id %q is not a valid URI; used as a local name", value)})
 			}
 			f.id = value
@@ -353,7 +353,7 @@ func (f *textFile) readHeader(block []string, first int) []lineWarning {
 				f.updated = t
 			}
 		case "link":
-			if !httpURL(value) {
+			if !weburl.IsHTTP(value) {
 				warns = append(warns, lineWarning{line: n, key: key, reason: fmt.Sprintf("link %q is not an absolute http(s) URL", value)})
 				continue
 			}
@@ -370,19 +370,6 @@ func (f *textFile) readHeader(block []string, first int) []lineWarning {
 		}
 	}
 	return warns
-}
-
-// httpURL reports whether s is an absolute http or https URL with a host.
-func httpURL(s string) bool {
-	if strings.ContainsFunc(s, unicode.IsSpace) {
-		return false
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	return (scheme == "http" || scheme == "https") && u.Host != "" && u.Hostname() != ""
 }
 
 // splitTags splits a comma-separated list, dropping empty entries and
@@ -474,15 +461,4 @@ func collapseAll(block []string) []string {
 		}
 	}
 	return out
-}
-
-// uriScheme matches the scheme of an absolute URI (RFC 3986 section 3.1).
-var uriScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
-
-// absoluteURI reports whether s is an absolute URI that can be used as an
-// item ID as it stands.
-func absoluteURI(s string) bool {
-	loc := uriScheme.FindStringIndex(s)
-	return loc != nil && loc[1] < len(s) &&
-		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }

@@ -330,6 +330,29 @@ func TestParseArticle(t *testing.T) {
 			},
 		},
 		{
+			// The rule of weburl.ParseHTTP, as for the configuration and
+			// the validator: a link a feed cannot carry as written.
+			name:  "link with a character no URL carries is ignored with a warning",
+			rel:   "a.txt",
+			in:    "Title: T\nLink: https://news.example.com/a|b\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			warn:  "not an absolute http(s) URL",
+			check: func(t *testing.T, it *feed.Item) {
+				if want := "http://127.0.0.1:8080/items/a"; it.Link != want {
+					t.Errorf("Link = %q, want %q", it.Link, want)
+				}
+			},
+		},
+		{
+			name:  "link with a port and no host is ignored with a warning",
+			rel:   "a.txt",
+			in:    "Title: T\nLink: http://:8080/a\n\nBody.\n",
+			title: "T",
+			html:  "<p>Body.</p>",
+			warn:  "not an absolute http(s) URL",
+		},
+		{
 			name:  "relative link is ignored with a warning",
 			rel:   "Desk/Été 2026/Big Story.txt",
 			in:    "Title: T\nLink: /bridge\n\nBody.\n",

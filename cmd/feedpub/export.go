@@ -87,7 +87,7 @@ func (j *journal) records() ([]ledger.Record, time.Time) {
 // waits for the export to be written whole when a line changed at since or
 // later (two builds in one second, a clock set back, records imported from
 // a machine whose clock runs ahead).
-func appendExport(ctx context.Context, led ledger.State, path string, recs []ledger.Record, since time.Time) (bool, error) {
+func appendExport(ctx context.Context, led ledger.Ledger, path string, recs []ledger.Record, since time.Time) (bool, error) {
 	stamp, err := fileStamp(path)
 	if err != nil {
 		return false, nil // missing or unreadable: write it whole

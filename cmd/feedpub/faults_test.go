@@ -482,9 +482,9 @@ func TestPermissionDeniedFiles(t *testing.T) {
 	}
 	logs := stderr.String()
 	for _, want := range []string{
-		`file=locked.txt reason="unreadable: permission denied"`,
-		`file=open/unreadable.txt reason="unreadable: permission denied"`,
-		`folder=closed reason="permission denied"`,
+		`file=locked.txt error="unreadable: permission denied"`,
+		`file=open/unreadable.txt error="unreadable: permission denied"`,
+		`folder=closed error="permission denied"`,
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log does not say %s:\n%s", want, logs)

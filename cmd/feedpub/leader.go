@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +44,9 @@ type leader struct {
 	// mu is held while this replica builds, and guards conn.
 	mu   sync.Mutex
 	conn *pgx.Conn // holds the lock; nil when this replica does not lead
+	// leads mirrors conn != nil for readers that must not wait for a
+	// build: /healthz and /metrics.
+	leads atomic.Bool
 }
 
 func newLeader(url, name string, logger *slog.Logger) *leader {
@@ -126,6 +130,7 @@ func (l *leader) acquire(ctx context.Context) error {
 		return errNotLeader
 	}
 	l.conn = conn
+	l.leads.Store(true)
 	l.logger.Info("this replica now leads and builds", "state", l.name)
 	return nil
 }
@@ -146,6 +151,7 @@ func (l *leader) dropConn() {
 	defer cancel()
 	_ = l.conn.Close(ctx)
 	l.conn = nil
+	l.leads.Store(false)
 }
 
 // close gives up the lock, waiting for a build that holds it.

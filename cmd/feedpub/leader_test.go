@@ -5,12 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -92,115 +87,6 @@ func TestLeaderLock(t *testing.T) {
 	}
 	release()
 	waitFor(t, "the first replica to take over again", 30*time.Second, func() bool { return build(a) == nil })
-}
-
-// replica is one 'feedpub serve' process with its own folder and log.
-type replica struct {
-	cmd *exec.Cmd
-	log string
-}
-
-func (r *replica) count(msg string) int {
-	data, _ := os.ReadFile(r.log)
-	return strings.Count(string(data), `"msg":"`+msg+`"`)
-}
-
-// TestServeReplicasElectOneBuilder runs three 'feedpub serve' processes on
-// one PostgreSQL ledger, each with its own copy of the sources, output and
-// cache, as three machines would: exactly one builds; when it is killed
-// with SIGKILL, exactly one of the others takes over.
-func TestServeReplicasElectOneBuilder(t *testing.T) {
-	t.Parallel()
-	url := pgtest.URL(t)
-	if testing.Short() {
-		t.Skip("starts three servers")
-	}
-	replicas := make([]*replica, 3)
-	for i := range replicas {
-		dir := siteWithArticles(t, 3)
-		y := strings.Replace(minimalConfig, "state: data/feedpub.db", "state: "+url, 1) + "schedule: \"@every 1s\"\n"
-		writeFiles(t, dir, map[string]string{"feedpub.yaml": y})
-		r := &replica{log: filepath.Join(dir, "serve.log")}
-		logFile, err := os.Create(r.log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.cmd = feedpubProcess("serve", "-config", filepath.Join(dir, "feedpub.yaml"), "-listen", "127.0.0.1:0", "-log-format", "json")
-		r.cmd.Stderr, r.cmd.Stdout = logFile, io.Discard
-		if err := r.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		logFile.Close()
-		t.Cleanup(func() {
-			if r.cmd.ProcessState == nil {
-				_ = r.cmd.Process.Signal(syscall.SIGTERM)
-				done := make(chan struct{})
-				go func() { _ = r.cmd.Wait(); close(done) }()
-				select {
-				case <-done:
-				case <-time.After(30 * time.Second):
-					_ = r.cmd.Process.Kill()
-					<-done
-					t.Error("a replica did not stop on SIGTERM")
-				}
-			}
-		})
-		replicas[i] = r
-	}
-	leaderOf := func(rs []*replica) *replica {
-		var found *replica
-		for _, r := range rs {
-			if r.count("this replica now leads and builds") > 0 {
-				if found != nil {
-					t.Fatalf("two replicas lead:\n%s\n%s", found.log, r.log)
-				}
-				found = r
-			}
-		}
-		return found
-	}
-	var first *replica
-	waitFor(t, "a leader with three builds", 90*time.Second, func() bool {
-		first = leaderOf(replicas)
-		return first != nil && first.count("build finished") >= 3
-	})
-	for _, r := range replicas {
-		if r != first && (r.count("build finished") > 0 || r.count("this replica now leads and builds") > 0) {
-			data, _ := os.ReadFile(r.log)
-			t.Fatalf("a replica that does not lead built:\n%s", data)
-		}
-	}
-
-	before := exportPostgres(t, url)
-	if len(before) != 6 {
-		t.Fatalf("ledger holds %d items, want 6", len(before))
-	}
-	if err := first.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.cmd.Wait()
-	var rest []*replica
-	for _, r := range replicas {
-		if r != first {
-			rest = append(rest, r)
-		}
-	}
-	var second *replica
-	waitFor(t, "another replica to take over and build", 90*time.Second, func() bool {
-		second = leaderOf(rest)
-		return second != nil && second.count("build finished") >= 2
-	})
-	for _, r := range rest {
-		if r != second && r.count("build finished") > 0 {
-			data, _ := os.ReadFile(r.log)
-			t.Fatalf("a replica that does not lead built:\n%s", data)
-		}
-	}
-
-	// Every item keeps the dates the first leader recorded.
-	if after := exportPostgres(t, url); !slices.Equal(after, before) {
-		t.Errorf("the ledger changed through the failover:\nbefore %v\nafter  %v", before, after)
-	}
 }
 
 // exportPostgres returns every record of the ledger at url.

@@ -22,6 +22,7 @@ import (
 	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/httpfeed"
+	"github.com/feedpub/feedpub/feed/pgsnap"
 	"github.com/feedpub/feedpub/feed/publish"
 	"github.com/feedpub/feedpub/feed/websub"
 )
@@ -107,6 +108,7 @@ dies or loses its connection.
 		SiteTitle:  cfg.Title,
 		HubURLs:    cfg.Hubs,
 		PathRoot:   filepath.Dir(cfg.Path),
+		Cluster:    s.clusterHealth,
 	})
 	s.notifier = newNotifier(logger, s.handler.Registerer())
 	// Stopped on every way out of run; a second Close returns at once.
@@ -147,6 +149,14 @@ type server struct {
 	extra sync.WaitGroup
 	// leader, with a PostgreSQL ledger, lets one replica build at a time.
 	leader *leader
+	// share, with a PostgreSQL ledger, serves the leader's snapshots on
+	// every replica (cluster.go); ownGeneration is the generation this
+	// server last put in service itself.
+	share         *pgsnap.Share
+	ownGeneration atomic.Int64
+	// lastBuild is when this server last built successfully, in Unix
+	// nanoseconds; zero before.
+	lastBuild atomic.Int64
 }
 
 func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration) error {
@@ -177,12 +187,22 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 		s.logger.Warn("serve lock: address not written", "error", err)
 	}
 	warnLoopbackMismatch(s.logger, cfg.BaseURL, ln.Addr().String())
+	// A replica serves the newest shared snapshot from its first request
+	// on; only the leader builds.
+	if err := s.openShare(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if s.share != nil {
+		defer s.share.Close()
+	}
 	serveErr := make(chan error, 1)
 	hs := s.httpServer(srv)
 	go func() { serveErr <- hs.Serve(ln) }()
 	if s.leader != nil {
 		defer s.leader.close()
 	}
+
 	s.printURLs(stdout, cfg, ln.Addr().String())
 
 	// Builds outlive a shutdown signal by up to the grace period, so that
@@ -192,7 +212,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer, grace time.Duration)
 	s.held.build = func() { s.extra.Go(func() { s.build(buildCtx, "held item due") }) }
 	defer s.held.stop()
 
-	if err := s.build(buildCtx, "start"); err != nil {
+	if err := s.build(buildCtx, "start"); err != nil && (s.share == nil || !s.share.Serving()) {
 		s.serveLastPublished()
 	}
 
@@ -340,11 +360,22 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if changed || !s.served.Load() || s.servedDigest.Load() != contentDigest(docs, res.Site) {
-		if err := s.swapSite(docs, res.Site, time.Now()); err != nil {
+	if changed || !s.served.Load() || !s.servesOwn() || s.servedDigest.Load() != contentDigest(docs, res.Site) {
+		snap, err := siteSnapshot(docs, res.Site, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := s.install(ctx, snap); err != nil {
+			return err
+		}
+		s.servedDigest.Store(contentDigest(docs, res.Site))
+		s.served.Store(true)
+	} else if s.share != nil {
+		if err := s.share.Confirm(ctx); err != nil {
 			return err
 		}
 	}
+	s.lastBuild.Store(time.Now().UnixNano())
 	pingHubs(s.notifier, cfg, res, s.logger)
 	took := time.Since(start)
 	s.handler.ObserveBuild(took, items, nil)
@@ -356,17 +387,6 @@ func (s *server) buildOnce(ctx context.Context, cfg *config.Config) error {
 	s.held.set(res.NextHeld)
 	s.logger.Info("build finished", "feeds", len(res.Feeds), "items", res.Items, "skipped_items", res.Skipped,
 		"duplicate_items", res.Duplicates, "held_items", res.Held, "degraded_sources", len(res.Degraded), "changed", changed, "took", took.Round(time.Millisecond))
-	return nil
-}
-
-func (s *server) swap(docs []feed.Document, built time.Time) error {
-	snap, err := httpfeed.NewSnapshot(docs, built)
-	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	s.handler.Swap(snap)
-	s.servedDigest.Store(contentDigest(docs, nil))
-	s.served.Store(true)
 	return nil
 }
 
@@ -400,7 +420,7 @@ func (s *server) serveLastPublished() {
 	}
 	var built time.Time
 	for _, d := range docs {
-		built = latest(built, d.Modified)
+		built = feed.Latest(built, d.Modified)
 	}
 	site, ok := b.PublishedSite()
 	if !ok {
@@ -412,16 +432,6 @@ func (s *server) serveLastPublished() {
 		return
 	}
 	s.logger.Info("serving the last published feeds until a build succeeds", "documents", len(docs))
-}
-
-func latest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if t.After(out) {
-			out = t
-		}
-	}
-	return out
 }
 
 // untilNextBuild tells caches how long a feed stays as it is.

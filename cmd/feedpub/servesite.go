@@ -11,11 +11,15 @@ import (
 	"github.com/feedpub/feedpub/feed/publish"
 )
 
-// swapSite puts a build's documents in service with the pages and files
-// it published beside them.
-func (s *server) swapSite(docs []feed.Document, site *publish.Site, built time.Time) error {
+// siteSnapshot prepares a build's documents for serving, with the pages
+// and files it published beside them.
+func siteSnapshot(docs []feed.Document, site *publish.Site, built time.Time) (*httpfeed.Snapshot, error) {
 	if site == nil {
-		return s.swap(docs, built)
+		snap, err := httpfeed.NewSnapshot(docs, built)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		return snap, nil
 	}
 	hs := httpfeed.Site{Page: site.Page, Gone: site.Gone}
 	for _, f := range site.Files {
@@ -27,7 +31,17 @@ func (s *server) swapSite(docs []feed.Document, site *publish.Site, built time.T
 	}
 	snap, err := httpfeed.NewSiteSnapshot(docs, hs, built)
 	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return snap, nil
+}
+
+// swapSite serves a snapshot of docs and site here, not shared with any
+// replica: the published files, when this process could not build.
+func (s *server) swapSite(docs []feed.Document, site *publish.Site, built time.Time) error {
+	snap, err := siteSnapshot(docs, site, built)
+	if err != nil {
+		return err
 	}
 	s.handler.Swap(snap)
 	s.servedDigest.Store(contentDigest(docs, site))

@@ -18,9 +18,9 @@ const ruleHTTP = "HTTP"
 // mediaTypes are the media types each format is served with, the first the
 // one registered for it.
 var mediaTypes = map[feed.Format][]string{
-	feed.RSS:  {"application/rss+xml", "application/xml", "text/xml"},
-	feed.Atom: {"application/atom+xml", "application/xml", "text/xml"},
-	feed.JSON: {"application/feed+json", "application/json"},
+	feed.RSS:  {feed.RSS.MediaType(), "application/xml", "text/xml"},
+	feed.Atom: {feed.Atom.MediaType(), "application/xml", "text/xml"},
+	feed.JSON: {feed.JSON.MediaType(), "application/json"},
 }
 
 // validateURL fetches target, validates the document and adds what the W3C

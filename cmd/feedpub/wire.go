@@ -21,6 +21,14 @@ import (
 // ledger before giving up.
 const ledgerLockWait = 30 * time.Second
 
+// The sources that read files are read through a Scan, which lets a build
+// be skipped when none of them changed.
+var (
+	_ publish.Scanner = (*source.Text)(nil)
+	_ publish.Scanner = (*source.Markdown)(nil)
+	_ publish.Scanner = (*source.JSONItems)(nil)
+)
+
 // newBuilder wires a loaded configuration into a build.
 func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*publish.Builder, error) {
 	base, err := url.Parse(cfg.BaseURL)
@@ -38,11 +46,6 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 	}
 	if b.Store, b.CacheControl, err = openStore(cfg); err != nil {
 		return nil, err
-	}
-	// Without a ledger (serving what was published), sources keep no state.
-	var state ledger.State
-	if led != nil {
-		state = led
 	}
 	// The remote sources of a build share one limit on requests per host.
 	hosts := &source.HostLimit{}
@@ -92,8 +95,10 @@ func newBuilder(cfg *config.Config, led ledger.Ledger, logger *slog.Logger) (*pu
 				Hosts:      hosts,
 				Logger:     logger,
 			}
-			if state != nil {
-				r.State = state
+			// Without a ledger (serving what was published), sources
+			// keep no state.
+			if led != nil {
+				r.State = led
 			}
 			b.Sources = append(b.Sources, r)
 		default:

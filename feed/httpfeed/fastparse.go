@@ -3,6 +3,8 @@ package httpfeed
 import (
 	"bytes"
 	"unsafe"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // The fast path of Server answers only requests it can read completely and
@@ -129,7 +131,7 @@ func parseRequestLine(line []byte, r *fastRequest) bool {
 	}
 	path, query, _ := bytes.Cut(target, []byte("?"))
 	for _, c := range path {
-		if c != '/' && !unreserved(c) {
+		if c != '/' && !weburl.Unreserved(c) {
 			return false
 		}
 	}
@@ -144,7 +146,7 @@ func parseRequestLine(line []byte, r *fastRequest) bool {
 
 // queryChar reports whether c may appear in an RFC 3986 query.
 func queryChar(c byte) bool {
-	if unreserved(c) {
+	if weburl.Unreserved(c) {
 		return true
 	}
 	switch c {

@@ -34,12 +34,15 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -92,6 +95,9 @@ type Options struct {
 	PathRoot string
 	// Now is the clock, replaceable in tests; nil means time.Now.
 	Now func() time.Time
+	// Cluster, when set, reports this server among the replicas of a
+	// site, shown in /healthz as "cluster".
+	Cluster func() *Cluster
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -106,6 +112,7 @@ type Handler struct {
 	staleAfter time.Duration // guarded by mu
 	siteTitle  string
 	pathRoot   string
+	cluster    func() *Cluster
 
 	state atomic.Pointer[state]
 	cc    atomic.Pointer[cacheControl]
@@ -157,6 +164,8 @@ type route struct {
 	bytes        prometheus.Counter
 	// cacheControl, when set, replaces the schedule's Cache-Control.
 	cacheControl []string
+	// fetch gives the bodies of lazy variants (fetch.go).
+	fetch BodyFetcher
 }
 
 // field is a response header field with its canonical key.
@@ -205,6 +214,7 @@ func New(opts Options) *Handler {
 		staleAfter: opts.StaleAfter,
 		siteTitle:  opts.SiteTitle,
 		pathRoot:   opts.PathRoot,
+		cluster:    opts.Cluster,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -295,6 +305,7 @@ func (h *Handler) Swap(s *Snapshot) {
 		{"Content-Security-Policy", valueIndexCSP},
 		{"Referrer-Policy", valueNoReferrer},
 	})
+	st.setFetcher()
 	st.hold(h.log)
 	if old := h.state.Swap(st); old != nil {
 		old.release()
@@ -352,7 +363,7 @@ func (h *Handler) SetHubURLs(hubs []string) {
 		if hub == "" {
 			continue
 		}
-		if err := validateHeaderURL(hub); err != nil {
+		if _, err := weburl.ParseHTTP(hub); err != nil {
 			h.log.Error("hub url ignored", "hub_url", hub, "error", err)
 			continue
 		}
@@ -547,6 +558,9 @@ func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) 
 		rt.notModified.Inc()
 		return
 	}
+	if v = h.fetchBody(w, r, rt, v); v == nil {
+		return
+	}
 	for _, f := range rt.header {
 		hdr[f.key] = f.value
 	}
@@ -646,7 +660,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // feedPath reports whether path has the shape of a feed document path, to
 // tell "not published yet" from "no such page" before the first Swap.
 func feedPath(path string) bool {
-	return strings.HasSuffix(path, ".rss") || strings.HasSuffix(path, ".atom") || strings.HasSuffix(path, ".json")
+	return slices.ContainsFunc(feed.Formats, func(f feed.Format) bool { return strings.HasSuffix(path, "."+string(f)) })
 }
 
 // health is the body of /healthz.
@@ -666,6 +680,7 @@ type health struct {
 	// failing one is next tried; Items counts what the build skipped.
 	Sources []sourceHealth `json:"sources,omitempty"`
 	Items   *buildItems    `json:"items,omitempty"`
+	Cluster *Cluster       `json:"cluster,omitempty"`
 }
 
 // serveHealth reports "ok", or 503 with "starting" before the first Swap
@@ -700,6 +715,9 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	}
 	body.Degraded = degraded
 	body.Sources, body.Items = sources, items
+	if h.cluster != nil {
+		body.Cluster = h.cluster()
+	}
 
 	out, err := json.Marshal(body)
 	if err != nil {

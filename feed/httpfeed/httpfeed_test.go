@@ -752,6 +752,8 @@ func TestNewSnapshotRejects(t *testing.T) {
 		{"relative self URL", with(func(d *feed.Document) { d.SelfURL = "/news.rss" }), built},
 		{"self URL breaking the Link header", with(func(d *feed.Document) { d.SelfURL = "https://example.org/>; rel=x" }), built},
 		{"self URL with another scheme", with(func(d *feed.Document) { d.SelfURL = "javascript:alert(1)" }), built},
+		{"self URL with a port and no host", with(func(d *feed.Document) { d.SelfURL = "http://:8080/news.rss" }), built},
+		{"self URL with a brace", with(func(d *feed.Document) { d.SelfURL = "https://example.org/{news}.rss" }), built},
 		{"duplicate", []feed.Document{ok, ok}, built},
 	}
 	for _, tt := range tests {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"strings"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/page"
 )
 
 // indexTemplate is the page served at "/". html/template escapes every
@@ -121,8 +121,9 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 			f.Title = t
 		}
 		f.Formats = append(f.Formats, indexFormat{
-			Label:    d.Format.Label(),
-			TypeAttr: template.HTMLAttr(`type="` + mediaType(d.Format) + `"`),
+			Label: d.Format.Label(),
+			// Format.MediaType gives only fixed types: safe unescaped.
+			TypeAttr: template.HTMLAttr(`type="` + d.Format.MediaType() + `"`),
 			Href:     "." + d.path,
 			URL:      d.SelfURL,
 		})
@@ -135,16 +136,4 @@ func renderIndex(s *Snapshot, siteTitle string) ([]byte, error) {
 }
 
 // opmlName is the OPML list's file name, served at the root.
-const opmlName = "feeds.opml"
-
-// mediaType is f's media type without parameters, as autodiscovery links
-// carry it. Only the fixed types of known formats come out, which is what
-// makes it safe to put into TypeAttr unescaped.
-func mediaType(f feed.Format) string {
-	switch f {
-	case feed.RSS, feed.Atom, feed.JSON:
-		mt, _, _ := strings.Cut(f.ContentType(), ";")
-		return mt
-	}
-	return "application/octet-stream"
-}
+const opmlName = page.OPMLName

@@ -321,6 +321,9 @@ func (h *Handler) serveGone(w http.ResponseWriter, r *http.Request, rt *route) {
 // views).
 func (h *Handler) serveFixed(w http.ResponseWriter, r *http.Request, rt *route, status int, cacheControl []string) {
 	v := rt.rep.pick(acceptedCodings(r.Header["Accept-Encoding"]))
+	if v = h.fetchBody(w, r, rt, v); v == nil {
+		return
+	}
 	hdr := w.Header()
 	for _, f := range rt.header {
 		hdr[f.key] = f.value

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // Snapshot is the complete set of documents of one successful build, with
@@ -35,6 +35,8 @@ type Snapshot struct {
 	// site holds the pages and files served beside the documents; nil
 	// when there are none.
 	site *site
+	// fetch gives the bodies of lazy variants, in a stored snapshot.
+	fetch BodyFetcher
 }
 
 // document is a Document with its prepared response variants.
@@ -58,7 +60,13 @@ const (
 // depend on its bytes.
 type variant struct {
 	coding coding
-	body   []byte
+	// body is nil for a variant fetched on demand (fetch.go) until a
+	// request needs it; sum is its SHA-256 either way.
+	body []byte
+	sum  [32]byte
+	size int
+	// lazy marks a variant whose body the snapshot's fetcher gives.
+	lazy bool
 	// file holds body in an in-memory file for sendfile; nil for small
 	// bodies.
 	file *bodyFile
@@ -199,7 +207,7 @@ func validateDocument(d feed.Document) error {
 	if len(d.Body) == 0 {
 		return fmt.Errorf("document %s.%s: empty body", d.Feed, d.Format)
 	}
-	if err := validateHeaderURL(d.SelfURL); err != nil {
+	if _, err := weburl.ParseHTTP(d.SelfURL); err != nil {
 		return fmt.Errorf("document %s.%s: self url: %w", d.Feed, d.Format, err)
 	}
 	return nil
@@ -217,36 +225,10 @@ func validateFeedName(name string) error {
 			return fmt.Errorf("feed name %q: empty, \".\" or \"..\" segment", name)
 		}
 		for i := 0; i < len(seg); i++ {
-			if !unreserved(seg[i]) {
+			if !weburl.Unreserved(seg[i]) {
 				return fmt.Errorf("feed name %q: character %q not allowed", name, seg[i])
 			}
 		}
-	}
-	return nil
-}
-
-// unreserved reports whether c is an RFC 3986 unreserved character, the
-// only ones a path segment can carry without percent-encoding.
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
-
-// validateHeaderURL accepts absolute http(s) URLs that can be put between
-// the angle brackets of a Link header as they are.
-func validateHeaderURL(raw string) error {
-	if raw == "" {
-		return errors.New("empty")
-	}
-	if strings.ContainsAny(raw, "<>\" \t\r\n") {
-		return fmt.Errorf("%q contains a character not allowed in a Link header", raw)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("parse: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http or https URL", raw)
 	}
 	return nil
 }
@@ -286,12 +268,20 @@ func newRepresentation(body []byte, modified time.Time) (representation, error) 
 
 // newVariant computes body's ETag and header values.
 func newVariant(c coding, body []byte) variant {
+	v := hashedVariant(c, sha256.Sum256(body), len(body))
+	v.body, v.file = body, newBodyFile(body)
+	return v
+}
+
+// hashedVariant is a variant of size bytes whose SHA-256 is sum, with
+// every header value and no body yet.
+func hashedVariant(c coding, sum [32]byte, size int) variant {
 	v := variant{
 		coding:       c,
-		body:         body,
-		file:         newBodyFile(body),
-		etag:         etagOf(body),
-		lengthHeader: []string{strconv.Itoa(len(body))},
+		sum:          sum,
+		size:         size,
+		etag:         etagOf(sum),
+		lengthHeader: []string{strconv.Itoa(size)},
 	}
 	v.etagHeader = []string{v.etag}
 	if c == codingGzip {
@@ -300,12 +290,12 @@ func newVariant(c coding, body []byte) variant {
 	return v
 }
 
-// etagOf is the strong entity tag of body: the first 128 bits of its
-// SHA-256 in unpadded base64url, quoted. It hashes the bytes actually sent,
-// so each encoding of a document gets its own tag, as RFC 9110 requires of
-// strong validators.
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
+// etagOf is the strong entity tag of the body whose SHA-256 is sum: its
+// first 128 bits in unpadded base64url, quoted. It hashes the bytes
+// actually sent, so each encoding of a document gets its own tag, as RFC
+// 9110 requires of strong validators, and every server holding the same
+// bytes sends the same tag.
+func etagOf(sum [32]byte) string {
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 }
 

@@ -48,11 +48,9 @@ type Record struct {
 // Ledger records item identities and their dates. It is an interface so the
 // build can run against a bbolt file, an in-memory ledger (dry runs, tests)
 // or a shared PostgreSQL database, without knowing which. It is everything
-// a build needs of a store, in one seam: besides the records, the sources'
-// state (State) and reads that record nothing (Looker).
+// a build needs of a store, in one seam: the records, reads that record
+// nothing, and a small key-value state that builds and sources keep there.
 type Ledger interface {
-	State
-	Looker
 	// Observe records that entries were seen at now and returns their
 	// records, one per entry, in the order of entries. An id not seen before
 	// gets FirstSeen = Changed = now; a known id whose hash changed gets the
@@ -71,6 +69,18 @@ type Ledger interface {
 	// tie), except that a known hash always wins over UnknownHash. Import
 	// is all or nothing.
 	Import(ctx context.Context, recs []Record) error
+	// Lookup returns the record of each id and whether there is one,
+	// recording nothing: a build uses it for items whose files did not
+	// change, which need their dates and nothing written.
+	Lookup(ctx context.Context, ids []string) ([]Record, []bool, error)
+	// GetState returns the value stored under key, or nil when there is
+	// none. The state holds what builds and sources keep between builds
+	// (the last build's record, archive layouts, a remote feed's HTTP
+	// validators and last good items); it lives with the ledger, so it
+	// is backed up, locked and copied with it.
+	GetState(ctx context.Context, key string) ([]byte, error)
+	// PutState stores value under key, replacing any previous value.
+	PutState(ctx context.Context, key string, value []byte) error
 	// Close releases the ledger; later calls return an error wrapping
 	// ErrClosed. Closing twice is not an error.
 	Close() error

@@ -9,20 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Looker is implemented by ledgers that can return records without
-// recording an observation: a build uses it for items whose files did not
-// change, which need their dates and nothing written.
-type Looker interface {
-	// Lookup returns the record of each id and whether there is one.
-	Lookup(ctx context.Context, ids []string) ([]Record, []bool, error)
-}
-
-var (
-	_ Looker = (*Bolt)(nil)
-	_ Looker = (*Memory)(nil)
-)
-
-// Lookup implements Looker.
+// Lookup implements Ledger.
 func (b *Bolt) Lookup(ctx context.Context, ids []string) ([]Record, []bool, error) {
 	order := make([]int, len(ids))
 	for i := range order {
@@ -52,7 +39,7 @@ func (b *Bolt) Lookup(ctx context.Context, ids []string) ([]Record, []bool, erro
 	return recs, found, nil
 }
 
-// Lookup implements Looker.
+// Lookup implements Ledger.
 func (m *Memory) Lookup(ctx context.Context, ids []string) ([]Record, []bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("lookup: %w", err)

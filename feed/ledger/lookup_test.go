@@ -22,7 +22,7 @@ func TestLookup(t *testing.T) {
 				ids = append(ids, entries[i].ID)
 			}
 			ids = append(ids, entries[0].ID, "unknown-2", entries[0].ID)
-			recs, found, err := l.(Looker).Lookup(t.Context(), ids)
+			recs, found, err := l.Lookup(t.Context(), ids)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +41,7 @@ func TestLookup(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
-			if _, _, err := l.(Looker).Lookup(ctx, ids); err == nil {
+			if _, _, err := l.Lookup(ctx, ids); err == nil {
 				t.Error("Lookup with a cancelled context succeeded")
 			}
 		})

@@ -57,11 +57,7 @@ type Postgres struct {
 	closed   atomic.Bool
 }
 
-var (
-	_ Ledger = (*Postgres)(nil)
-	_ State  = (*Postgres)(nil)
-	_ Looker = (*Postgres)(nil)
-)
+var _ Ledger = (*Postgres)(nil)
 
 // migrateLock is the first half of the advisory lock key that serialises
 // schema migrations; the second is derived from the schema, so ledgers in
@@ -292,7 +288,7 @@ func (p *Postgres) lookup(ctx context.Context, ids []string) ([]Record, []bool, 
 	return recs, found, nil
 }
 
-// Lookup implements Looker.
+// Lookup implements Ledger.
 func (p *Postgres) Lookup(ctx context.Context, ids []string) ([]Record, []bool, error) {
 	if err := p.usable(); err != nil {
 		return nil, nil, fmt.Errorf("lookup: %w", err)
@@ -666,7 +662,7 @@ func (p *Postgres) Empty() (bool, error) {
 	return !exists, nil
 }
 
-// GetState implements State.
+// GetState implements Ledger.
 func (p *Postgres) GetState(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -689,7 +685,7 @@ func (p *Postgres) GetState(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// PutState implements State. Storing the value already stored writes
+// PutState implements Ledger. Storing the value already stored writes
 // nothing.
 func (p *Postgres) PutState(ctx context.Context, key string, value []byte) error {
 	if err := ctx.Err(); err != nil {

@@ -198,7 +198,7 @@ func TestStateAllStores(t *testing.T) {
 	for _, impl := range implementations() {
 		t.Run(impl.name, func(t *testing.T) {
 			t.Parallel()
-			st := impl.open(t).(State)
+			st := impl.open(t)
 			ctx := t.Context()
 			if v, err := st.GetState(ctx, "missing"); err != nil || v != nil {
 				t.Errorf("missing key = %q, %v", v, err)

@@ -8,24 +8,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// State is a small key-value store that sources keep their own state in:
-// a remote feed's HTTP validators and the items of its last good fetch. It
-// lives in the ledger file, so it is backed up, locked and copied with it.
-type State interface {
-	// GetState returns the value stored under key, or nil when there is none.
-	GetState(ctx context.Context, key string) ([]byte, error)
-	// PutState stores value under key, replacing any previous value.
-	PutState(ctx context.Context, key string, value []byte) error
-}
-
+// stateBucket holds Bolt's state values (Ledger.GetState).
 var stateBucket = []byte("state")
 
-var (
-	_ State = (*Bolt)(nil)
-	_ State = (*Memory)(nil)
-)
-
-// GetState implements State.
+// GetState implements Ledger.
 func (b *Bolt) GetState(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -47,7 +33,7 @@ func (b *Bolt) GetState(ctx context.Context, key string) ([]byte, error) {
 	return out, nil
 }
 
-// PutState implements State. Storing the bytes already stored writes
+// PutState implements Ledger. Storing the bytes already stored writes
 // nothing, so an unchanged source leaves the file untouched.
 func (b *Bolt) PutState(ctx context.Context, key string, value []byte) error {
 	if err := ctx.Err(); err != nil {
@@ -83,7 +69,7 @@ type memState struct {
 	vals map[string][]byte
 }
 
-// GetState implements State.
+// GetState implements Ledger.
 func (m *Memory) GetState(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -96,7 +82,7 @@ func (m *Memory) GetState(ctx context.Context, key string) ([]byte, error) {
 	return nil, nil
 }
 
-// PutState implements State.
+// PutState implements Ledger.
 func (m *Memory) PutState(ctx context.Context, key string, value []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -17,7 +17,7 @@ func TestState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, st := range map[string]State{"bolt": b, "memory": NewMemory()} {
+	for name, st := range map[string]Ledger{"bolt": b, "memory": NewMemory()} {
 		if v, err := st.GetState(ctx, "missing"); err != nil || v != nil {
 			t.Errorf("%s: missing key = %q, %v", name, v, err)
 		}

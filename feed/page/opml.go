@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net/url"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // OPMLName is the file name of the OPML list, at the root of the output
@@ -93,18 +94,13 @@ func ValidateOPML(data []byte) error {
 			if o.Text == "" {
 				errs = append(errs, fmt.Errorf("opml: outline %d has no text", i+1))
 			}
-			if o.Type == "rss" && !absoluteHTTP(o.XMLURL) {
+			if o.Type == "rss" && !weburl.IsHTTP(o.XMLURL) {
 				errs = append(errs, fmt.Errorf("opml: outline %d: xmlUrl %q is not an absolute http(s) URL", i+1, o.XMLURL))
 			}
-			if o.HTMLURL != "" && !absoluteHTTP(o.HTMLURL) {
+			if o.HTMLURL != "" && !weburl.IsHTTP(o.HTMLURL) {
 				errs = append(errs, fmt.Errorf("opml: outline %d: htmlUrl %q is not an absolute http(s) URL", i+1, o.HTMLURL))
 			}
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func absoluteHTTP(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -71,8 +71,7 @@ func (f Feed) links() []formatLink {
 
 // typeAttr is the type attribute of an autodiscovery link to format f.
 func typeAttr(f feed.Format) template.HTMLAttr {
-	mt, _, _ := strings.Cut(f.ContentType(), ";")
-	return template.HTMLAttr(`type="` + mt + `"`)
+	return template.HTMLAttr(`type="` + f.MediaType() + `"`)
 }
 
 // relRoot is the relative URL from a resource at path p (below the root,

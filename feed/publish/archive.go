@@ -113,7 +113,7 @@ type archive struct {
 
 // loadArchives returns the archive of every feed that keeps one, indexed
 // like b.Feeds (nil for the others), with the pages the last build left.
-func (b *Builder) loadArchives(ctx context.Context, state ledger.State, logger *slog.Logger) []*archive {
+func (b *Builder) loadArchives(ctx context.Context, state ledger.Ledger, logger *slog.Logger) []*archive {
 	out := make([]*archive, len(b.Feeds))
 	for i, f := range b.Feeds {
 		if !f.Archive {
@@ -301,7 +301,7 @@ func (a *archive) pageInputs(i int, meta feed.Meta) string {
 // rendered again; the others have the content of their partial items read
 // back from their sources, one page at a time, and are validated like
 // every document.
-func (a *archive) render(ctx context.Context, b *Builder, logger *slog.Logger) ([]ArchivePage, error) {
+func (a *archive) render(ctx context.Context, b *run) ([]ArchivePage, error) {
 	var out []ArchivePage
 	for i, pg := range a.pages {
 		meta := a.pageMeta(i)
@@ -319,7 +319,7 @@ func (a *archive) render(ctx context.Context, b *Builder, logger *slog.Logger) (
 			out = append(out, ap)
 			continue
 		}
-		items, err := a.pageItems(ctx, b, pg, logger)
+		items, err := a.pageItems(ctx, b, pg)
 		if err != nil {
 			return nil, err
 		}
@@ -373,7 +373,7 @@ func pageOrder(x, y feed.Item) int {
 
 // pageItems returns pg's items whole, newest first: partial items are read
 // back from their sources and keep the dates this build gave them.
-func (a *archive) pageItems(ctx context.Context, b *Builder, pg *archivePageState, logger *slog.Logger) ([]feed.Item, error) {
+func (a *archive) pageItems(ctx context.Context, b *run, pg *archivePageState) ([]feed.Item, error) {
 	items := make([]feed.Item, 0, len(pg.Items))
 	var partial []int
 	for _, ai := range pg.Items {
@@ -389,7 +389,7 @@ func (a *archive) pageItems(ctx context.Context, b *Builder, pg *archivePageStat
 			dates[items[i].ID] = [2]time.Time{items[i].Published, items[i].Updated}
 		}
 		hashes := make([]string, len(items))
-		failed, err := b.completeAt(ctx, items, hashes, partial, logger)
+		failed, err := b.completeAt(ctx, items, hashes, partial, b.logger)
 		if err != nil {
 			return nil, err
 		}
@@ -450,7 +450,7 @@ func (a *archive) sameAsLast() bool {
 }
 
 // save records the layout for the next build, when it changed.
-func (a *archive) save(ctx context.Context, state ledger.State) error {
+func (a *archive) save(ctx context.Context, state ledger.Ledger) error {
 	if state == nil || !a.changed {
 		return nil
 	}
@@ -481,26 +481,27 @@ func (a *archive) removed() []string {
 // feed into its result. With item pages to publish, it also returns the
 // items of every archive page, whole, one list a page: their item pages
 // stay online while they are archived.
-func (b *Builder) renderArchives(ctx context.Context, res *Result, archives []*archive, logger *slog.Logger) ([][]feed.Item, error) {
+func (r *run) renderArchives(ctx context.Context) ([][]feed.Item, error) {
+	res := r.res
 	var archived [][]feed.Item
-	for i, a := range archives {
+	for i, a := range r.archives {
 		if a == nil {
 			continue
 		}
-		pages, err := a.render(ctx, b, logger)
+		pages, err := a.render(ctx, r)
 		if err != nil {
 			return nil, fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
 		}
-		fr := &res.Feeds[slices.IndexFunc(res.Feeds, func(f FeedResult) bool { return f.Name == b.Feeds[i].Name })]
+		fr := &res.Feeds[slices.IndexFunc(res.Feeds, func(f FeedResult) bool { return f.Name == r.Feeds[i].Name })]
 		fr.Archive = pages
 		res.gone = append(res.gone, a.removed()...)
-		if b.Pages == nil {
+		if r.Pages == nil {
 			continue
 		}
 		for _, pg := range a.pages {
 			items, ok := a.whole[pg.Number]
 			if !ok {
-				if items, err = a.pageItems(ctx, b, pg, logger); err != nil {
+				if items, err = a.pageItems(ctx, r, pg); err != nil {
 					return nil, fmt.Errorf("feed %s: archive: %w", a.feed.Name, err)
 				}
 			}
@@ -540,7 +541,7 @@ func (b *Builder) writeArchives(res *Result) error {
 // unchangedArchives adds to res, the last build's result taken again by a
 // build that changed nothing, the archive pages that build left, and
 // reports whether their files are all still in place.
-func (b *Builder) unchangedArchives(ctx context.Context, state ledger.State, res *Result, logger *slog.Logger) bool {
+func (b *Builder) unchangedArchives(ctx context.Context, state ledger.Ledger, res *Result, logger *slog.Logger) bool {
 	for i, a := range b.loadArchives(ctx, state, logger) {
 		if a == nil {
 			continue

@@ -41,19 +41,33 @@ type archiveSite struct {
 	src *countingText
 }
 
-// countingText is a text source that counts the partial items it is
-// asked to complete.
+// countingText is a text source that counts the partial items its Scans
+// are asked to complete.
 type countingText struct {
 	*source.Text
 	mu        sync.Mutex
 	completed int
 }
 
-func (c *countingText) Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error) {
-	c.mu.Lock()
-	c.completed += len(items)
-	c.mu.Unlock()
-	return c.Text.Complete(ctx, items)
+func (c *countingText) Scan(ctx context.Context) (feed.Scan, error) {
+	s, err := c.Text.Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingScan{s, c}, nil
+}
+
+// countingScan is a countingText's Scan.
+type countingScan struct {
+	feed.Scan
+	c *countingText
+}
+
+func (s countingScan) Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error) {
+	s.c.mu.Lock()
+	s.c.completed += len(items)
+	s.c.mu.Unlock()
+	return s.Scan.Complete(ctx, items)
 }
 
 // story is the text of article n: dated n days after a fixed day, so the

@@ -37,41 +37,41 @@ type fetchResult struct {
 	done  chan struct{}
 }
 
-// fetches runs the Fetch of every source that does not stream, at most
+// fetches runs the Fetch of every source that is not a Scanner, at most
 // Fetchers at once, all started before the build reads its first item, so
-// that a slow source holds back neither the others nor the streaming
-// sources read meanwhile.
+// that a slow source holds back neither the others nor the sources
+// streamed meanwhile.
 type fetches struct {
-	results []*fetchResult // by source index; nil for streaming sources
+	results []*fetchResult // by source index; nil for Scanners
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
 // startFetches starts fetching. Sources get ctx, cut short at fetchShare
 // of the time left when ctx has a deadline.
-func (b *Builder) startFetches(ctx context.Context) *fetches {
+func (r *run) startFetches(ctx context.Context) *fetches {
 	var cancel context.CancelFunc
 	if d, ok := ctx.Deadline(); ok {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(float64(time.Until(d))*fetchShare))
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
 	}
-	f := &fetches{results: make([]*fetchResult, len(b.Sources)), cancel: cancel}
-	n := b.Fetchers
+	f := &fetches{results: make([]*fetchResult, len(r.Sources)), cancel: cancel}
+	n := r.Fetchers
 	if n <= 0 {
 		n = DefaultFetchers
 	}
 	slots := make(chan struct{}, n)
-	for i, src := range b.Sources {
-		if _, ok := src.(Streamer); ok {
+	for i, src := range r.Sources {
+		if r.scanners[i] != nil {
 			continue
 		}
-		r := &fetchResult{done: make(chan struct{})}
-		f.results[i] = r
+		fr := &fetchResult{done: make(chan struct{})}
+		f.results[i] = fr
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
-			defer close(r.done)
+			defer close(fr.done)
 			select {
 			case slots <- struct{}{}:
 				defer func() { <-slots }()
@@ -79,7 +79,7 @@ func (b *Builder) startFetches(ctx context.Context) *fetches {
 				// Out of time before its turn: Fetch sees the ended
 				// context and says so in its own way.
 			}
-			r.items, r.err = src.Fetch(ctx)
+			fr.items, fr.err = src.Fetch(ctx)
 		}()
 	}
 	return f

@@ -44,25 +44,26 @@ func (b *Builder) docPath(name string, format feed.Format) string {
 	return filepath.Join(b.Output, filepath.FromSlash(feed.Document{Feed: name, Format: format}.Path()))
 }
 
-// siteTypes are the media types of the files a site publishes, so that
-// they do not depend on the machine's MIME tables.
+// siteTypes are the media types of the text files a site publishes, so
+// that they do not depend on the machine's MIME tables; those of media
+// files are feed.MediaTypeByExt's.
 var siteTypes = map[string]string{
 	".html": htmlType, ".css": "text/css; charset=utf-8", ".opml": "text/x-opml; charset=utf-8",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".mp4": "video/mp4",
-	".webm": "video/webm", ".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8",
+	".txt": "text/plain; charset=utf-8",
 }
 
 // ContentType is the media type of the published file name (a path below
 // the output folder), by its extension: a feed format's own, a site file's,
-// or the machine's MIME table's.
+// a media file's, or the machine's MIME table's.
 func ContentType(name string) string {
 	ext := strings.ToLower(path.Ext(name))
 	if f := feed.Format(strings.TrimPrefix(ext, ".")); slices.Contains(feed.Formats, f) {
 		return f.ContentType()
 	}
 	if t, ok := siteTypes[ext]; ok {
+		return t
+	}
+	if t := feed.MediaTypeByExt(ext); t != "" {
 		return t
 	}
 	if t := mime.TypeByExtension(ext); t != "" {
@@ -158,11 +159,7 @@ func (b *Builder) publishedFeed(name string, meta feed.Meta, logger *slog.Logger
 		}
 		var modified time.Time
 		for _, it := range report.Items {
-			for _, t := range []time.Time{it.Published, it.Updated} {
-				if t.After(modified) {
-					modified = t
-				}
-			}
+			modified = feed.Latest(modified, it.Published, it.Updated)
 		}
 		docs = append(docs, feed.Document{
 			Feed: name, Title: meta.Title, Format: format, Body: data,

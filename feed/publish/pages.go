@@ -96,6 +96,30 @@ type manifest struct {
 
 const htmlType = "text/html; charset=utf-8"
 
+// renderPages renders, with Pages, the site of the documents published
+// (not waiting) and of the archive pages' items into the result.
+func (r *run) renderPages(docs []document, archived [][]feed.Item) error {
+	if r.Pages == nil {
+		return nil
+	}
+	var names []string
+	var metas []feed.Meta
+	var published [][]feed.Item
+	for _, d := range docs {
+		if !d.waiting {
+			names, metas, published = append(names, d.name), append(metas, d.meta), append(published, d.items)
+		}
+	}
+	// Archived items keep their pages: their lists follow the
+	// documents' own, with no view of their own.
+	site, err := r.renderSite(names, metas, append(published, archived...), r.logger)
+	if err != nil {
+		return err
+	}
+	r.res.Site = site
+	return nil
+}
+
 // renderSite renders the pages of the items of lists, the documents named
 // names with metas, before anything is written.
 func (b *Builder) renderSite(names []string, metas []feed.Meta, lists [][]feed.Item, logger *slog.Logger) (*Site, error) {

@@ -11,16 +11,10 @@ import (
 	"github.com/feedpub/feedpub/feed/ledger"
 )
 
-// Completer is implemented by sources that send partial items (feed.Item
-// Partial): items of files that did not change since the last build, sent
-// without their content. A build dates them from the ledger, which needs
-// no content, and asks for the content of the few a feed publishes.
-type Completer interface {
-	// Complete returns items, all partial and all from this source,
-	// whole and in order; an item that can no longer be read gets an
-	// error of its own instead.
-	Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error)
-}
+// Partial items (feed.Item Partial) are items of files that did not
+// change since the last build, which a Scan streams without their
+// content. A build dates them from the ledger, which needs no content,
+// and asks the Scan for the content of the few a document publishes.
 
 // needsContent reports whether a feed's filter reads item content, which
 // partial items lack.
@@ -31,13 +25,13 @@ func (f *Filter) needsContent() bool {
 // completeAt replaces the partial items at idx with whole ones from their
 // sources, normalised and hashed. It returns the indexes of the items that
 // could not be completed; they are logged, and the caller drops them.
-func (b *Builder) completeAt(ctx context.Context, items []feed.Item, hashes []string, idx []int, logger *slog.Logger) (failed []int, err error) {
+func (r *run) completeAt(ctx context.Context, items []feed.Item, hashes []string, idx []int, logger *slog.Logger) (failed []int, err error) {
 	bySource := map[string][]int{}
 	for _, i := range idx {
 		bySource[items[i].Source] = append(bySource[items[i].Source], i)
 	}
 	for name, at := range bySource {
-		c, ok := b.completer(name)
+		c, ok := r.completer(name)
 		if !ok {
 			return nil, fmt.Errorf("source %s sent partial items but cannot complete them", name)
 		}
@@ -52,7 +46,7 @@ func (b *Builder) completeAt(ctx context.Context, items []feed.Item, hashes []st
 		for j, i := range at {
 			if errs[j] == nil {
 				whole[j].Source = name
-				items[i], errs[j] = feed.Normalize(whole[j], b.Base)
+				items[i], errs[j] = feed.Normalize(whole[j], r.Base)
 			}
 			if errs[j] != nil {
 				logger.Warn("item skipped", "source", name, "error", errs[j])
@@ -65,12 +59,12 @@ func (b *Builder) completeAt(ctx context.Context, items []feed.Item, hashes []st
 	return failed, nil
 }
 
-// completer returns the Completer of the source called name.
-func (b *Builder) completer(name string) (Completer, bool) {
-	for _, s := range b.Sources {
+// completer returns this build's Scan of the source called name, which
+// completes the partial items it streamed.
+func (r *run) completer(name string) (feed.Scan, bool) {
+	for i, s := range r.Sources {
 		if s.Name() == name {
-			c, ok := s.(Completer)
-			return c, ok
+			return r.scans[i], r.scans[i] != nil
 		}
 	}
 	return nil, false
@@ -82,7 +76,7 @@ func (b *Builder) completer(name string) (Completer, bool) {
 // without being observed, since their content did not change; the other
 // partial items, and all of them when a filter reads content, are
 // completed first.
-func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed.Item, hashes []string, logger *slog.Logger) ([]feed.Item, []string, int, error) {
+func (r *run) settleBatch(ctx context.Context, stamp time.Time, items []feed.Item, hashes []string, logger *slog.Logger) ([]feed.Item, []string, int, error) {
 	var partial []int
 	for i := range items {
 		if items[i].Partial {
@@ -91,12 +85,12 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 	}
 	known := map[int]ledger.Record{}
 	need := partial
-	if len(partial) > 0 && !b.needContent() {
+	if len(partial) > 0 && !r.needContent() {
 		ids := make([]string, len(partial))
 		for j, i := range partial {
 			ids[j] = items[i].ID
 		}
-		recs, found, err := b.Ledger.Lookup(ctx, ids)
+		recs, found, err := r.Ledger.Lookup(ctx, ids)
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("ledger: %w", err)
 		}
@@ -111,7 +105,7 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 	}
 	drop := map[int]bool{}
 	if len(need) > 0 {
-		failed, err := b.completeAt(ctx, items, hashes, need, logger)
+		failed, err := r.completeAt(ctx, items, hashes, need, logger)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -125,7 +119,7 @@ func (b *Builder) settleBatch(ctx context.Context, stamp time.Time, items []feed
 			observed = append(observed, i)
 		}
 	}
-	recorded, err := b.observe(ctx, stamp, items, hashes, observed)
+	recorded, err := r.observe(ctx, stamp, items, hashes, observed)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -156,7 +150,7 @@ func (b *Builder) needContent() bool {
 // the ledger (which dates it anew only if it changed after all), and lists
 // are sorted again in case a date moved. Items that cannot be read are
 // dropped from the lists.
-func (b *Builder) completeSelected(ctx context.Context, stamp time.Time, lists [][]feed.Item, logger *slog.Logger) ([][]feed.Item, int, error) {
+func (r *run) completeSelected(ctx context.Context, stamp time.Time, lists [][]feed.Item, logger *slog.Logger) ([][]feed.Item, int, error) {
 	var items []feed.Item
 	at := map[string]int{}
 	for _, l := range lists {
@@ -175,7 +169,7 @@ func (b *Builder) completeSelected(ctx context.Context, stamp time.Time, lists [
 	for i := range idx {
 		idx[i] = i
 	}
-	failed, err := b.completeAt(ctx, items, hashes, idx, logger)
+	failed, err := r.completeAt(ctx, items, hashes, idx, logger)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -184,7 +178,7 @@ func (b *Builder) completeSelected(ctx context.Context, stamp time.Time, lists [
 		bad[items[i].ID] = true
 		idx = slices.DeleteFunc(idx, func(j int) bool { return j == i })
 	}
-	recorded, err := b.observe(ctx, stamp, items, hashes, idx)
+	recorded, err := r.observe(ctx, stamp, items, hashes, idx)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -195,9 +195,10 @@ func TestCachedBuildsPublishWhatFullReadsPublish(t *testing.T) {
 	}
 }
 
-// partialSource sends its items whole the first time and partial (with no
-// content) afterwards, as a cached source does; its Complete fails for the
-// ids in lost.
+// partialSource streams its items whole the first time and partial (with
+// no content) afterwards, as a cached source does; its Complete fails for
+// the ids in lost. It is its own Scan, one that cannot tell whether it
+// changed.
 type partialSource struct {
 	items    []feed.Item
 	sent     int
@@ -207,15 +208,21 @@ type partialSource struct {
 
 func (s *partialSource) Name() string { return "wire" }
 func (s *partialSource) Fetch(ctx context.Context) ([]feed.Item, error) {
+	return nil, errors.New("a Scanner is not fetched")
+}
+func (s *partialSource) Scan(context.Context) (feed.Scan, error) { return s, nil }
+func (s *partialSource) Fingerprint() string                     { return "" }
+func (s *partialSource) Stream(ctx context.Context, emit func(feed.Item) error) error {
 	defer func() { s.sent++ }()
-	out := make([]feed.Item, len(s.items))
-	for i, it := range s.items {
+	for _, it := range s.items {
 		if s.sent > 0 {
 			it.ContentHTML, it.Summary, it.Partial, it.Ref = "", "", true, it.ID
 		}
-		out[i] = it
+		if err := emit(it); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 func (s *partialSource) Complete(_ context.Context, items []feed.Item) ([]feed.Item, []error) {

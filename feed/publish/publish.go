@@ -9,31 +9,15 @@
 package publish
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"maps"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
-	"github.com/feedpub/feedpub/internal/buildctx"
-	"github.com/feedpub/feedpub/internal/par"
 )
-
-// Source yields the items of one configured source. It is the interface
-// the source package's readers satisfy.
-type Source interface {
-	Name() string
-	Fetch(ctx context.Context) ([]feed.Item, error)
-}
 
 // Feed is one feed to publish: its metadata (self links included), the
 // sources it draws from and how many items it carries.
@@ -173,504 +157,112 @@ func (r *Result) Documents() []feed.Document {
 // (no id, no title, a link that cannot be made absolute) are logged by id and
 // skipped. A source that fails, a feed left with no items, or a document that
 // does not validate fails the whole build before anything is written.
+//
+// A build is the pipeline below, one named stage a call; each
+// optimisation (skipping an unchanged build, partial items, reused
+// documents, archive pages, item pages) is a named step of one stage, in
+// a file of its own.
 func (b *Builder) Build(ctx context.Context) (*Result, error) {
-	logger := b.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	r := b.newRun(ctx)
+	// Skip: when no source and no setting changed since the last build,
+	// and its files are as it left them, they stand (unchanged.go).
+	if res, skipped, err := r.skipIfUnchanged(ctx); skipped {
+		return res, err
 	}
-	now := time.Now
-	if b.Now != nil {
-		now = b.Now
+	// Collect: every source fetched or streamed; its items normalised,
+	// held back when dated later than the build (hold.go), settled with
+	// the ledger (settle.go, partial.go) and offered to the feeds they
+	// belong to (collect.go).
+	if err := r.collect(ctx); err != nil {
+		return nil, err
 	}
-	// Sources may keep what the fingerprint check learned for the rest
-	// of this build, and only this build.
-	ctx = buildctx.New(ctx)
-	state := b.state()
-	last := lastBuildOf(ctx, state)
-	var fp string
-	if state != nil {
-		fp = b.fingerprint(ctx)
+	// Lay out every document to publish with its items, older items
+	// moved to archive pages, partial items completed (documents.go).
+	docs, err := r.documents(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if fp != "" && !heldDue(last, now()) {
-		if res, ok := b.unchanged(fp, last); ok && b.unchangedArchives(ctx, state, res, logger) && b.siteUnchanged(res) {
-			logger.Info("no source changed since the last build; the published feeds stand")
-			// A store that missed the last build's upload catches up.
-			if err := b.syncStore(ctx, logger); err != nil {
-				return nil, err
-			}
-			return res, nil
-		}
+	// Render, or reuse the files of the last build where a feed's inputs
+	// did not change; then the archive pages (archive.go) and the item
+	// pages (pages.go). Everything is validated before a byte is written.
+	if err := r.renderFeeds(docs); err != nil {
+		return nil, err
 	}
-	res := &Result{}
-	stamp := now()
-	archives := b.loadArchives(ctx, state, logger)
-	selections := newSelections(b.Feeds, archives)
-	batch := make([]feed.Item, 0, batchSize)
-	flush := func() error {
-		items, hashes, skipped := normalizeAll(batch, b.Base, logger)
-		batch = batch[:0]
-		items, hashes = b.holdFuture(items, hashes, stamp, res, logger)
-		items, hashes, recorded, err := b.settleBatch(ctx, stamp, items, hashes, logger)
-		if err != nil {
-			return err
-		}
-		res.Skipped += skipped
-		res.Items += len(items)
-		res.Recorded += recorded
-		for i, it := range items {
-			dups := selections.offer(it, hashes[i], logger)
-			res.Skipped += dups
-			res.Duplicates += dups
-		}
-		return nil
+	archived, err := r.renderArchives(ctx)
+	if err != nil {
+		return nil, err
 	}
-	fetching := b.startFetches(ctx)
-	defer fetching.stop()
+	if err := r.renderPages(docs, archived); err != nil {
+		return nil, err
+	}
+	// Write what changed, atomically, and sync the object store
+	// (write.go, store.go).
+	if err := r.write(ctx); err != nil {
+		return nil, err
+	}
+	// Remember the archive layout and this build, for the next build to
+	// compare with (unchanged.go).
+	r.remember(ctx)
+	return r.res, nil
+}
+
+// run is one build in progress: the Builder's settings and what the build
+// has learned so far. Every stage of Build is a method of it.
+type run struct {
+	*Builder
+	logger *slog.Logger
+	now    func() time.Time
+	// state is where builds leave their record for the next one; nil
+	// when there is none (see Builder.state).
+	state ledger.Ledger
+	// last is the record the last build left, or nil.
+	last *lastBuild
+	// fp is this build's fingerprint; "" when it has none.
+	fp string
+	// scanners holds, by source index, each source that is a Scanner
+	// (nil for the others); scans holds its Scan for this build once
+	// taken, or scanErrs the error taking it gave.
+	scanners []Scanner
+	scans    []feed.Scan
+	scanErrs []error
+	// stamp is the time the ledger records this build's observations at.
+	stamp      time.Time
+	archives   []*archive // by feed index; nil for feeds without one
+	selections selections
+	res        *Result
+}
+
+// newRun starts a build: its logger and clock, and the last build's record.
+func (b *Builder) newRun(ctx context.Context) *run {
+	r := &run{
+		Builder:  b,
+		logger:   b.Logger,
+		now:      b.Now,
+		scanners: make([]Scanner, len(b.Sources)),
+		scans:    make([]feed.Scan, len(b.Sources)),
+		scanErrs: make([]error, len(b.Sources)),
+		res:      &Result{},
+	}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
 	for i, src := range b.Sources {
-		name := src.Name()
-		emit := func(it feed.Item) error {
-			it.Source = name
-			batch = append(batch, it)
-			if len(batch) == batchSize {
-				return flush()
-			}
-			return nil
-		}
-		var err error
-		if st, ok := src.(Streamer); ok {
-			err = st.Stream(ctx, emit)
-		} else {
-			var items []feed.Item
-			items, err = fetching.result(i)
-			for _, it := range items {
-				if ferr := emit(it); ferr != nil {
-					return nil, ferr
-				}
-			}
-		}
-		if errors.Is(err, feed.ErrStale) {
-			if res.Degraded == nil {
-				res.Degraded = map[string]error{}
-			}
-			res.Degraded[name] = err
-			logger.Warn("source degraded; its last good items are published", "source", name, "error", err)
-		} else if err != nil {
-			return nil, fmt.Errorf("source %s: %w", name, err)
-		}
-		res.Sources = append(res.Sources, SourceStatus{Name: name, Err: err, RetryAt: feed.RetryAt(err)})
+		r.scanners[i], _ = src.(Scanner)
 	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-
-	// Every document to render, in order, with its items.
-	type doc struct {
-		name    string
-		meta    feed.Meta
-		sources []string
-		// archived feeds are always published: their archive pages
-		// follow the feed.
-		archived bool
-	}
-	var docs []doc
-	var lists [][]feed.Item
-	for i, f := range b.Feeds {
-		sel := selections[i]
-		meta, items := f.Meta, sel.main.Items()
-		if a := archives[i]; a != nil {
-			items = a.split(items)
-			a.layout()
-			if len(items) == 0 {
-				items = a.reclaim()
-			}
-			meta.History.Prev = a.newest()
-		}
-		docs = append(docs, doc{f.Name, meta, f.Sources, archives[i] != nil})
-		lists = append(lists, items)
-		for _, slug := range slices.Sorted(maps.Keys(sel.categories)) {
-			c := sel.categories[slug]
-			docs = append(docs, doc{CategoryName(slug), f.CategoryMeta(c.name, slug), f.Sources, false})
-			lists = append(lists, c.sel.Items())
-		}
-	}
-	lists, recorded, err := b.completeSelected(ctx, stamp, lists, logger)
-	if err != nil {
-		return nil, err
-	}
-	res.Recorded += recorded
-	waiting := make([]bool, len(docs))
-	for i, d := range docs {
-		if len(lists[i]) == 0 && len(docs) > 1 && !d.archived && allDegraded(d.sources, res.Degraded) {
-			// Sites that have never answered must not stop the other
-			// feeds: this one waits for its first good fetch.
-			logger.Warn("feed not published: every one of its sources failed and has no last good items", "feed", d.name)
-			waiting[i] = true
-			continue
-		}
-		if len(lists[i]) == 0 {
-			why := "its sources and filters left nothing to publish"
-			if res.Held > 0 {
-				why += fmt.Sprintf("; %d items are held until their date, the first at %s", res.Held, res.NextHeld.UTC().Format(time.RFC3339))
-			}
-			return nil, fmt.Errorf("feed %s: %w (%s); the previous files are kept", d.name, feed.ErrNoItems, why)
-		}
-		inputs := renderInputs(d.meta, lists[i])
-		fr, ok := b.reuse(last, d.name, inputs, len(lists[i]))
-		if ok {
-			logger.Debug("feed items and settings unchanged; published documents kept", "feed", d.name)
-		} else {
-			if fr, err = renderFeed(d.name, d.meta, lists[i]); err != nil {
-				return nil, err
-			}
-			fr.inputs = inputs
-		}
-		res.Feeds = append(res.Feeds, fr)
-	}
-	if len(res.Feeds) == 0 {
-		return nil, fmt.Errorf("%w: every source failed; the previous files are kept", feed.ErrNoItems)
-	}
-	archived, err := b.renderArchives(ctx, res, archives, logger)
-	if err != nil {
-		return nil, err
-	}
-
-	if b.Pages != nil {
-		var names []string
-		var metas []feed.Meta
-		var published [][]feed.Item
-		for i, d := range docs {
-			if !waiting[i] {
-				names, metas, published = append(names, d.name), append(metas, d.meta), append(published, lists[i])
-			}
-		}
-		// Archived items keep their pages: their lists follow the
-		// documents' own, with no view of their own.
-		if res.Site, err = b.renderSite(names, metas, append(published, archived...), logger); err != nil {
-			return nil, err
-		}
-	}
-	if b.Output != "" {
-		// Pages first and retired pages last, so that no feed ever links
-		// a page that is not there.
-		if res.Site != nil {
-			if err := b.writeSite(res.Site); err != nil {
-				return nil, err
-			}
-		}
-		if err := b.write(res); err != nil {
-			return nil, err
-		}
-		if res.Site != nil {
-			if err := b.retirePages(res.Site, logger); err != nil {
-				return nil, err
-			}
-		}
-		if err := b.syncStore(ctx, logger); err != nil {
-			return nil, err
-		}
-	}
-	if state != nil {
-		for _, a := range archives {
-			if a == nil {
-				continue
-			}
-			if err := a.save(ctx, state); err != nil {
-				// The pages are published; without their record the
-				// next build lays the archive out again.
-				logger.Warn("archive state not recorded", "feed", a.feed.Name, "error", err)
-			}
-		}
-		if err := b.remember(ctx, fp, state, res, stamp); err != nil {
-			logger.Warn("build not recorded; the next build will not be skipped", "error", err)
-		}
-	}
-	return res, nil
+	r.state = b.state()
+	r.last = lastBuildOf(ctx, r.state)
+	return r
 }
 
-// allDegraded reports whether every one of sources failed in this build.
-func allDegraded(sources []string, degraded map[string]error) bool {
-	for _, name := range sources {
-		if degraded[name] == nil {
-			return false
-		}
+// scan returns source i's Scan for this build, taken on first use, so
+// that the fingerprint and the read of one build see the same files.
+// Source i must be a Scanner.
+func (r *run) scan(ctx context.Context, i int) (feed.Scan, error) {
+	if r.scans[i] == nil && r.scanErrs[i] == nil {
+		r.scans[i], r.scanErrs[i] = r.scanners[i].Scan(ctx)
 	}
-	return len(sources) > 0
-}
-
-// Streamer is implemented by sources that can hand over their items one
-// at a time, so that a build never holds a whole archive in memory.
-type Streamer interface {
-	Stream(ctx context.Context, emit func(feed.Item) error) error
-}
-
-// batchSize is how many items are normalised together, on every CPU, and
-// recorded in the ledger in one transaction.
-const batchSize = 2048
-
-// normalizeAll normalises items and hashes them on every CPU, logging and
-// dropping those that cannot be published; the order is kept.
-func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed.Item, []string, int) {
-	out := make([]feed.Item, len(items))
-	hashes := make([]string, len(items))
-	errs := make([]error, len(items))
-	par.For(len(items), func(i int) {
-		out[i], errs[i] = feed.Normalize(items[i], base)
-		// A partial item lacks its content; it has no hash of its own.
-		if errs[i] == nil && !out[i].Partial {
-			hashes[i] = feed.Hash(out[i])
-		}
-	})
-	kept, skipped := 0, 0
-	for i := range out {
-		if errs[i] != nil {
-			skipped++
-			logger.Warn("item skipped", "source", items[i].Source, "error", errs[i])
-			continue
-		}
-		out[kept], hashes[kept] = out[i], hashes[i]
-		kept++
-	}
-	return out[:kept], hashes[:kept], skipped
-}
-
-// feedSelection follows one feed through a build: the newest items that
-// pass its filter, and, for per-category feeds, those of each category.
-type feedSelection struct {
-	feed       Feed
-	main       *feed.Selection
-	arch       *archive // nil unless the feed keeps an archive
-	categories map[string]*categorySelection
-}
-
-type categorySelection struct {
-	name string // as first spelled
-	sel  *feed.Selection
-}
-
-type selections []*feedSelection
-
-func newSelections(feeds []Feed, archives []*archive) selections {
-	out := make(selections, len(feeds))
-	for i, f := range feeds {
-		limit := f.Limit
-		if archives[i] != nil {
-			// Every unarchived item is kept: those beyond the limit
-			// move to the archive once the whole feed is known.
-			limit = 0
-		}
-		out[i] = &feedSelection{feed: f, main: feed.NewSelectionOf(limit, len(f.Sources)), arch: archives[i], categories: map[string]*categorySelection{}}
-	}
-	return out
-}
-
-// offer gives an item, with its content hash, to every feed whose sources
-// and filter take it. An item that a feed already has from another source
-// (by id or canonical link) is dropped from that feed, logged with both
-// ids; offer returns how many feeds dropped it.
-func (ss selections) offer(it feed.Item, hash string, logger *slog.Logger) (duplicates int) {
-	for _, s := range ss {
-		if !slices.Contains(s.feed.Sources, it.Source) || !s.feed.Filter.Match(it) {
-			continue
-		}
-		if s.arch == nil || !s.arch.take(it, hash) {
-			if _, dup := s.main.Consider(it); dup != "" {
-				duplicates++
-				logger.Info("item skipped: a duplicate of an item of another source", "feed", s.feed.Name,
-					"id", it.ID, "source", it.Source, "duplicate_of", dup, "link", it.Link)
-				continue
-			}
-		}
-		if !s.feed.PerCategory {
-			continue
-		}
-		var done []string
-		for _, c := range it.Categories {
-			slug := feed.Slug(c)
-			if slices.Contains(done, slug) {
-				continue
-			}
-			done = append(done, slug)
-			cs := s.categories[slug]
-			if cs == nil {
-				cs = &categorySelection{name: c, sel: feed.NewSelectionOf(s.feed.Limit, len(s.feed.Sources))}
-				s.categories[slug] = cs
-			}
-			cs.sel.Offer(it)
-		}
-	}
-	return duplicates
-}
-
-// renderFeed renders one feed in every format, validated.
-func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, error) {
-	fr := FeedResult{Name: name, Items: len(items)}
-	modified := feed.LastUpdated(items)
-	for _, format := range feed.Formats {
-		body, err := renderChecked(format, meta, items)
-		if err != nil {
-			return FeedResult{}, fmt.Errorf("feed %s: %w", name, err)
-		}
-		fr.Documents = append(fr.Documents, feed.Document{
-			Feed: name, Format: format, Title: meta.Title, Body: body,
-			Modified: modified, SelfURL: meta.SelfURL[format],
-		})
-	}
-	return fr, nil
-}
-
-// observe records the items at idx in the ledger and gives each its
-// published and updated dates: the source's own where it gave them, else
-// the ledger's. Published falls back to the first time the item was seen;
-// updated moves only when the item's content hash changes. It returns how
-// many items the ledger recorded as new or changed.
-func (b *Builder) observe(ctx context.Context, now time.Time, items []feed.Item, hashes []string, idx []int) (recorded int, err error) {
-	if len(idx) == 0 {
-		return 0, nil
-	}
-	entries := make([]ledger.Entry, len(idx))
-	for j, i := range idx {
-		entries[j] = ledger.Entry{ID: items[i].ID, Hash: hashes[i]}
-	}
-	recs, err := b.Ledger.Observe(ctx, now, entries)
-	if err != nil {
-		return 0, fmt.Errorf("ledger: %w", err)
-	}
-	stamp := now.UTC().Truncate(time.Second)
-	for j, i := range idx {
-		if recs[j].Changed.Equal(stamp) {
-			recorded++
-		}
-		settle(&items[i], recs[j])
-	}
-	return recorded, nil
-}
-
-// settle gives it the dates its ledger record implies where the source
-// gave none.
-func settle(it *feed.Item, rec ledger.Record) {
-	if it.Published.IsZero() {
-		it.Published = rec.FirstSeen.UTC()
-	}
-	if it.Updated.IsZero() {
-		it.Updated = it.Published
-		if rec.Changed.After(rec.FirstSeen) {
-			it.Updated = rec.Changed.UTC()
-		}
-	}
-	if it.Updated.Before(it.Published) {
-		it.Updated = it.Published
-	}
-}
-
-// renderChecked renders one document and validates it against the items it
-// was rendered from, so that a renderer bug never reaches a reader.
-func renderChecked(format feed.Format, meta feed.Meta, items []feed.Item) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := feed.Render(&buf, format, meta, items); err != nil {
-		return nil, err
-	}
-	report := feed.ValidateFormat(format, buf.Bytes())
-	// Text that quotes entities ("&amp;") on purpose trips the validator's
-	// double-escaping heuristic; Match below proves each title came back
-	// exactly as given, which is the exact check.
-	if err := report.PublishErr(); err != nil {
-		return nil, fmt.Errorf("rendered %s does not validate: %w", format, err)
-	}
-	if err := report.Match(items); err != nil {
-		return nil, fmt.Errorf("rendered %s does not carry its items: %w", format, err)
-	}
-	return buf.Bytes(), nil
-}
-
-// write stores every document whose bytes changed. Each file is replaced
-// atomically, so a reader or a crash sees the old or the new version whole.
-func (b *Builder) write(res *Result) error {
-	if err := os.MkdirAll(b.Output, 0o755); err != nil {
-		return fmt.Errorf("output folder: %w", err)
-	}
-	for fi := range res.Feeds {
-		if res.Feeds[fi].Reused {
-			continue // read back from these very files a moment ago
-		}
-		for di := range res.Feeds[fi].Documents {
-			if err := b.writeDocument(&res.Feeds[fi].Documents[di]); err != nil {
-				return err
-			}
-		}
-	}
-	return b.writeArchives(res)
-}
-
-// writeDocument writes d when its bytes changed, and says so in d.
-func (b *Builder) writeDocument(d *feed.Document) error {
-	path := b.docPath(d.Feed, d.Format)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write feed %s: %w", d.Feed, err)
-	}
-	changed, err := WriteFileAtomic(path, d.Body, 0o644)
-	if err != nil {
-		return fmt.Errorf("write feed %s: %w", d.Feed, err)
-	}
-	d.Changed = changed
-	return nil
-}
-
-// WriteFileAtomic replaces path with data unless the file already holds
-// exactly those bytes; it reports whether it wrote. The data goes to a
-// temporary file in the same folder, is synced, and is renamed over path;
-// the folder is synced too. On any error the temporary file is removed and
-// path is untouched.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (changed bool, err error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
-	err = WriteAtomic(path, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-	return err == nil, err
-}
-
-// WriteAtomic replaces path with what write writes, through a synced
-// temporary file in the same folder renamed over path, and syncs the
-// folder. On any error the temporary file is removed and path is untouched.
-func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		// Without syncing the folder, a crash could forget the rename.
-		serr := d.Sync()
-		d.Close()
-		if serr != nil && !errors.Is(serr, os.ErrInvalid) {
-			return fmt.Errorf("sync %s: %w", dir, serr)
-		}
-	}
-	return nil
+	return r.scans[i], r.scanErrs[i]
 }

@@ -136,13 +136,20 @@ func TestSync(t *testing.T) {
 func TestContentType(t *testing.T) {
 	t.Parallel()
 	for key, want := range map[string]string{
-		"news.rss":                  "application/rss+xml; charset=utf-8",
-		"category/sport.atom":       "application/atom+xml; charset=utf-8",
-		"news.json":                 "application/feed+json; charset=utf-8",
-		"items/a/index.html":        "text/html; charset=utf-8",
-		"feeds.opml":                "text/x-opml; charset=utf-8",
-		"feedpub.css":               "text/css; charset=utf-8",
-		"items/a/photo.jpg":         "image/jpeg",
+		"news.rss":            "application/rss+xml; charset=utf-8",
+		"category/sport.atom": "application/atom+xml; charset=utf-8",
+		"news.json":           "application/feed+json; charset=utf-8",
+		"items/a/index.html":  "text/html; charset=utf-8",
+		"feeds.opml":          "text/x-opml; charset=utf-8",
+		"feedpub.css":         "text/css; charset=utf-8",
+		"items/a/photo.jpg":   "image/jpeg",
+		// Every media file an article's bundle may carry has the type the
+		// source knows it by, whatever the machine's MIME tables say
+		// (some name .wav audio/x-wav).
+		"items/a/clip.wav":          "audio/wav",
+		"items/a/song.FLAC":         "audio/flac",
+		"items/a/film.mov":          "video/quicktime",
+		"items/a/book.epub":         "application/epub+zip",
 		"items/a/notes.unknown-ext": "application/octet-stream",
 	} {
 		if got := ContentType(key); got != want {

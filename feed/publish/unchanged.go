@@ -15,14 +15,34 @@ import (
 	"github.com/feedpub/feedpub/internal/buildid"
 )
 
-// Fingerprinter is implemented by sources that can tell from file
-// metadata alone whether anything they would read changed. When every
-// source of a build is one, and the fingerprint of the whole build (sources,
-// feeds, the running binary) matches the last build's, and the published
-// files are still the ones it wrote, the build is skipped: nothing is read,
-// rendered or written.
-type Fingerprinter interface {
-	Fingerprint(ctx context.Context) (string, error)
+// A build whose fingerprint (the sources' Scans, the feeds' settings, the
+// running binary) matches the last build's, and whose published files are
+// still the ones that build wrote, is skipped: nothing is read, rendered
+// or written. A feed whose items and settings did not change, in a build
+// that is not skipped, has its files reused instead of rendered again.
+
+// skipIfUnchanged returns the last build's result, and true, when this
+// build would repeat it; a store that missed that build's upload catches
+// up then. It needs a record of the last build, and every source a
+// Scanner.
+func (r *run) skipIfUnchanged(ctx context.Context) (*Result, bool, error) {
+	if r.state == nil {
+		return nil, false, nil
+	}
+	r.fp = r.fingerprint(ctx)
+	if r.fp == "" || heldDue(r.last, r.now()) {
+		return nil, false, nil
+	}
+	res, ok := r.unchanged(r.fp, r.last)
+	if !ok || !r.unchangedArchives(ctx, r.state, res, r.logger) || !r.siteUnchanged(res) {
+		return nil, false, nil
+	}
+	r.logger.Info("no source changed since the last build; the published feeds stand")
+	// A store that missed the last build's upload catches up.
+	if err := r.syncStore(ctx, r.logger); err != nil {
+		return nil, true, err
+	}
+	return res, true, nil
 }
 
 // lastBuildKey is where the ledger's state keeps the record of the last
@@ -61,7 +81,7 @@ type builtDocSum struct {
 // state returns where builds leave their record for the next one, or nil
 // when there is none: no ledger, or no output folder whose files a record
 // could describe.
-func (b *Builder) state() ledger.State {
+func (b *Builder) state() ledger.Ledger {
 	if b.Ledger == nil || b.Output == "" {
 		return nil
 	}
@@ -69,7 +89,7 @@ func (b *Builder) state() ledger.State {
 }
 
 // lastBuildOf returns the record the last build left in state, or nil.
-func lastBuildOf(ctx context.Context, state ledger.State) *lastBuild {
+func lastBuildOf(ctx context.Context, state ledger.Ledger) *lastBuild {
 	if state == nil {
 		return nil
 	}
@@ -85,25 +105,30 @@ func lastBuildOf(ctx context.Context, state ledger.State) *lastBuild {
 }
 
 // fingerprint returns the fingerprint of this build, or "" when it cannot
-// have one (a source without fingerprints).
-func (b *Builder) fingerprint(ctx context.Context) string {
+// have one: a source that is not a Scanner, or a Scan that failed or
+// cannot tell. It takes the Scans the build then reads.
+func (r *run) fingerprint(ctx context.Context) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "binary %s\n", buildid.ID())
-	fmt.Fprintf(h, "output %s\nbase %v\nfuture %t\n", b.Output, b.Base, b.PublishFuture)
+	fmt.Fprintf(h, "output %s\nbase %v\nfuture %t\n", r.Output, r.Base, r.PublishFuture)
 	// Every source must have a fingerprint, or none is taken.
-	for _, src := range b.Sources {
-		if _, ok := src.(Fingerprinter); !ok {
+	for _, sc := range r.scanners {
+		if sc == nil {
 			return ""
 		}
 	}
-	for _, src := range b.Sources {
-		s, err := src.(Fingerprinter).Fingerprint(ctx)
+	for i, src := range r.Sources {
+		scan, err := r.scan(ctx, i)
 		if err != nil {
+			return "" // the source reports it when it is read
+		}
+		s := scan.Fingerprint()
+		if s == "" {
 			return ""
 		}
 		fmt.Fprintf(h, "source %s %s\n", src.Name(), s)
 	}
-	for _, f := range b.Feeds {
+	for _, f := range r.Feeds {
 		fmt.Fprintf(h, "feed %s\n", describeFeed(f))
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -214,9 +239,34 @@ func renderInputs(meta feed.Meta, items []feed.Item) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// remember records a successful build for the next one to compare with.
-func (b *Builder) remember(ctx context.Context, fp string, state ledger.State, res *Result, built time.Time) error {
-	last := lastBuild{Fingerprint: fp, Items: res.Items, Built: built.UTC(), Held: res.Held, NextHeld: res.NextHeld.UTC()}
+// remember records, when builds keep a record, each archive's layout and
+// this build, for the next build to compare with. The documents are
+// published by then: a record that cannot be written is logged, and costs
+// the next build its shortcuts, not its result.
+func (r *run) remember(ctx context.Context) {
+	if r.state == nil {
+		return
+	}
+	for _, a := range r.archives {
+		if a == nil {
+			continue
+		}
+		if err := a.save(ctx, r.state); err != nil {
+			// Without its record the next build lays the archive
+			// out again.
+			r.logger.Warn("archive state not recorded", "feed", a.feed.Name, "error", err)
+		}
+	}
+	if err := r.recordBuild(ctx); err != nil {
+		r.logger.Warn("build not recorded; the next build will not be skipped", "error", err)
+	}
+}
+
+// recordBuild records a successful build for the next one to compare
+// with.
+func (r *run) recordBuild(ctx context.Context) error {
+	res := r.res
+	last := lastBuild{Fingerprint: r.fp, Items: res.Items, Built: r.stamp.UTC(), Held: res.Held, NextHeld: res.NextHeld.UTC()}
 	for _, f := range res.Feeds {
 		last.Feeds = append(last.Feeds, builtFeed{Name: f.Name, Items: f.Items, Inputs: f.inputs})
 		for _, d := range f.Documents {
@@ -230,5 +280,5 @@ func (b *Builder) remember(ctx context.Context, fp string, state ledger.State, r
 	if err != nil {
 		return err
 	}
-	return state.PutState(ctx, lastBuildKey, raw)
+	return r.state.PutState(ctx, lastBuildKey, raw)
 }

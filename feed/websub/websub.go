@@ -181,7 +181,7 @@ func (n *Notifier) enqueue(p *ping, fresh bool) {
 // drop gives up on p without sending it.
 func (n *Notifier) drop(p *ping, fresh bool, why string) {
 	n.pings.WithLabelValues(resultDropped).Inc()
-	n.log.Warn("websub ping dropped", "hub", p.hub, "url", p.url, "reason", why)
+	n.log.Warn("websub ping dropped", "hub", p.hub, "url", p.url, "error", why)
 	if !fresh {
 		n.done()
 	}

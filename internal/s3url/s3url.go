@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/feedpub/feedpub/internal/weburl"
 )
 
 // Location is a parsed s3:// output URL:
@@ -52,8 +54,7 @@ func Parse(raw string) (Location, error) {
 		val := vals[len(vals)-1]
 		switch key {
 		case "endpoint":
-			e, err := url.Parse(val)
-			if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
+			if _, err := weburl.ParseHTTP(val); err != nil {
 				return Location{}, fmt.Errorf("endpoint %q: want an http:// or https:// URL", val)
 			}
 			loc.Endpoint = val

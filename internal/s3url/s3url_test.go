@@ -24,6 +24,16 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParseRefusesEndpoint(t *testing.T) {
+	t.Parallel()
+	// The endpoint is held to weburl.ParseHTTP, as every http(s) URL is.
+	for _, endpoint := range []string{"ftp://127.0.0.1:7071", "127.0.0.1:7071", "http://:7071", "http://minio.example/a%20b%7C"} {
+		if loc, err := Parse("s3://feeds/site?endpoint=" + endpoint); err == nil {
+			t.Errorf("endpoint %q accepted: %+v", endpoint, loc)
+		}
+	}
+}
+
 func FuzzParseS3URL(f *testing.F) {
 	f.Add("s3://feeds/site?endpoint=http://127.0.0.1:7071&region=us-east-1&use_path_style=true")
 	f.Add("s3://b/%zz")

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io/fs"
 	"iter"
 	"log/slog"
@@ -18,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/feedpub/feedpub/internal/buildctx"
 )
 
 // Fingerprints let a build tell, from file metadata alone, that no source
@@ -27,48 +24,6 @@ import (
 // fingerprint covers the source's settings and, for every file it would
 // read, the path, size, modification time and mode: an edit, a new or
 // removed file, or a copy with new times all change it.
-
-// Fingerprint implements the build's fingerprint check. The files it
-// lists and stats are kept for the Stream of the same build (the one
-// whose context carries the same buildctx token), which then does not
-// walk the folder again.
-func (t *Text) Fingerprint(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	t.listing = listing{}
-	t.mu.Unlock()
-	settings := settingsOf("text", t)
-	// Folders that cannot be read are reported here, since the build's
-	// Stream will not walk again.
-	files, err := scanTree(ctx, t.Root, t.SourceName, globMatch(t.glob()), t.logger())
-	if err != nil {
-		return "", err
-	}
-	if tok := buildctx.From(ctx); tok != nil {
-		t.mu.Lock()
-		t.listing = listing{build: tok, files: files}
-		t.mu.Unlock()
-	}
-	return fingerprintOf(settings, files), nil
-}
-
-// listing is what a Fingerprint found, for the Stream of its build.
-type listing struct {
-	build *buildctx.Token
-	files [][]statted
-}
-
-// takeListing returns the files Fingerprint listed in the build ctx
-// belongs to, if it did, and forgets them.
-func (t *Text) takeListing(ctx context.Context) [][]statted {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	l := t.listing
-	t.listing = listing{}
-	if l.build == nil || l.build != buildctx.From(ctx) {
-		return nil
-	}
-	return l.files
-}
 
 // statted is a listed file and what stat said of it. A listing holds one
 // for every file of a source, so it is kept small: the folder's path is
@@ -212,24 +167,6 @@ func fingerprintOf(settings string, batches [][]statted) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Fingerprint implements the build's fingerprint check.
-func (m *Markdown) Fingerprint(ctx context.Context) (string, error) {
-	settings := settingsOf("markdown", m)
-	return treeFingerprint(ctx, m.Root, m.SourceName, globMatch(m.glob()), settings)
-}
-
-// Fingerprint implements the build's fingerprint check.
-func (j *JSONItems) Fingerprint(ctx context.Context) (string, error) {
-	settings := settingsOf("json", j)
-	if info, err := os.Stat(j.Path); err == nil && !info.IsDir() {
-		h := sha256.New()
-		h.Write([]byte(settings))
-		fileFingerprint(h, j.Path, filepath.Base(j.Path))
-		return hex.EncodeToString(h.Sum(nil)), nil
-	}
-	return treeFingerprint(ctx, j.Path, j.SourceName, jsonFileName, settings)
-}
-
 // settingsOf encodes every exported setting of src, a pointer to a source
 // struct, but its logger: what the source reads and how it turns files into
 // items. It is derived from the struct, so a setting added later counts in
@@ -247,18 +184,4 @@ func settingsOf(kind string, src any) string {
 		fmt.Fprintf(&b, "\x00%s=%s", f.Name, raw)
 	}
 	return b.String()
-}
-
-func treeFingerprint(ctx context.Context, root, sourceName string, match func(string) bool, settings string) (string, error) {
-	files, err := scanTree(ctx, root, sourceName, match, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return "", err
-	}
-	return fingerprintOf(settings, files), nil
-}
-
-// fileFingerprint adds one file to h.
-func fileFingerprint(h hash.Hash, p, rel string) {
-	info, err := statFile(p)
-	h.Write([]byte(fingerprintOf("", [][]statted{{{dir: filepath.Dir(p), rel: rel, info: info, err: err}}})))
 }
