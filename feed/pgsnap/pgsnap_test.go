@@ -289,3 +289,49 @@ func (s *Share) lastManifest(t *testing.T) httpfeed.Manifest {
 	}
 	return m
 }
+
+// TestOldBodiesAreCollected requires the bodies only old generations
+// named to be deleted, so that the tables do not grow with every build.
+func TestOldBodiesAreCollected(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	leader := open(t, url, newHandler())
+	built := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for i := range collectEvery + 1 {
+		if err := leader.Publish(t.Context(), snapshot(t, fmt.Sprintf("v%d", i), built.Add(time.Duration(i)*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, url, "feedpub_snapshots"); n != keepGenerations {
+		t.Errorf("%d generations stored, want the last %d", n, keepGenerations)
+	}
+	named := map[httpfeed.Sum]bool{}
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(t.Context(), `SELECT manifest FROM feedpub_snapshots`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifests, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range manifests {
+		var m httpfeed.Manifest
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range m.Resources {
+			for _, v := range r.Variants {
+				named[v.SHA256] = true
+			}
+		}
+	}
+	// Collected at generation 10; generation 11 added its own since.
+	if n := count(t, url, "feedpub_snapshot_bodies"); n > len(named)+len(named)/2 || n < len(named) {
+		t.Errorf("%d bodies stored; the kept generations name %d", n, len(named))
+	}
+}
