@@ -241,16 +241,23 @@ func (c *fastConn) prepare(r *fastRequest, now time.Time) (body []byte, file *bo
 	if rt == nil {
 		return nil, nil, false
 	}
+	v := rt.rep.pick(acceptedCodings(r.accept[:r.nAccept]))
+	notModified := notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v)
+	if v.lazy && !notModified && !r.head {
+		// The body of a shared snapshot's page is fetched on demand,
+		// which takes a request context and may fail: net/http's path
+		// does both (fetch.go).
+		return handOver
+	}
 	if c.s.onFast != nil {
 		c.s.onFast(r.path)
 	}
-	v := rt.rep.pick(acceptedCodings(r.accept[:r.nAccept]))
 	cc := rt.cacheControl
 	if cc == nil {
 		cc = h.cacheControl()
 	}
 	b := c.out[:0]
-	if notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v) {
+	if notModified {
 		b = append(b, "HTTP/1.1 304 Not Modified\r\n"...)
 		b = c.appendCommon(b, now, cc, v, r.close)
 		b = appendFields(b, rt.header304)
