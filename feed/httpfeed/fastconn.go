@@ -247,7 +247,7 @@ func (c *fastConn) prepare(r *fastRequest, now time.Time) (body []byte, file *bo
 		// The body of a shared snapshot's page is fetched on demand,
 		// which takes a request context and may fail: net/http's path
 		// does both (fetch.go).
-		return handOver
+		return nil, nil, false
 	}
 	if c.s.onFast != nil {
 		c.s.onFast(r.path)
