@@ -196,6 +196,9 @@ func TestStoredSnapshotRefusesBadManifests(t *testing.T) {
 		{"unknown coding", clone(func(c *Manifest) { first(c, KindDocument, false).Variants[0].Coding = "br" }), fetch},
 		{"document not at its path", clone(func(c *Manifest) { first(c, KindDocument, false).Path = "/other.rss" }), fetch},
 		{"unknown kind", clone(func(c *Manifest) { first(c, KindFile, false).Kind = "script" }), fetch},
+		{"folder not the file's own", clone(func(c *Manifest) { first(c, KindFile, true).Folder = "/elsewhere/" }), fetch},
+		{"file at a document's path", clone(func(c *Manifest) { first(c, KindFile, false).Path = "/news.rss" }), fetch},
+		{"file published twice", clone(func(c *Manifest) { c.Resources = append(c.Resources, *first(c, KindFile, false)) }), fetch},
 	}
 	for _, tt := range tests {
 		if _, err := NewStoredSnapshot(tt.m, tt.fetch); err == nil {
