@@ -306,8 +306,10 @@ func remoteLink(ref string, base *url.URL) string {
 
 // remoteDate returns a feed's date in UTC; zero when there is none. A date
 // in the future is moved back to the date the item had at an earlier
-// fetch, prev, when that is not in the future either, else to now. gofeed
-// reads a date without a zone as UTC.
+// fetch, prev, when that is not in the future either; else it is dropped,
+// so that the item takes the date the ledger first saw it on, which
+// survives what prev does not (a lost source state, a feed URL that
+// moved). gofeed reads a date without a zone as UTC.
 func remoteDate(t *time.Time, now, prev time.Time) time.Time {
 	if t == nil || t.IsZero() {
 		return time.Time{}
@@ -318,7 +320,7 @@ func remoteDate(t *time.Time, now, prev time.Time) time.Time {
 	if !prev.IsZero() && !prev.After(now) {
 		return prev.UTC()
 	}
-	return now.UTC()
+	return time.Time{}
 }
 
 // itemDate returns the date gofeed read, or, when it could not read the

@@ -690,13 +690,14 @@ func TestRemoteDates(t *testing.T) {
 		fixture, suffix    string
 		published, updated time.Time
 	}{
-		// In 2030: clamped to the time of the fetch.
-		{"rss.xml", "/2026/01/return", remoteT0, time.Time{}},
+		// In 2030, and never seen before: the date the ledger first
+		// sees it on.
+		{"rss.xml", "/2026/01/return", time.Time{}, time.Time{}},
 		// No zone: UTC.
 		{"rss.xml", "/stories/second.html", time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC), time.Time{}},
 		{"rss.xml", "/story-4", time.Time{}, time.Time{}},
 		{"atom.xml", "entry-1", time.Date(2026, 1, 4, 6, 0, 0, 0, time.UTC), time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)},
-		{"feed.json", "/1", time.Date(2026, 1, 6, 10, 0, 0, 0, time.UTC), remoteT0},
+		{"feed.json", "/1", time.Date(2026, 1, 6, 10, 0, 0, 0, time.UTC), time.Time{}}, // updated in the future
 		{"feed.json", "/2", time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC), time.Time{}},
 	}
 	for _, tc := range tests {
