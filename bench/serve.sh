@@ -46,11 +46,12 @@
 #     and bytes, then runs wrk ROUNDS times against each, interleaved (nginx,
 #     feedpub, nginx, feedpub, ...), so that a noisy neighbour hurts all
 #     alike.
-#  6. Prints each round's requests per second, then per case the median of
-#     each server and the ratio feedpub/nginx, and the median CPU time each
-#     server spent per request (user and system time of its processes over
-#     the run, divided by the requests wrk completed), and last the three
-#     ratios of each feedpub side by side on one line.
+#  6. Prints each round's requests per second, with the load average at
+#     its end, then per case the median of each server and the ratio
+#     feedpub/nginx, and the median CPU time each server spent per request
+#     (user and system time of its processes over the run, divided by the
+#     requests wrk completed), and last the three ratios of each feedpub
+#     side by side on one line, of requests per second and of CPU time.
 #
 # The servers and wrk share the machine's cores: the figures compare the
 # servers under the same conditions, they are not capacity numbers. On a
@@ -441,7 +442,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 
 echo "feedpub serve against nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run, $ROUNDS rounds, interleaved (${servers[*]})"
-declare -A results=() cpus=() ratios=()
+declare -A results=() cpus=() ratios=() cpuratios=()
 for c in "${cases[@]}"; do
 	declare -A rounds=() cpu=()
 	for r in $(seq "$ROUNDS"); do
@@ -452,7 +453,7 @@ for c in "${cases[@]}"; do
 			cpu[$s]+=" $us"
 			line+=" $s $rps"
 		done
-		echo "$line"
+		echo "$line (load $(cut -d' ' -f1 /proc/loadavg))"
 	done
 	# shellcheck disable=SC2086 # the lists are meant to split
 	n=$(median ${rounds[nginx]})
@@ -467,6 +468,7 @@ for c in "${cases[@]}"; do
 		cf=$(median_dec ${cpu[$s]})
 		results[$c]+=", $s $f req/s, ratio x$(ratio "$f" "$n")"
 		ratios[$s]+="${ratios[$s]:+, }${label[$c]} x$(ratio "$f" "$n")"
+		cpuratios[$s]+="${cpuratios[$s]:+, }${label[$c]} x$(ratio "$cf" "$cn")"
 		cpus[$c]+=", $s $cf us, ratio x$(ratio "$cf" "$cn")"
 	done
 	unset rounds cpu
@@ -482,4 +484,8 @@ done
 echo "ratios of requests per second to nginx's, side by side:"
 for s in "${servers[@]:1}"; do
 	echo "$s: ${ratios[$s]}"
+done
+echo "ratios of CPU time per request to nginx's (lower is better), side by side:"
+for s in "${servers[@]:1}"; do
+	echo "$s: ${cpuratios[$s]}"
 done

@@ -50,12 +50,13 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	if out.ID == "" {
 		return Item{}, fmt.Errorf("item %q: no id", out.Title)
 	}
-	if u, err := url.Parse(out.ID); err != nil || u.Scheme == "" {
+	if !weburl.IsIRI(out.ID) {
 		return Item{}, fmt.Errorf("item %s: id is not an absolute URI", out.ID)
-	} else if i := len(u.Scheme); out.ID[:i] != u.Scheme {
-		// Schemes are case-insensitive and readers compare ids as
-		// strings after lower-casing them: write the canonical form.
-		out.ID = u.Scheme + out.ID[i:]
+	}
+	// Schemes are case-insensitive and readers compare ids as strings
+	// after lower-casing them: write the canonical form.
+	if scheme, _, _ := strings.Cut(out.ID, ":"); strings.ToLower(scheme) != scheme {
+		out.ID = strings.ToLower(scheme) + out.ID[len(scheme):]
 	}
 	// The lead is parsed out of the HTML only when it is needed: most
 	// sources give a summary and a title.

@@ -138,6 +138,13 @@ var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': t
 // the text exactly once. Empty paragraphs are dropped.
 func ParagraphsHTML(paragraphs []string) string {
 	var b strings.Builder
+	n := 0
+	for _, p := range paragraphs {
+		n += len(p) + len("\n<p></p>")
+	}
+	// Sized for text with nothing to escape, as most is, so that the
+	// builder does not copy itself as it grows.
+	b.Grow(n)
 	for _, p := range paragraphs {
 		p = CollapseSpace(p)
 		if p == "" {

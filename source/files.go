@@ -142,8 +142,10 @@ func readStatted(p string, info fileInfo, statErr error, limit int64) ([]byte, e
 	}
 	defer f.Close()
 	// Read what Stat announced in one go; a file that grew since is
-	// still caught by the limit.
-	buf := bytes.NewBuffer(make([]byte, 0, info.size+1))
+	// still caught by the limit. ReadFrom wants bytes.MinRead free before
+	// each read, the one that finds the end included: with less, it would
+	// copy the whole file into a buffer twice its size to learn that.
+	buf := bytes.NewBuffer(make([]byte, 0, info.size+bytes.MinRead))
 	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
 	data := buf.Bytes()
 	if err != nil {
@@ -195,13 +197,16 @@ func fetchAll(ctx context.Context, src interface {
 
 // wholeItems is the Complete of a Scan that streams no partial items,
 // so that it has none to complete.
-type wholeItems struct{ source string }
+type wholeItems struct{}
 
-// Complete implements feed.Scan: every item gets an error.
-func (w wholeItems) Complete(_ context.Context, items []feed.Item) ([]feed.Item, []error) {
+// errNoPartialItems is what wholeItems answers for every item.
+var errNoPartialItems = errors.New("the source sends no partial items")
+
+// Complete implements feed.Scan: every item gets errNoPartialItems.
+func (wholeItems) Complete(_ context.Context, items []feed.Item) ([]feed.Item, []error) {
 	errs := make([]error, len(items))
 	for i := range errs {
-		errs[i] = fmt.Errorf("source %s sends no partial items", w.source)
+		errs[i] = errNoPartialItems
 	}
 	return make([]feed.Item, len(items)), errs
 }

@@ -83,7 +83,7 @@ func (j *JSONItems) Fetch(ctx context.Context) ([]feed.Item, error) {
 func (j *JSONItems) Scan(ctx context.Context) (feed.Scan, error) {
 	start := time.Now()
 	if j.Path == "" {
-		return nil, fmt.Errorf("source %s: no file or folder configured", j.SourceName)
+		return nil, errors.New("no file or folder configured")
 	}
 	var files [][]statted
 	info, err := os.Stat(j.Path)
@@ -102,9 +102,9 @@ func (j *JSONItems) Scan(ctx context.Context) (feed.Scan, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", j.SourceName, err)
+		return nil, err
 	}
-	return &jsonScan{wholeItems: wholeItems{j.SourceName}, j: j, files: files, start: start}, nil
+	return &jsonScan{j: j, files: files, start: start}, nil
 }
 
 // jsonScan is a JSONItems source's Scan: the files it lists, stated. Its
@@ -133,7 +133,7 @@ func (s *jsonScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 	)
 	for f := range eachFile(s.files) {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("source %s: %w", j.SourceName, err)
+			return err
 		}
 		rel := f.rel
 		data, err := readLimited(f.abs(), j.maxSize())

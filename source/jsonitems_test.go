@@ -422,7 +422,7 @@ func TestJSONItemsFetchFile(t *testing.T) {
 	}{
 		{name: "a JSON Lines file", path: filepath.Join(dir, "one.jsonl"), titles: []string{"A"}},
 		{name: "a file of another type", path: filepath.Join(dir, "notes.txt"), wantErr: "want a .json or .jsonl file"},
-		{name: "a missing file", path: filepath.Join(dir, "gone.json"), wantErr: "source wire: read " + filepath.Join(dir, "gone.json"), is: fs.ErrNotExist},
+		{name: "a missing file", path: filepath.Join(dir, "gone.json"), wantErr: "read " + filepath.Join(dir, "gone.json"), is: fs.ErrNotExist},
 		{name: "no path", path: "", wantErr: "no file or folder configured"},
 	}
 	for _, tt := range tests {

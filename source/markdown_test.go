@@ -596,7 +596,7 @@ func TestMarkdownFetchErrors(t *testing.T) {
 		wantErr string
 		is      error
 	}{
-		{"missing folder", func(m *Markdown) { m.Root = missing }, "source blog: read folder " + missing + ": ", fs.ErrNotExist},
+		{"missing folder", func(m *Markdown) { m.Root = missing }, "read folder " + missing + ": ", fs.ErrNotExist},
 		{"file instead of folder", func(m *Markdown) { m.Root = file }, "read folder " + file + ": not a directory", nil},
 		{"no folder", func(m *Markdown) { m.Root = "" }, "no folder configured", nil},
 		{"bad glob", func(m *Markdown) { m.Glob = "[" }, `glob "["`, nil},

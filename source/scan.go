@@ -19,11 +19,14 @@ import (
 	"sync"
 )
 
-// Fingerprints let a build tell, from file metadata alone, that no source
-// changed since the last one, and skip reading, rendering and writing. A
-// fingerprint covers the source's settings and, for every file it would
-// read, the path, size, modification time and mode: an edit, a new or
-// removed file, or a copy with new times all change it.
+// A Scan of a source that reads files is its listing: every file it would
+// read, in walk order, with what stat said of it, taken once per build
+// (scanTree). The Scan's Stream reads those files, and its fingerprint
+// digests them: from file metadata alone, a build tells that no source
+// changed since the last one, and skips reading, rendering and writing. A
+// fingerprint covers the source's settings and, for every listed file,
+// the path, size, modification time and mode: an edit, a new or removed
+// file, or a copy with new times all change it.
 
 // statted is a listed file and what stat said of it. A listing holds one
 // for every file of a source, so it is kept small: the folder's path is

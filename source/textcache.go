@@ -375,9 +375,9 @@ func (t *Text) complete(ctx context.Context, items []feed.Item) ([]feed.Item, []
 		p := t.parseFile(statted{dir: filepath.Dir(abs), rel: rel, info: info, err: err})
 		switch {
 		case p.err != nil:
-			errs[i] = fmt.Errorf("source %s: file %s: %w", t.SourceName, rel, p.err)
+			errs[i] = fmt.Errorf("file %s: %w", rel, p.err)
 		case p.notFile || p.article == nil || p.article.ID != it.ID:
-			errs[i] = fmt.Errorf("source %s: file %s no longer holds item %s", t.SourceName, rel, it.ID)
+			errs[i] = fmt.Errorf("file %s no longer holds item %s", rel, it.ID)
 		default:
 			out[i] = *p.article
 		}

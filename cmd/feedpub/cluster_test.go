@@ -274,9 +274,18 @@ func TestServeReplicasShareOneSnapshot(t *testing.T) {
 			if c["leader"] != false || c["generation"] != gen || c["generations_behind"] != 0.0 {
 				t.Errorf("healthz cluster of a replica: %v", c)
 			}
+			metrics := r.get("/metrics").body
+			for _, want := range []string{"feedpub_leader 0\n", fmt.Sprintf("feedpub_snapshot_generation %v\n", gen), fmt.Sprintf("feedpub_snapshot_latest_generation %v\n", gen), "feedpub_snapshot_behind_seconds 0\n"} {
+				if !strings.Contains(metrics, want) {
+					t.Errorf("metrics of a replica lack %q", want)
+				}
+			}
 		}
 		if c := leader.cluster(); c["leader"] != true || c["last_build"] == nil {
 			t.Errorf("healthz cluster of the leader: %v", c)
+		}
+		if m := leader.get("/metrics").body; !strings.Contains(m, "feedpub_leader 1\n") || !strings.Contains(m, "feedpub_last_build_timestamp_seconds 1.") {
+			t.Errorf("metrics of the leader do not say it leads and built")
 		}
 	}
 

@@ -34,7 +34,15 @@ type journal struct {
 	// first is the earliest time, in whole seconds, at which Observe
 	// wrote a record.
 	first time.Time
+	// overflow: Observe wrote more than journalLimit records, which
+	// written no longer holds: the export is written whole.
+	overflow bool
 }
+
+// journalLimit is the most records a journal keeps. A build that writes
+// more (the first build of an archive, an import) writes the export whole,
+// so the journal never holds a record per item of the archive.
+const journalLimit = 1 << 14
 
 func newJournal(s store) *journal {
 	return &journal{store: s, written: map[string]ledger.Record{}}
@@ -52,27 +60,39 @@ func (j *journal) Observe(ctx context.Context, now time.Time, entries []ledger.E
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, r := range recs {
-		if r.Changed.Equal(stamp) {
-			j.written[r.ID] = r
-			if j.first.IsZero() || stamp.Before(j.first) {
-				j.first = stamp
-			}
+		if j.overflow || !r.Changed.Equal(stamp) {
+			continue
+		}
+		if _, ok := j.written[r.ID]; !ok && len(j.written) >= journalLimit {
+			j.overflow, j.written = true, nil
+			break
+		}
+		j.written[r.ID] = r
+		if j.first.IsZero() || stamp.Before(j.first) {
+			j.first = stamp
 		}
 	}
 	return recs, nil
 }
 
 // records returns what Observe wrote, sorted by id, and the earliest time
-// at which it wrote.
-func (j *journal) records() ([]ledger.Record, time.Time) {
+// at which it wrote; ok is false when it wrote too many to keep, or j is
+// nil.
+func (j *journal) records() (recs []ledger.Record, since time.Time, ok bool) {
+	if j == nil {
+		return nil, time.Time{}, false
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.overflow {
+		return nil, time.Time{}, false
+	}
 	ids := slices.Sorted(maps.Keys(j.written))
 	out := make([]ledger.Record, len(ids))
 	for i, id := range ids {
 		out[i] = j.written[id]
 	}
-	return out, j.first
+	return out, j.first, true
 }
 
 // appendExport appends recs to the export at path when that file is the

@@ -54,8 +54,8 @@ func TestExportAppendsThenCompacts(t *testing.T) {
 		if _, err := j.Observe(ctx, now, entries); err != nil {
 			t.Fatal(err)
 		}
-		written, since := j.records()
-		writeLedgerCopies(ctx, cfg, led, logger, ledgerPrep{}, written, since, len(written) > 0)
+		written, _, _ := j.records()
+		writeLedgerCopies(ctx, cfg, led, logger, ledgerPrep{}, j, len(written) > 0)
 		var whole bytes.Buffer
 		if _, err := ledger.WriteJSONL(ctx, &whole, led); err != nil {
 			t.Fatal(err)
@@ -156,4 +156,43 @@ func foldExport(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return out.String()
+}
+
+// TestJournalForgetsLargeBuilds: a build that records more than
+// journalLimit items (a first build) keeps none of them, and the export is
+// written whole, so the journal never holds the archive.
+func TestJournalForgetsLargeBuilds(t *testing.T) {
+	t.Parallel()
+	led, err := ledger.OpenBolt(filepath.Join(t.TempDir(), "feedpub.db"), ledger.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		n      int
+		wantOK bool
+	}{{journalLimit, true}, {journalLimit + 1, false}} {
+		j := newJournal(led)
+		entries := make([]ledger.Entry, tc.n)
+		for i := range entries {
+			entries[i] = ledger.Entry{ID: fmt.Sprintf("tag:example.com,2026:%d/%d", tc.n, i), Hash: "h"}
+		}
+		// In two calls, as a build observes in batches.
+		for _, part := range [][]ledger.Entry{entries[:tc.n/2], entries[tc.n/2:]} {
+			if _, err := j.Observe(t.Context(), now, part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs, since, ok := j.records()
+		if ok != tc.wantOK {
+			t.Errorf("%d records written: ok %v, want %v", tc.n, ok, tc.wantOK)
+		}
+		if ok && (len(recs) != tc.n || !since.Equal(now)) {
+			t.Errorf("%d records written: journal has %d since %s, want %d since %s", tc.n, len(recs), since, tc.n, now)
+		}
+		if !ok && (recs != nil || j.written != nil) {
+			t.Errorf("%d records written: journal still holds %d", tc.n, len(j.written))
+		}
+	}
 }

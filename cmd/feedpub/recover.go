@@ -235,12 +235,12 @@ func readRecordsFile(path string) (recs []ledger.Record, bad []error, err error)
 
 // writeLedgerCopies refreshes the export beside the ledger and the ledger
 // file after a build, when the build recorded something or the ledger took
-// records from outside, or when a copy is missing. written is what the
-// build recorded: an embedded ledger's export takes it as appended lines
-// (see appendExport), so a build that records a few items does not rewrite
-// a record per item of the archive. Failures are warnings: the feeds are
-// already published.
-func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, written []ledger.Record, since time.Time, recorded bool) {
+// records from outside, or when a copy is missing. j holds what the build
+// recorded, when it is known (nil otherwise): an embedded ledger's export
+// takes it as appended lines (see appendExport), so a build that records a
+// few items does not rewrite a record per item of the archive. Failures
+// are warnings: the feeds are already published.
+func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logger *slog.Logger, prep ledgerPrep, j *journal, recorded bool) {
 	for _, f := range []struct {
 		path, key, what string
 	}{{backupPath(cfg), exportStampKey, "export"}, {cfg.LedgerFile, ledgerFileStampKey, "ledger file"}} {
@@ -254,7 +254,7 @@ func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logge
 		var err error
 		how := "written"
 		if f.key == exportStampKey {
-			n, how, err = refreshExport(ctx, cfg, led, f.path, prep, written, since)
+			n, how, err = refreshExport(ctx, cfg, led, f.path, prep, j)
 		} else {
 			// The ledger file is committed: sorted, one line per item, and
 			// rewritten only when its bytes change.
@@ -280,11 +280,11 @@ func writeLedgerCopies(ctx context.Context, cfg *config.Config, led store, logge
 }
 
 // refreshExport brings the export at path up to date with the ledger: by
-// appending the records the build wrote when it can, else by writing it
-// whole. A PostgreSQL ledger's export is always written whole, since other
+// appending the records the build wrote when it can (j knows them all),
+// else by writing it whole. A PostgreSQL ledger's export is always written whole, since other
 // servers write to the same database.
-func refreshExport(ctx context.Context, cfg *config.Config, led store, path string, prep ledgerPrep, written []ledger.Record, since time.Time) (n int, how string, err error) {
-	if !prep.merged && !cfg.StateIsPostgres() {
+func refreshExport(ctx context.Context, cfg *config.Config, led store, path string, prep ledgerPrep, j *journal) (n int, how string, err error) {
+	if written, since, ok := j.records(); ok && !prep.merged && !cfg.StateIsPostgres() {
 		appended, err := appendExport(ctx, led, path, written, since)
 		if err != nil {
 			return 0, "", err

@@ -230,8 +230,7 @@ func buildSite(ctx context.Context, cfg *config.Config, logger *slog.Logger, wai
 		// ones, or old ones that had left every feed.
 		logger.Warn("after recovering the ledger, items that no earlier build's evidence knew were dated by this build", "items", res.Recorded)
 	}
-	written, since := j.records()
-	writeLedgerCopies(ctx, cfg, led, logger, prep, written, since, res.Recorded > 0)
+	writeLedgerCopies(ctx, cfg, led, logger, prep, j, res.Recorded > 0)
 	return res, nil
 }
 

@@ -14,8 +14,9 @@ import (
 const fastBufSize = 4096
 
 // fastCopyMax is the largest body copied behind the header to leave in one
-// write; larger ones are sent with sendfile or writev.
-const fastCopyMax = 16 << 10
+// write; larger ones are sent with sendfile or writev, also one system
+// call, so that no connection keeps a buffer the size of a body.
+const fastCopyMax = 2 << 10
 
 // deadlineSlack is how stale a deadline may be before it is set again: the
 // fast path extends its deadlines at most once a second, which makes each
@@ -220,32 +221,49 @@ func (c *handedConn) WriteTo(w io.Writer) (int64, error) {
 
 // respond answers r if it names a resource the fast path serves.
 func (c *fastConn) respond(r *fastRequest, now time.Time) outcome {
+	body, file, ok := c.prepare(r, now)
+	if !ok {
+		return handOver
+	}
+	return c.write(now, c.out, body, file)
+}
+
+// prepare puts the header of the answer to r in c.out and returns the
+// body to send after it, or reports false when the fast path does not
+// serve r. It allocates nothing.
+func (c *fastConn) prepare(r *fastRequest, now time.Time) (body []byte, file *bodyFile, ok bool) {
 	h := c.s.Handler
 	st := h.state.Load()
 	if st == nil {
-		return handOver
+		return nil, nil, false
 	}
 	rt := st.fastRoute(r.path)
 	if rt == nil {
-		return handOver
+		return nil, nil, false
+	}
+	v := rt.rep.pick(acceptedCodings(r.accept[:r.nAccept]))
+	notModified := notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v)
+	if v.lazy && !notModified && !r.head {
+		// The body of a shared snapshot's page is fetched on demand,
+		// which takes a request context and may fail: net/http's path
+		// does both (fetch.go).
+		return nil, nil, false
 	}
 	if c.s.onFast != nil {
 		c.s.onFast(r.path)
 	}
-	v := rt.rep.pick(acceptedCodings(r.accept[:r.nAccept]))
 	cc := rt.cacheControl
 	if cc == nil {
 		cc = h.cacheControl()
 	}
 	b := c.out[:0]
-	if notModifiedBy(r.inm[:r.nINM], r.nINM > 0, r.ims, rt.rep, v) {
+	if notModified {
 		b = append(b, "HTTP/1.1 304 Not Modified\r\n"...)
 		b = c.appendCommon(b, now, cc, v, r.close)
 		b = appendFields(b, rt.header304)
-		b = append(b, "\r\n"...)
-		c.out = b
+		c.out = append(b, "\r\n"...)
 		rt.notModified.Inc()
-		return c.write(now, b, nil, nil)
+		return nil, nil, true
 	}
 	b = append(b, "HTTP/1.1 200 OK\r\n"...)
 	b = c.appendCommon(b, now, cc, v, r.close)
@@ -254,14 +272,13 @@ func (c *fastConn) respond(r *fastRequest, now time.Time) outcome {
 	if v.encodingHeader != nil {
 		b = appendField(b, "Content-Encoding", v.encodingHeader)
 	}
-	b = append(b, "\r\n"...)
-	c.out = b
+	c.out = append(b, "\r\n"...)
 	rt.ok.Inc()
 	if r.head {
-		return c.write(now, b, nil, nil)
+		return nil, nil, true
 	}
 	rt.bytes.Add(float64(len(v.body)))
-	return c.write(now, b, v.body, v.file)
+	return v.body, v.file, true
 }
 
 // appendCommon appends the fields every fast answer carries.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 )
 
 // FuzzParseFast checks parseFast against net/http's own request parser:
@@ -68,4 +69,53 @@ func FuzzParseFast(f *testing.F) {
 			t.Errorf("Expect or Upgrade taken by the fast path")
 		}
 	})
+}
+
+// fastRequests are requests of the kinds feed readers send, each one the
+// fast path answers.
+var fastRequests = []string{
+	"GET /news.rss HTTP/1.1\r\nHost: feeds.example.org\r\nUser-Agent: reader/1.0\r\nAccept: application/rss+xml, */*\r\n\r\n",
+	"GET /news.rss HTTP/1.1\r\nHost: feeds.example.org\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\r\n",
+	"GET /news.atom HTTP/1.1\r\nHost: feeds.example.org\r\nIf-None-Match: \"x\", W/\"y\"\r\nIf-Modified-Since: Mon, 06 May 2024 07:08:09 GMT\r\n\r\n",
+	"HEAD /news.json?x=1 HTTP/1.1\r\nHost: feeds.example.org\r\nIf-Modified-Since: Sun, 05 May 2024 00:00:00 GMT\r\nConnection: close\r\n\r\n",
+}
+
+// TestFastPathAllocatesNothing reads and prepares the answer to each of
+// fastRequests without allocating.
+func TestFastPathAllocatesNothing(t *testing.T) {
+	h, _ := newTestHandler(t, Options{})
+	c := &fastConn{s: &Server{Handler: h}, out: make([]byte, 0, 1024)}
+	now := time.Now()
+	for _, raw := range fastRequests {
+		data := []byte(raw)
+		allocs := testing.AllocsPerRun(100, func() {
+			if parseFast(data, &c.req) != len(data) {
+				t.Fatalf("the fast path does not take %q", raw)
+			}
+			if _, _, ok := c.prepare(&c.req, now); !ok {
+				t.Fatalf("the fast path does not answer %q", raw)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%.40q: %v allocations per request, want none", raw, allocs)
+		}
+	}
+}
+
+// BenchmarkFastPath is the fast path's own work per request, without the
+// system calls: reading the request and preparing the header.
+func BenchmarkFastPath(b *testing.B) {
+	h, _ := newTestHandler(b, Options{})
+	c := &fastConn{s: &Server{Handler: h}, out: make([]byte, 0, 1024)}
+	data := [][]byte{}
+	for _, raw := range fastRequests {
+		data = append(data, []byte(raw))
+	}
+	b.ReportAllocs()
+	now := time.Now()
+	for i := 0; b.Loop(); i++ {
+		d := data[i%len(data)]
+		parseFast(d, &c.req)
+		c.prepare(&c.req, now)
+	}
 }

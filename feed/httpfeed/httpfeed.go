@@ -8,8 +8,11 @@
 // build, and never see a half-published one. The Handler is an ordinary
 // http.Handler, so other programs can mount it in their own servers; those
 // that also set http.Server.ConnContext to ConnContext let it send large
-// bodies with sendfile from anonymous in-memory copies, as feedpub serve
-// does.
+// bodies with sendfile from anonymous in-memory copies. Server, which
+// feedpub serve runs, puts a fast path in front of an http.Server: it
+// answers the plain GET and HEAD requests for what the snapshot serves
+// straight from the socket, with the same headers, and hands every other
+// connection to the http.Server (server.go).
 //
 // Routes:
 //

@@ -65,7 +65,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Unlock()
 
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- s.HTTP.Serve(s.handoff) }()
+	go func() {
+		err := s.HTTP.Serve(s.handoff)
+		if !s.shutdown.Load() {
+			// Nothing could be handed over any more: stop.
+			_ = ln.Close()
+		}
+		httpErr <- err
+	}()
 
 	var backoff time.Duration
 	for {
@@ -76,10 +83,12 @@ func (s *Server) Serve(ln net.Listener) error {
 				return http.ErrServerClosed
 			}
 			if errors.Is(err, net.ErrClosed) {
-				// Closed by someone else: stop the handed-over
-				// connections too.
+				// Closed by someone else, or after HTTP stopped: stop
+				// HTTP too, and tell why.
 				_ = s.HTTP.Close()
-				<-httpErr
+				if herr := <-httpErr; !errors.Is(herr, http.ErrServerClosed) {
+					return herr
+				}
 				return err
 			}
 			// Out of file descriptors and the like: wait for some to be

@@ -389,3 +389,32 @@ func TestServerShutdown(t *testing.T) {
 		t.Error("the listener accepts connections after shutdown")
 	}
 }
+
+// TestServerListenerClosed checks that Serve returns, with an error, when
+// its listener is closed by someone else.
+func TestServerListenerClosed(t *testing.T) {
+	h, _ := newTestHandler(t, Options{})
+	srv := &Server{Handler: h, HTTP: testHTTPServer(h)}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("before the close: %v %v", resp, err)
+	}
+	ln.Close()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve returned %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after its listener was closed")
+	}
+	srv.Close()
+}

@@ -182,7 +182,15 @@ func NewStoredSnapshot(m Manifest, fetch BodyFetcher) (*Snapshot, error) {
 				errs = append(errs, fmt.Errorf("site file %q: %w", r.Path, err))
 				continue
 			}
+			if _, dup := ps.byPath[r.Path]; dup {
+				errs = append(errs, fmt.Errorf("site file %s: published twice", r.Path))
+				continue
+			}
 			if r.Folder != "" {
+				if _, dup := ps.folders[r.Folder]; dup || r.Folder != strings.TrimSuffix(r.Path, "/")+"/" {
+					errs = append(errs, fmt.Errorf("site file %s: folder %q is not its own, or has two pages", r.Path, r.Folder))
+					continue
+				}
 				ps.folders[r.Folder] = len(ps.files)
 			}
 			ps.byPath[r.Path] = len(ps.files)
@@ -197,6 +205,14 @@ func NewStoredSnapshot(m Manifest, fetch BodyFetcher) (*Snapshot, error) {
 		return nil, fmt.Errorf("stored snapshot: %w", err)
 	}
 	if ps != nil {
+		for p := range ps.byPath {
+			if _, dup := s.byPath[p]; dup {
+				errs = append(errs, fmt.Errorf("site file %s: also a feed document", p))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, fmt.Errorf("stored snapshot: %w", err)
+		}
 		for _, g := range m.Gone {
 			ps.gone[g] = true
 		}

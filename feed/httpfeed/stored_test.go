@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,6 +196,9 @@ func TestStoredSnapshotRefusesBadManifests(t *testing.T) {
 		{"unknown coding", clone(func(c *Manifest) { first(c, KindDocument, false).Variants[0].Coding = "br" }), fetch},
 		{"document not at its path", clone(func(c *Manifest) { first(c, KindDocument, false).Path = "/other.rss" }), fetch},
 		{"unknown kind", clone(func(c *Manifest) { first(c, KindFile, false).Kind = "script" }), fetch},
+		{"folder not the file's own", clone(func(c *Manifest) { first(c, KindFile, true).Folder = "/elsewhere/" }), fetch},
+		{"file at a document's path", clone(func(c *Manifest) { first(c, KindFile, false).Path = "/news.rss" }), fetch},
+		{"file published twice", clone(func(c *Manifest) { c.Resources = append(c.Resources, *first(c, KindFile, false)) }), fetch},
 	}
 	for _, tt := range tests {
 		if _, err := NewStoredSnapshot(tt.m, tt.fetch); err == nil {
@@ -229,5 +234,39 @@ func TestManifestIgnoresFileOrder(t *testing.T) {
 	}
 	if string(manifests[0]) != string(manifests[1]) {
 		t.Errorf("manifests differ with the order of the files:\n%s\n%s", manifests[0], manifests[1])
+	}
+}
+
+// TestServerFetchesLazyBodies requires the standalone Server, whose fast
+// path answers documents from memory, to give a stored snapshot's archive
+// pages their fetched bytes, never an empty body under the right ETag.
+func TestServerFetchesLazyBodies(t *testing.T) {
+	t.Parallel()
+	orig, stored, fetch, _ := storedPair(t)
+	srv := &Server{Handler: stored, HTTP: testHTTPServer(stored)}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve returned %v", err)
+		}
+	})
+	for _, p := range []string{"/news/archive/1.atom", "/news/archive/1.json", "/news.rss"} {
+		want := doSite(orig, http.MethodGet, p, nil)
+		before := fetch.count()
+		resp := exchange(t, ln.Addr().String(), "GET "+p+" HTTP/1.1\r\nHost: feeds.example.org\r\nConnection: close\r\n\r\n", http.MethodGet)[0]
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Etag") != want.Header().Get("Etag") || string(body) != want.Body.String() {
+			t.Errorf("GET %s: %d, ETag %s, %d bytes; want 200, ETag %s, %d bytes", p, resp.StatusCode, resp.Header.Get("Etag"), len(body), want.Header().Get("Etag"), want.Body.Len())
+		}
+		if strings.Contains(p, "archive") && fetch.count() == before {
+			t.Errorf("GET %s fetched no body", p)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package pgsnap
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -139,6 +140,22 @@ func TestReplicasServeTheLeadersSnapshot(t *testing.T) {
 	if got := get(rh, "/news/archive/1.atom", "").Body.String(); !strings.Contains(got, "Story 0 one") {
 		t.Errorf("archive page served by the replica:\n%s", got)
 	}
+	// The replica holds in memory only the bodies of what a site has few
+	// of; archive and item pages came through the bounded cache.
+	if bytes, bodies := replica.cache.size(); bytes == 0 || bodies == 0 {
+		t.Error("the replica served archive and item pages without fetching them")
+	}
+	replica.mu.Lock()
+	for sum := range replica.eager {
+		for _, r := range leader.lastManifest(t).Resources {
+			for _, v := range r.Variants {
+				if v.SHA256 == sum && r.Lazy {
+					t.Errorf("the replica holds the body of %s %s in memory", r.Kind, r.Path)
+				}
+			}
+		}
+	}
+	replica.mu.Unlock()
 
 	// The same content built again stores nothing new.
 	if err := leader.Publish(t.Context(), snapshot(t, "one", built.Add(time.Minute))); err != nil {
@@ -257,4 +274,18 @@ func TestOpenWithTheDatabaseDown(t *testing.T) {
 	if err := s.Publish(t.Context(), snapshot(t, "one", time.Now())); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("publishing to a database that is down: %v; want an error that hides the password", err)
 	}
+}
+
+// lastManifest reads the newest stored manifest.
+func (s *Share) lastManifest(t *testing.T) httpfeed.Manifest {
+	t.Helper()
+	var raw []byte
+	if err := s.pool.QueryRow(t.Context(), `SELECT manifest FROM feedpub_snapshots ORDER BY generation DESC LIMIT 1`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var m httpfeed.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -43,6 +43,8 @@ type Feed struct {
 // Builder holds what a build needs. Its zero value is not usable: Sources,
 // Feeds and Ledger are required.
 type Builder struct {
+	// Sources are read in this order; a Source that is also a Scanner
+	// is read through one Scan a build (seams.go).
 	Sources []Source
 	Feeds   []Feed
 	Ledger  ledger.Ledger

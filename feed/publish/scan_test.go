@@ -3,6 +3,8 @@ package publish_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
 	"github.com/feedpub/feedpub/feed/publish"
+	"github.com/feedpub/feedpub/source"
 )
 
 // scanSource is a Scanner whose items and fingerprint the test sets. It
@@ -155,6 +158,30 @@ func TestScanErrorFailsTheBuild(t *testing.T) {
 		_, err := b.Build(t.Context())
 		if err == nil || !strings.Contains(err.Error(), "source wire: folder gone") {
 			t.Errorf("output %q: build error %v, want the Scan's, naming the source", output, err)
+		}
+	}
+}
+
+// TestSourceErrorNamesTheSourceOnce checks that a source that cannot be
+// read fails the build with an error that names it once, whatever its
+// kind.
+func TestSourceErrorNamesTheSourceOnce(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "gone")
+	for _, src := range []publish.Source{
+		&source.Text{SourceName: "wire", Root: missing},
+		&source.Markdown{SourceName: "wire", Root: missing},
+		&source.JSONItems{SourceName: "wire", Path: missing},
+	} {
+		b := &publish.Builder{
+			Sources: []publish.Source{src},
+			Feeds:   []publish.Feed{{Name: "news", Meta: meta("news"), Sources: []string{"wire"}, Limit: 10}},
+			Ledger:  ledger.NewMemory(),
+			Output:  t.TempDir(),
+		}
+		_, err := b.Build(t.Context())
+		if err == nil || strings.Count(err.Error(), "source wire") != 1 || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%T: build error %v, want one naming the source once, for a missing folder", src, err)
 		}
 	}
 }

@@ -327,3 +327,30 @@ func TestCanonical(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLink makes the link of a typical item: once per item and
+// enclosure in every build.
+func BenchmarkLink(b *testing.B) {
+	base := mustParse(b, "http://127.0.0.1:8080/")
+	ref := "https://news.example.com/2026/03/01/harbour-bridge-closes-for-repairs?ref=feed#top"
+	b.SetBytes(int64(len(ref)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Link(ref, base); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "links/s")
+}
+
+// BenchmarkEscapeTag escapes a typical item path for its tag: id, twice
+// per item of a text source.
+func BenchmarkEscapeTag(b *testing.B) {
+	p := "desk/2026/Été à Paris/harbour bridge closes.txt"
+	b.SetBytes(int64(len(p)))
+	b.ReportAllocs()
+	for b.Loop() {
+		EscapeTagPath(p)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "paths/s")
+}
