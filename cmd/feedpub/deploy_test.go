@@ -36,11 +36,15 @@ const deployDir = "../../docs/deploy"
 // runs, the configuration files it finds at their paths, the environment
 // variables it sets, and the folders it may write.
 type deployment struct {
-	lines    []string
-	configs  map[string][]byte // by the path the process sees
-	env      []string          // variable names the deployment sets
+	lines   []string
+	configs map[string][]byte // by the path the process sees
+	env     []string          // variable names the deployment sets
+	// writable holds the folders feedpub may write, for every
+	// configuration; nil when each is checked against its own unit.
 	writable []string
-	mounted  []string // folders holding files that are not in the image (Kubernetes)
+	// mounted holds the folders with files from outside the image
+	// (Kubernetes volumes); nil when not known.
+	mounted []string
 }
 
 func TestDeployFiles(t *testing.T) {
@@ -75,7 +79,7 @@ func TestDeployFiles(t *testing.T) {
 				}
 			}
 			for path, data := range d.configs {
-				checkDeployConfig(t, name+" "+path, data, d)
+				checkDeployConfig(t, name, path, data, d)
 			}
 		})
 	}
@@ -95,8 +99,11 @@ func TestDeployFiles(t *testing.T) {
 			t.Errorf("docs/deployment.md runs only %d feedpub command lines", n)
 		}
 		checkGuideLinks(t, string(doc))
+		src, err := os.ReadFile("deploy_test.go")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, m := range regexp.MustCompile("`(Test[A-Za-z0-9_]+)`").FindAllStringSubmatch(string(doc), -1) {
-			src, _ := os.ReadFile("deploy_test.go")
 			if !bytes.Contains(src, []byte("func "+m[1]+"(")) {
 				t.Errorf("docs/deployment.md names %s, which is not the test of its files", m[1])
 			}
@@ -225,7 +232,7 @@ func systemdDeployment(t *testing.T, grace time.Duration) deployment {
 	if len(units) < 2 {
 		t.Fatalf("found %v", units)
 	}
-	d := deployment{configs: map[string][]byte{}, env: nil}
+	d := deployment{configs: map[string][]byte{}}
 	for _, u := range units {
 		s := unitSettings(t, u)
 		for _, line := range s["ExecStart"] {
@@ -256,7 +263,7 @@ func systemdDeployment(t *testing.T, grace time.Duration) deployment {
 			}
 		}
 		// Each unit's writable folders are checked against the
-		// configurations of that unit only.
+		// configurations of that unit only, here.
 		var w []string
 		for _, v := range s["StateDirectory"] {
 			for _, name := range strings.Fields(v) {
@@ -282,7 +289,6 @@ func systemdDeployment(t *testing.T, grace time.Duration) deployment {
 				checkWritable(t, u, path, data, w, nil)
 			}
 		}
-		d.writable = append(d.writable, w...)
 	}
 	return d
 }
@@ -621,23 +627,21 @@ var absValue = regexp.MustCompile(`(?m)^(\s*(?:- )?[a-z_]+: )(/\S*)`)
 // checkDeployConfig loads a deployment's configuration with only the
 // environment the deployment sets, checks the folders it writes, and runs
 // a build of it in a temporary root standing for the machine's.
-func checkDeployConfig(t *testing.T, where string, data []byte, d deployment) {
+func checkDeployConfig(t *testing.T, layout, path string, data []byte, d deployment) {
 	t.Helper()
+	where := layout + " " + path
 	env := func(name string) (string, bool) {
 		if slices.Contains(d.env, name) {
 			return "set", true
 		}
 		return "", false
 	}
-	path := strings.SplitN(where, " ", 2)[1]
 	if _, err := config.Parse(path, data, env); err != nil {
 		t.Errorf("%s: does not load with the environment the deployment sets (%v): %v", where, d.env, err)
 		return
 	}
-	if d.mounted != nil {
+	if d.writable != nil {
 		checkWritable(t, where, path, data, d.writable, d.mounted)
-	} else if !strings.HasPrefix(where, "systemd") { // the units are checked one by one
-		checkWritable(t, where, path, data, d.writable, nil)
 	}
 
 	t.Run("build "+path, func(t *testing.T) {
