@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
@@ -78,7 +78,8 @@ any has a warning.
 // validateTarget validates a file, or a URL together with how it is
 // served.
 func validateTarget(ctx context.Context, target string, timeout time.Duration) (*feed.Report, error) {
-	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
+	// A scheme is case-insensitive: HTTPS://… is a URL, not a file name.
+	if u, err := url.Parse(target); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		data, err := os.ReadFile(target)
 		if err != nil {
 			return nil, err

@@ -157,3 +157,19 @@ func TestValidateStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateTargetSchemeIgnoresCase: a URL whose scheme is written in
+// capitals is fetched, not looked for as a file of that name.
+func TestValidateTargetSchemeIgnoresCase(t *testing.T) {
+	t.Parallel()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+		w.Write(servedAtom(t, srv.URL+"/news.atom"))
+	}))
+	t.Cleanup(srv.Close)
+	target := "HTTP://" + strings.TrimPrefix(srv.URL, "http://") + "/news.atom"
+	if _, err := validateTarget(t.Context(), target, 10*time.Second); err != nil {
+		t.Errorf("validate %s: %v", target, err)
+	}
+}
