@@ -29,6 +29,14 @@ const leaderLock = 0x6c656164 // "lead"
 // so the build is cancelled rather than finished alongside another.
 const leaderCheckEvery = 2 * time.Second
 
+// leaderPingTimeout bounds one check of the lock's connection. A ping that
+// times out closes the connection, and with it gives up the lock, so it
+// is kept apart from how often the check runs: a busy machine or database
+// must not cost a healthy leader its lock. A dead connection still fails
+// at once, or within this time when the network drops it silently, far
+// sooner than the server's own keepalive probes free the lock.
+const leaderPingTimeout = 5 * time.Second
+
 // leader elects one builder among 'feedpub serve' replicas that share a
 // PostgreSQL ledger. Every replica runs the schedule; at each tick a
 // replica builds only while it holds a session advisory lock on a
@@ -140,7 +148,7 @@ func (l *leader) acquire(ctx context.Context) error {
 // build's context: a build cancelled for its timeout must not end the
 // session, and with it the lock.
 func (l *leader) ping() error {
-	ctx, cancel := context.WithTimeout(context.Background(), l.checkEvery)
+	ctx, cancel := context.WithTimeout(context.Background(), leaderPingTimeout)
 	defer cancel()
 	return l.conn.Ping(ctx)
 }

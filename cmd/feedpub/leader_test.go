@@ -138,3 +138,36 @@ func TestReloadKeepsState(t *testing.T) {
 		t.Errorf("a log shows the password:\n%s", logs.String())
 	}
 }
+
+// TestLeaderCheckOutlastsItsPeriod: how long one check of the lock's
+// connection may take does not depend on how often it runs, so a leader
+// whose database answers slower than the check period keeps its lock.
+func TestLeaderCheckOutlastsItsPeriod(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, b := newLeader(url, "a", quiet), newLeader(url, "b", quiet)
+	// Far shorter than a round trip to the server.
+	a.checkEvery = 100 * time.Microsecond
+	t.Cleanup(a.close)
+	t.Cleanup(b.close)
+	ctx, release, err := a.hold(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+		t.Errorf("the build was cancelled: %v", context.Cause(ctx))
+	case <-time.After(200 * time.Millisecond):
+	}
+	released := make(chan struct{})
+	go func() { release(); close(released) }()
+	select {
+	case <-released:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the lock's check did not end within 30s of the build's release")
+	}
+	if _, _, err := b.hold(t.Context()); !errors.Is(err, errNotLeader) {
+		t.Errorf("second replica: got %v, want errNotLeader", err)
+	}
+}
