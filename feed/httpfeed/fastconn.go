@@ -252,6 +252,13 @@ func (c *fastConn) prepare(r *fastRequest, now time.Time) (body []byte, file *bo
 	if c.s.onFast != nil {
 		c.s.onFast(r.path)
 	}
+	if c.s.shutdown.Load() {
+		// As net/http does once Shutdown has begun: the answer says the
+		// connection closes, and the serve loop closes it gracefully, so
+		// that the client sends nothing more on it and a request it has
+		// already sent cannot make the close a reset.
+		r.close = true
+	}
 	cc := rt.cacheControl
 	if cc == nil {
 		cc = h.cacheControl()

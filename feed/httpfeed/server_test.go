@@ -418,3 +418,70 @@ func TestServerListenerClosed(t *testing.T) {
 	}
 	srv.Close()
 }
+
+// TestServerShutdownDuringResponse checks that a response the fast path
+// writes once Shutdown has begun says "Connection: close" and is followed
+// by a graceful close, as net/http's are, so that the client sends nothing
+// more on a connection about to close and loses nothing to a reset; a
+// request pipelined behind it is not answered.
+func TestServerShutdownDuringResponse(t *testing.T) {
+	h, _ := newTestHandler(t, Options{})
+	srv := &Server{Handler: h, HTTP: testHTTPServer(h)}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	shutdownErr := make(chan error, 1)
+	var answered atomic.Int32
+	srv.onFast = func(string) {
+		if answered.Add(1) != 1 {
+			return
+		}
+		// Shutdown begins while the fast path prepares this response.
+		go func() { shutdownErr <- srv.Shutdown(ctx) }()
+		for !srv.shutdown.Load() {
+			if ctx.Err() != nil {
+				t.Error("Shutdown did not begin")
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	const req = "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n"
+	if _, err := io.WriteString(conn, req+req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("response during shutdown: %v", err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatalf("body during shutdown: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || !resp.Close {
+		t.Errorf("response during shutdown: %s, Connection %q; want 200 OK and Connection: close", resp.Status, resp.Header["Connection"])
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the response: %q, %v; want a clean close", rest, err)
+	}
+	if n := answered.Load(); n != 1 {
+		t.Errorf("the fast path answered %d requests, want 1", n)
+	}
+	if err := <-shutdownErr; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serve returned %v, want http.ErrServerClosed", err)
+	}
+}
