@@ -136,13 +136,15 @@ func cmpOr(a, b time.Duration) time.Duration {
 }
 
 // setReadDeadline makes the read deadline now+d (none for d == 0); lazy
-// leaves a deadline alone that is at most deadlineSlack short of it.
+// leaves a deadline alone that is at most deadlineSlack short of it. A
+// deadline later than now+d is always moved: it is the first request's,
+// when ReadHeaderTimeout is longer than IdleTimeout.
 func (c *fastConn) setReadDeadline(now time.Time, d time.Duration, lazy bool) {
 	var t time.Time
 	if d > 0 {
 		t = now.Add(d)
 	}
-	if lazy && (t.IsZero() == c.readUntil.IsZero()) && (t.IsZero() || t.Sub(c.readUntil) < deadlineSlack) {
+	if lazy && (t.IsZero() == c.readUntil.IsZero()) && (t.IsZero() || !t.Before(c.readUntil) && t.Sub(c.readUntil) < deadlineSlack) {
 		return
 	}
 	c.readUntil = t

@@ -321,6 +321,27 @@ func TestServerTimeouts(t *testing.T) {
 	})
 }
 
+// TestServerIdleTimeoutShorter checks that IdleTimeout holds between
+// requests when it is shorter than ReadHeaderTimeout, which only the first
+// request has: the idle connection closes long before the hour the first
+// request's deadline would have left it.
+func TestServerIdleTimeoutShorter(t *testing.T) {
+	p := startPair(t, func(s *http.Server) {
+		s.ReadHeaderTimeout = time.Hour
+		s.IdleTimeout = 300 * time.Millisecond
+	})
+	conn, err := net.Dial("tcp", p.fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := readUntilClosed(t, conn)
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.HasSuffix(got, []byte("\r\n\r\n{}")) {
+		t.Errorf("an idle connection got %q, want one response and then its close", got)
+	}
+}
+
 // TestServerWriteTimeout checks that a client that stops reading is cut
 // off once WriteTimeout has passed, instead of holding its connection.
 func TestServerWriteTimeout(t *testing.T) {
