@@ -232,6 +232,20 @@ func TestServerAnswersAsNetHTTP(t *testing.T) {
 		{"unknown version", "GET /news.rss HTTP/9.9\r\n" + host + "\r\n", []string{"GET"}, 0},
 		{"unknown transfer coding", get("/news.rss", "Transfer-Encoding: rot13\r\n"), []string{"GET"}, 0},
 		{"large header", get("/news.rss", "X-Big: "+strings.Repeat("a", 8<<10)+"\r\n"), []string{"GET"}, 0},
+		{"upper-case header names", "GET /news.rss HTTP/1.1\r\nHOST: feeds.example.org\r\nACCEPT-ENCODING: gzip\r\nCONNECTION: CLOSE\r\n\r\n", []string{"GET"}, 1},
+		{"two Connection lines", get("/news.rss", "Connection: keep-alive\r\nConnection: close\r\n") + get("/news.json"), []string{"GET"}, 1},
+		{"IPv6 Host", "GET /news.rss HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", []string{"GET"}, 1},
+		{"five Accept-Encoding lines", get("/news.rss", strings.Repeat("Accept-Encoding: br\r\n", 4)+"Accept-Encoding: gzip\r\n"), []string{"GET"}, 0},
+		{"HEAD, then GET", "HEAD /news.atom HTTP/1.1\r\n" + host + "\r\n" + get("/news.atom", "Accept-Encoding: gzip\r\n"), []string{"HEAD", "GET"}, 2},
+		{"pipelined, then a request larger than the buffer", get("/news.rss") + get("/news.json", "X-Big: "+strings.Repeat("a", 6<<10)+"\r\n") + get("/tiny.json"), []string{"GET", "GET", "GET"}, 1},
+		{"dot-dot segment", get("/category/../news.rss"), []string{"GET"}, 0},
+		{"lower-case Content-Length", get("/news.rss", "content-length: 0\r\n"), []string{"GET"}, 0},
+		{"upper-case Transfer-Encoding", get("/news.rss", "TRANSFER-ENCODING: chunked\r\n") + "0\r\n\r\n", []string{"GET"}, 0},
+		{"bare CR in a value", get("/news.rss", "X-A: a\rb\r\n"), []string{"GET"}, 0},
+		{"bare LF hiding a second request", "GET /news.rss HTTP/1.1\r\n" + host + "\nGET /news.json HTTP/1.1\r\n" + host + "\r\n", []string{"GET", "GET"}, 0},
+		{"bare LF hiding Content-Length", get("/news.rss", "X-A: a\nContent-Length: 4\r\n") + "body", []string{"GET"}, 0},
+		{"percent-encoded slash", get("/category%2Fworld.rss"), []string{"GET"}, 0},
+		{"Expect on HEAD", "HEAD /news.rss HTTP/1.1\r\n" + host + "Expect: 100-continue\r\n\r\n", []string{"HEAD"}, 0},
 		{"too large header", get("/news.rss", "X-Big: "+strings.Repeat("a", 40<<10)+"\r\n"), []string{"GET"}, 0},
 	}
 	for _, tc := range tests {
@@ -505,4 +519,65 @@ func TestServerShutdownDuringResponse(t *testing.T) {
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("serve returned %v, want http.ErrServerClosed", err)
 	}
+}
+
+// TestServerSplitAndHalfClosed sends requests split into two writes, which
+// the fast path may read apart and then hands over with the first part,
+// and requests from a client that half-closes after sending them: the
+// answers must be net/http's, and a half-closed connection must be closed
+// after them.
+func TestServerSplitAndHalfClosed(t *testing.T) {
+	p := startPair(t, nil)
+	const req = "GET /news.rss HTTP/1.1\r\nHost: feeds.example.org\r\nAccept-Encoding: gzip\r\n\r\n"
+	talk := func(addr string, parts []string, halfClose bool) []byte {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, part := range parts {
+			if _, err := io.WriteString(conn, part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !halfClose {
+			if _, err := io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		return readUntilClosed(t, conn)
+	}
+	// The answers, each described as in TestServerAnswersAsNetHTTP.
+	answers := func(b []byte) []string {
+		br := bufio.NewReader(bytes.NewReader(b))
+		var out []string
+		for {
+			if _, err := br.Peek(1); err == io.EOF {
+				return out
+			}
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("answer %d: %v", len(out)+1, err)
+			}
+			out = append(out, describe(resp))
+		}
+	}
+	for _, split := range []int{1, 5, 15, len("GET /news.rss HTTP/1.1\r"), len(req) - 2, len(req) - 1} {
+		for _, halfClose := range []bool{false, true} {
+			parts := []string{req[:split], req[split:] + req}
+			fast, std := answers(talk(p.fast, parts, halfClose)), answers(talk(p.std, parts, halfClose))
+			if len(fast) != 2+btoi(!halfClose) || !slices.Equal(fast, std) {
+				t.Errorf("split at %d, half-closed %v: %d answers, net/http %d, or they differ", split, halfClose, len(fast), len(std))
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
