@@ -581,3 +581,51 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestServerShutdownBlockedSend checks that Shutdown, once its context is
+// done, ends a connection whose response is blocked on a client that reads
+// nothing (with sendfile, for a body of this size on Linux), and returns.
+func TestServerShutdownBlockedSend(t *testing.T) {
+	h, _ := newTestHandler(t, Options{})
+	hs := testHTTPServer(h)
+	hs.WriteTimeout = 0 // only Shutdown can end the send
+	var answered atomic.Int32
+	srv := &Server{Handler: h, HTTP: hs, onFast: func(string) { answered.Add(1) }}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Far more than the socket buffers hold, read by no one.
+	go io.WriteString(conn, strings.Repeat("GET /news.rss HTTP/1.1\r\nHost: x\r\n\r\n", 100))
+	for deadline := time.Now().Add(30 * time.Second); answered.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the fast path answered nothing")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	shutdownErr := make(chan error, 1)
+	go func() { shutdownErr <- srv.Shutdown(ctx) }()
+	select {
+	case err := <-shutdownErr:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("shutdown: %v, want the context's deadline", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serve returned %v, want http.ErrServerClosed", err)
+	}
+	if n := srv.tracked(); n != 0 {
+		t.Errorf("%d connections still open", n)
+	}
+	if n := answered.Load(); n == 100 {
+		t.Error("every response was sent: the send never blocked")
+	}
+}
