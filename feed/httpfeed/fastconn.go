@@ -136,13 +136,15 @@ func cmpOr(a, b time.Duration) time.Duration {
 }
 
 // setReadDeadline makes the read deadline now+d (none for d == 0); lazy
-// leaves a deadline alone that is at most deadlineSlack short of it.
+// leaves a deadline alone that is at most deadlineSlack short of it. A
+// deadline later than now+d is always moved: it is the first request's,
+// when ReadHeaderTimeout is longer than IdleTimeout.
 func (c *fastConn) setReadDeadline(now time.Time, d time.Duration, lazy bool) {
 	var t time.Time
 	if d > 0 {
 		t = now.Add(d)
 	}
-	if lazy && (t.IsZero() == c.readUntil.IsZero()) && (t.IsZero() || t.Sub(c.readUntil) < deadlineSlack) {
+	if lazy && (t.IsZero() == c.readUntil.IsZero()) && (t.IsZero() || !t.Before(c.readUntil) && t.Sub(c.readUntil) < deadlineSlack) {
 		return
 	}
 	c.readUntil = t
@@ -251,6 +253,13 @@ func (c *fastConn) prepare(r *fastRequest, now time.Time) (body []byte, file *bo
 	}
 	if c.s.onFast != nil {
 		c.s.onFast(r.path)
+	}
+	if c.s.shutdown.Load() {
+		// As net/http does once Shutdown has begun: the answer says the
+		// connection closes, and the serve loop closes it gracefully, so
+		// that the client sends nothing more on it and a request it has
+		// already sent cannot make the close a reset.
+		r.close = true
 	}
 	cc := rt.cacheControl
 	if cc == nil {

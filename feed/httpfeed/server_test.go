@@ -232,6 +232,20 @@ func TestServerAnswersAsNetHTTP(t *testing.T) {
 		{"unknown version", "GET /news.rss HTTP/9.9\r\n" + host + "\r\n", []string{"GET"}, 0},
 		{"unknown transfer coding", get("/news.rss", "Transfer-Encoding: rot13\r\n"), []string{"GET"}, 0},
 		{"large header", get("/news.rss", "X-Big: "+strings.Repeat("a", 8<<10)+"\r\n"), []string{"GET"}, 0},
+		{"upper-case header names", "GET /news.rss HTTP/1.1\r\nHOST: feeds.example.org\r\nACCEPT-ENCODING: gzip\r\nCONNECTION: CLOSE\r\n\r\n", []string{"GET"}, 1},
+		{"two Connection lines", get("/news.rss", "Connection: keep-alive\r\nConnection: close\r\n") + get("/news.json"), []string{"GET"}, 1},
+		{"IPv6 Host", "GET /news.rss HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", []string{"GET"}, 1},
+		{"five Accept-Encoding lines", get("/news.rss", strings.Repeat("Accept-Encoding: br\r\n", 4)+"Accept-Encoding: gzip\r\n"), []string{"GET"}, 0},
+		{"HEAD, then GET", "HEAD /news.atom HTTP/1.1\r\n" + host + "\r\n" + get("/news.atom", "Accept-Encoding: gzip\r\n"), []string{"HEAD", "GET"}, 2},
+		{"pipelined, then a request larger than the buffer", get("/news.rss") + get("/news.json", "X-Big: "+strings.Repeat("a", 6<<10)+"\r\n") + get("/tiny.json"), []string{"GET", "GET", "GET"}, 1},
+		{"dot-dot segment", get("/category/../news.rss"), []string{"GET"}, 0},
+		{"lower-case Content-Length", get("/news.rss", "content-length: 0\r\n"), []string{"GET"}, 0},
+		{"upper-case Transfer-Encoding", get("/news.rss", "TRANSFER-ENCODING: chunked\r\n") + "0\r\n\r\n", []string{"GET"}, 0},
+		{"bare CR in a value", get("/news.rss", "X-A: a\rb\r\n"), []string{"GET"}, 0},
+		{"bare LF hiding a second request", "GET /news.rss HTTP/1.1\r\n" + host + "\nGET /news.json HTTP/1.1\r\n" + host + "\r\n", []string{"GET", "GET"}, 0},
+		{"bare LF hiding Content-Length", get("/news.rss", "X-A: a\nContent-Length: 4\r\n") + "body", []string{"GET"}, 0},
+		{"percent-encoded slash", get("/category%2Fworld.rss"), []string{"GET"}, 0},
+		{"Expect on HEAD", "HEAD /news.rss HTTP/1.1\r\n" + host + "Expect: 100-continue\r\n\r\n", []string{"HEAD"}, 0},
 		{"too large header", get("/news.rss", "X-Big: "+strings.Repeat("a", 40<<10)+"\r\n"), []string{"GET"}, 0},
 	}
 	for _, tc := range tests {
@@ -319,6 +333,27 @@ func TestServerTimeouts(t *testing.T) {
 			t.Errorf("an idle connection got %q, want one response and then its close", got)
 		}
 	})
+}
+
+// TestServerIdleTimeoutShorter checks that IdleTimeout holds between
+// requests when it is shorter than ReadHeaderTimeout, which only the first
+// request has: the idle connection closes long before the hour the first
+// request's deadline would have left it.
+func TestServerIdleTimeoutShorter(t *testing.T) {
+	p := startPair(t, func(s *http.Server) {
+		s.ReadHeaderTimeout = time.Hour
+		s.IdleTimeout = 300 * time.Millisecond
+	})
+	conn, err := net.Dial("tcp", p.fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := readUntilClosed(t, conn)
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.HasSuffix(got, []byte("\r\n\r\n{}")) {
+		t.Errorf("an idle connection got %q, want one response and then its close", got)
+	}
 }
 
 // TestServerWriteTimeout checks that a client that stops reading is cut
@@ -417,4 +452,180 @@ func TestServerListenerClosed(t *testing.T) {
 		t.Fatal("serve did not return after its listener was closed")
 	}
 	srv.Close()
+}
+
+// TestServerShutdownDuringResponse checks that a response the fast path
+// writes once Shutdown has begun says "Connection: close" and is followed
+// by a graceful close, as net/http's are, so that the client sends nothing
+// more on a connection about to close and loses nothing to a reset; a
+// request pipelined behind it is not answered.
+func TestServerShutdownDuringResponse(t *testing.T) {
+	h, _ := newTestHandler(t, Options{})
+	srv := &Server{Handler: h, HTTP: testHTTPServer(h)}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	shutdownErr := make(chan error, 1)
+	var answered atomic.Int32
+	srv.onFast = func(string) {
+		if answered.Add(1) != 1 {
+			return
+		}
+		// Shutdown begins while the fast path prepares this response.
+		go func() { shutdownErr <- srv.Shutdown(ctx) }()
+		for !srv.shutdown.Load() {
+			if ctx.Err() != nil {
+				t.Error("Shutdown did not begin")
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	const req = "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n"
+	if _, err := io.WriteString(conn, req+req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("response during shutdown: %v", err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatalf("body during shutdown: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || !resp.Close {
+		t.Errorf("response during shutdown: %s, Connection %q; want 200 OK and Connection: close", resp.Status, resp.Header["Connection"])
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the response: %q, %v; want a clean close", rest, err)
+	}
+	if n := answered.Load(); n != 1 {
+		t.Errorf("the fast path answered %d requests, want 1", n)
+	}
+	if err := <-shutdownErr; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serve returned %v, want http.ErrServerClosed", err)
+	}
+}
+
+// TestServerSplitAndHalfClosed sends requests split into two writes, which
+// the fast path may read apart and then hands over with the first part,
+// and requests from a client that half-closes after sending them: the
+// answers must be net/http's, and a half-closed connection must be closed
+// after them.
+func TestServerSplitAndHalfClosed(t *testing.T) {
+	p := startPair(t, nil)
+	const req = "GET /news.rss HTTP/1.1\r\nHost: feeds.example.org\r\nAccept-Encoding: gzip\r\n\r\n"
+	talk := func(addr string, parts []string, halfClose bool) []byte {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, part := range parts {
+			if _, err := io.WriteString(conn, part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !halfClose {
+			if _, err := io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		return readUntilClosed(t, conn)
+	}
+	// The answers, each described as in TestServerAnswersAsNetHTTP.
+	answers := func(b []byte) []string {
+		br := bufio.NewReader(bytes.NewReader(b))
+		var out []string
+		for {
+			if _, err := br.Peek(1); err == io.EOF {
+				return out
+			}
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("answer %d: %v", len(out)+1, err)
+			}
+			out = append(out, describe(resp))
+		}
+	}
+	for _, split := range []int{1, 5, 15, len("GET /news.rss HTTP/1.1\r"), len(req) - 2, len(req) - 1} {
+		for _, halfClose := range []bool{false, true} {
+			parts := []string{req[:split], req[split:] + req}
+			fast, std := answers(talk(p.fast, parts, halfClose)), answers(talk(p.std, parts, halfClose))
+			if len(fast) != 2+btoi(!halfClose) || !slices.Equal(fast, std) {
+				t.Errorf("split at %d, half-closed %v: %d answers, net/http %d, or they differ", split, halfClose, len(fast), len(std))
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestServerShutdownBlockedSend checks that Shutdown, once its context is
+// done, ends a connection whose response is blocked on a client that reads
+// nothing (with sendfile, for a body of this size on Linux), and returns.
+func TestServerShutdownBlockedSend(t *testing.T) {
+	h, _ := newTestHandler(t, Options{})
+	hs := testHTTPServer(h)
+	hs.WriteTimeout = 0 // only Shutdown can end the send
+	var answered atomic.Int32
+	srv := &Server{Handler: h, HTTP: hs, onFast: func(string) { answered.Add(1) }}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Far more than the socket buffers hold, read by no one.
+	go io.WriteString(conn, strings.Repeat("GET /news.rss HTTP/1.1\r\nHost: x\r\n\r\n", 100))
+	for deadline := time.Now().Add(30 * time.Second); answered.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the fast path answered nothing")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	shutdownErr := make(chan error, 1)
+	go func() { shutdownErr <- srv.Shutdown(ctx) }()
+	select {
+	case err := <-shutdownErr:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("shutdown: %v, want the context's deadline", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serve returned %v, want http.ErrServerClosed", err)
+	}
+	if n := srv.tracked(); n != 0 {
+		t.Errorf("%d connections still open", n)
+	}
+	if n := answered.Load(); n == 100 {
+		t.Error("every response was sent: the send never blocked")
+	}
 }
