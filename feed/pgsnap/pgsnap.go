@@ -273,14 +273,21 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 		if stored, err = storeBodies(ctx, tx, m); err != nil {
 			return err
 		}
+		prev := gen
 		if err := tx.QueryRow(ctx, `INSERT INTO feedpub_snapshots (built, published, digest, manifest) VALUES ($1, clock_timestamp(), $2, $3) RETURNING generation, published`,
 			m.Built, digest, raw).Scan(&gen, &published); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM feedpub_snapshots WHERE generation <= $1`, gen-keepGenerations); err != nil {
+		// The generations kept are the newest stored, counted, not
+		// numbered: a publish rolled back after its insert, or a server
+		// restarted after a crash, leaves gaps in the numbers.
+		if _, err := tx.Exec(ctx, `DELETE FROM feedpub_snapshots WHERE generation < (SELECT min(generation) FROM
+			(SELECT generation FROM feedpub_snapshots ORDER BY generation DESC LIMIT $1) AS kept)`, keepGenerations); err != nil {
 			return err
 		}
-		if gen%collectEvery == 0 {
+		// Every time the numbers pass a multiple of collectEvery, gaps
+		// or not.
+		if gen/collectEvery != prev/collectEvery {
 			if err := collect(ctx, tx); err != nil {
 				return err
 			}
