@@ -57,6 +57,15 @@ const (
 	collectEvery = 10
 )
 
+// LeaderLock is the first half of the session advisory lock key that
+// 'feedpub serve' replicas compete for to lead; the second half is the
+// hash of the schema.
+const LeaderLock = 0x6c656164 // "lead"
+
+// ErrNotLeader means a publish was refused because the session that must
+// hold the leader lock (Options.LeaderPID) no longer does.
+var ErrNotLeader = errors.New("this replica no longer holds the leader lock")
+
 // publishLock is the first half of the advisory lock key that serialises
 // publishing, should two replicas both believe for a moment that they lead.
 const publishLock = 0x736e6170 // "snap"
@@ -80,6 +89,11 @@ type Options struct {
 	// Recheck is how often a replica looks for a generation it was not
 	// signalled; zero means five seconds.
 	Recheck time.Duration
+	// LeaderPID, when set, returns the backend process of the session
+	// holding LeaderLock for this replica, and Publish stores a snapshot
+	// only while that session holds it: a leader that lost its lock
+	// while building must not replace what the next leader published.
+	LeaderPID func() uint32
 }
 
 // Status is what a replica serves, against the newest generation stored.
@@ -119,6 +133,7 @@ type Share struct {
 	log     *slog.Logger
 	cache   *bodyCache
 	recheck time.Duration
+	leader  func() uint32
 
 	// mu serialises switching generations, and guards what follows.
 	mu     sync.Mutex
@@ -156,7 +171,7 @@ func Open(ctx context.Context, opts Options) (*Share, error) {
 	s := &Share{
 		pool: pool, connCfg: cfg.ConnConfig.Copy(), url: opts.URL, name: redact(opts.URL), handler: opts.Handler,
 		log: opts.Logger, cache: newBodyCache(cmpOr(opts.CacheBytes, DefaultCacheBytes)),
-		recheck: cmpOr(opts.Recheck, defaultRecheck), done: make(chan struct{}),
+		recheck: cmpOr(opts.Recheck, defaultRecheck), leader: opts.LeaderPID, done: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -259,6 +274,19 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`, publishLock); err != nil {
 			return err
+		}
+		if s.leader != nil {
+			// Checked under the publish lock: a leader elected since
+			// publishes after this transaction ends, never before.
+			var holds bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1
+				AND classid = $2::int4::oid AND objid = hashtext(coalesce(current_schema(), ''))::oid AND objsubid = 2)`,
+				int64(s.leader()), LeaderLock).Scan(&holds); err != nil {
+				return err
+			}
+			if !holds {
+				return ErrNotLeader
+			}
 		}
 		var latest []byte
 		err := tx.QueryRow(ctx, `SELECT generation, digest FROM feedpub_snapshots ORDER BY generation DESC LIMIT 1`).Scan(&gen, &latest)
