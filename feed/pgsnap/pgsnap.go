@@ -469,13 +469,16 @@ func (s *Share) load(ctx context.Context, via string) error {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return fmt.Errorf("shared snapshot %s: generation %d: %w", s.name, gen, err)
 	}
+	// Each missing body once: resources with equal bytes share one.
 	var missing [][]byte
+	asked := map[httpfeed.Sum]bool{}
 	for _, r := range m.Resources {
 		if r.Lazy {
 			continue
 		}
 		for _, v := range r.Variants {
-			if _, ok := s.eager[v.SHA256]; !ok {
+			if _, ok := s.eager[v.SHA256]; !ok && !asked[v.SHA256] {
+				asked[v.SHA256] = true
 				missing = append(missing, bytes.Clone(v.SHA256[:]))
 			}
 		}
