@@ -144,7 +144,7 @@ type Share struct {
 
 	stop context.CancelFunc
 	done chan struct{}
-	// listens counts the connections listened on, for tests.
+	// listens counts the connections listened on.
 	listens atomic.Int64
 }
 
@@ -566,9 +566,14 @@ func (s *Share) listen(ctx context.Context) {
 	defer close(s.done)
 	wait := time.Second
 	for ctx.Err() == nil {
+		listened := s.listens.Load()
 		err := s.listenOnce(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if s.listens.Load() != listened {
+			// That connection worked: the waits start again.
+			wait = time.Second
 		}
 		s.log.Warn("shared snapshot: connection lost; reconnecting", "state", s.name, "error", err, "retry_in", wait)
 		select {
