@@ -22,7 +22,11 @@ func (s *server) openShare(ctx context.Context) error {
 	if !cfg.StateIsPostgres() {
 		return nil
 	}
-	share, err := pgsnap.Open(ctx, pgsnap.Options{URL: cfg.State, Handler: s.handler, Logger: s.logger})
+	opts := pgsnap.Options{URL: cfg.State, Handler: s.handler, Logger: s.logger}
+	if s.leader != nil {
+		opts.LeaderPID = s.leader.pid.Load
+	}
+	share, err := pgsnap.Open(ctx, opts)
 	if err != nil {
 		return err
 	}

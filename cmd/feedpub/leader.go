@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/feedpub/feedpub/config"
+	"github.com/feedpub/feedpub/feed/pgsnap"
 )
 
 // errNotLeader means another replica holds the leader lock, so this one
@@ -20,8 +21,9 @@ var errNotLeader = errors.New("another replica leads and builds")
 
 // leaderLock is the first half of the PostgreSQL advisory lock key that
 // replicas sharing a ledger compete for; the second half is derived from
-// the schema, as the ledger's own tables are.
-const leaderLock = 0x6c656164 // "lead"
+// the schema, as the ledger's own tables are. The shared snapshot checks
+// it before storing what the leader publishes.
+const leaderLock = pgsnap.LeaderLock
 
 // leaderCheckEvery is how often the leader confirms, during a build, that
 // its lock connection is alive. If the connection is lost, PostgreSQL
@@ -55,6 +57,10 @@ type leader struct {
 	// leads mirrors conn != nil for readers that must not wait for a
 	// build: /healthz and /metrics.
 	leads atomic.Bool
+	// pid is the backend process of the lock's session, zero when this
+	// replica does not lead: the shared snapshot stores a publish only
+	// while that session holds the lock.
+	pid atomic.Uint32
 }
 
 func newLeader(url, name string, logger *slog.Logger) *leader {
@@ -138,6 +144,7 @@ func (l *leader) acquire(ctx context.Context) error {
 		return errNotLeader
 	}
 	l.conn = conn
+	l.pid.Store(conn.PgConn().PID())
 	l.leads.Store(true)
 	l.logger.Info("this replica now leads and builds", "state", l.name)
 	return nil
@@ -159,6 +166,7 @@ func (l *leader) dropConn() {
 	defer cancel()
 	_ = l.conn.Close(ctx)
 	l.conn = nil
+	l.pid.Store(0)
 	l.leads.Store(false)
 }
 

@@ -57,6 +57,15 @@ const (
 	collectEvery = 10
 )
 
+// LeaderLock is the first half of the session advisory lock key that
+// 'feedpub serve' replicas compete for to lead; the second half is the
+// hash of the schema.
+const LeaderLock = 0x6c656164 // "lead"
+
+// ErrNotLeader means a publish was refused because the session that must
+// hold the leader lock (Options.LeaderPID) no longer does.
+var ErrNotLeader = errors.New("this replica no longer holds the leader lock")
+
 // publishLock is the first half of the advisory lock key that serialises
 // publishing, should two replicas both believe for a moment that they lead.
 const publishLock = 0x736e6170 // "snap"
@@ -80,6 +89,11 @@ type Options struct {
 	// Recheck is how often a replica looks for a generation it was not
 	// signalled; zero means five seconds.
 	Recheck time.Duration
+	// LeaderPID, when set, returns the backend process of the session
+	// holding LeaderLock for this replica, and Publish stores a snapshot
+	// only while that session holds it: a leader that lost its lock
+	// while building must not replace what the next leader published.
+	LeaderPID func() uint32
 }
 
 // Status is what a replica serves, against the newest generation stored.
@@ -119,6 +133,7 @@ type Share struct {
 	log     *slog.Logger
 	cache   *bodyCache
 	recheck time.Duration
+	leader  func() uint32
 
 	// mu serialises switching generations, and guards what follows.
 	mu     sync.Mutex
@@ -129,7 +144,7 @@ type Share struct {
 
 	stop context.CancelFunc
 	done chan struct{}
-	// listens counts the connections listened on, for tests.
+	// listens counts the connections listened on.
 	listens atomic.Int64
 }
 
@@ -156,7 +171,7 @@ func Open(ctx context.Context, opts Options) (*Share, error) {
 	s := &Share{
 		pool: pool, connCfg: cfg.ConnConfig.Copy(), url: opts.URL, name: redact(opts.URL), handler: opts.Handler,
 		log: opts.Logger, cache: newBodyCache(cmpOr(opts.CacheBytes, DefaultCacheBytes)),
-		recheck: cmpOr(opts.Recheck, defaultRecheck), done: make(chan struct{}),
+		recheck: cmpOr(opts.Recheck, defaultRecheck), leader: opts.LeaderPID, done: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -260,6 +275,19 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`, publishLock); err != nil {
 			return err
 		}
+		if s.leader != nil {
+			// Checked under the publish lock: a leader elected since
+			// publishes after this transaction ends, never before.
+			var holds bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1
+				AND classid = $2::int4::oid AND objid = hashtext(coalesce(current_schema(), ''))::oid AND objsubid = 2)`,
+				int64(s.leader()), LeaderLock).Scan(&holds); err != nil {
+				return err
+			}
+			if !holds {
+				return ErrNotLeader
+			}
+		}
 		var latest []byte
 		err := tx.QueryRow(ctx, `SELECT generation, digest FROM feedpub_snapshots ORDER BY generation DESC LIMIT 1`).Scan(&gen, &latest)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -273,14 +301,21 @@ func (s *Share) Publish(ctx context.Context, snap *httpfeed.Snapshot) error {
 		if stored, err = storeBodies(ctx, tx, m); err != nil {
 			return err
 		}
+		prev := gen
 		if err := tx.QueryRow(ctx, `INSERT INTO feedpub_snapshots (built, published, digest, manifest) VALUES ($1, clock_timestamp(), $2, $3) RETURNING generation, published`,
 			m.Built, digest, raw).Scan(&gen, &published); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM feedpub_snapshots WHERE generation <= $1`, gen-keepGenerations); err != nil {
+		// The generations kept are the newest stored, counted, not
+		// numbered: a publish rolled back after its insert, or a server
+		// restarted after a crash, leaves gaps in the numbers.
+		if _, err := tx.Exec(ctx, `DELETE FROM feedpub_snapshots WHERE generation < (SELECT min(generation) FROM
+			(SELECT generation FROM feedpub_snapshots ORDER BY generation DESC LIMIT $1) AS kept)`, keepGenerations); err != nil {
 			return err
 		}
-		if gen%collectEvery == 0 {
+		// Every time the numbers pass a multiple of collectEvery, gaps
+		// or not.
+		if gen/collectEvery != prev/collectEvery {
 			if err := collect(ctx, tx); err != nil {
 				return err
 			}
@@ -434,13 +469,16 @@ func (s *Share) load(ctx context.Context, via string) error {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return fmt.Errorf("shared snapshot %s: generation %d: %w", s.name, gen, err)
 	}
+	// Each missing body once: resources with equal bytes share one.
 	var missing [][]byte
+	asked := map[httpfeed.Sum]bool{}
 	for _, r := range m.Resources {
 		if r.Lazy {
 			continue
 		}
 		for _, v := range r.Variants {
-			if _, ok := s.eager[v.SHA256]; !ok {
+			if _, ok := s.eager[v.SHA256]; !ok && !asked[v.SHA256] {
+				asked[v.SHA256] = true
 				missing = append(missing, bytes.Clone(v.SHA256[:]))
 			}
 		}
@@ -528,9 +566,14 @@ func (s *Share) listen(ctx context.Context) {
 	defer close(s.done)
 	wait := time.Second
 	for ctx.Err() == nil {
+		listened := s.listens.Load()
 		err := s.listenOnce(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if s.listens.Load() != listened {
+			// That connection worked: the waits start again.
+			wait = time.Second
 		}
 		s.log.Warn("shared snapshot: connection lost; reconnecting", "state", s.name, "error", err, "retry_in", wait)
 		select {
