@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/feedpub/feedpub/config"
+	"github.com/feedpub/feedpub/feed/ledger"
 	"github.com/feedpub/feedpub/feed/pgsnap"
 )
 
@@ -129,6 +130,7 @@ func (l *leader) acquire(ctx context.Context) error {
 			cc.RuntimeParams[k] = v
 		}
 	}
+	ledger.ConfigurePostgres(&cc.Config)
 	cc.RuntimeParams["application_name"] = "feedpub leader"
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {

@@ -64,6 +64,23 @@ var _ Ledger = (*Postgres)(nil)
 // different schemas of one database migrate independently.
 const migrateLock = 0x66656564 // "feed"
 
+// PostgresConnectTimeout bounds each attempt to connect to PostgreSQL when
+// the URL sets no connect_timeout. Without it, a database host that drops
+// packets holds a build, or serve's start, for the system's TCP timeout
+// of about two minutes.
+const PostgresConnectTimeout = 10 * time.Second
+
+// ConfigurePostgres applies what every feedpub connection to PostgreSQL
+// shares, whatever opens it (the ledger, the leader lock, the shared
+// snapshot): times exchanged in UTC, which keeps what psql shows equal to
+// what feeds carry, and a bounded connect unless the URL chose its own.
+func ConfigurePostgres(cc *pgconn.Config) {
+	cc.RuntimeParams["timezone"] = "UTC"
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = PostgresConnectTimeout
+	}
+}
+
 // OpenPostgres connects to the database at rawURL and, unless
 // opts.ReadOnly, brings its schema up to date. It fails with ErrVersion when
 // a newer feedpub migrated the database further than this one knows.
@@ -74,9 +91,7 @@ func OpenPostgres(ctx context.Context, rawURL string, opts PostgresOptions) (*Po
 		// pgx's parse errors may quote the URL, password included.
 		return nil, fmt.Errorf("ledger %s: the URL cannot be parsed as a PostgreSQL connection string", name)
 	}
-	// Times are sent and read as instants; UTC keeps what psql shows equal
-	// to what feeds carry.
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	ConfigurePostgres(&cfg.ConnConfig.Config)
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "feedpub"
 	}

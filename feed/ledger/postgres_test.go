@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/pgtest"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // openPostgres opens the ledger at url and closes it when the test ends.
@@ -262,5 +263,28 @@ func TestPostgresBadURL(t *testing.T) {
 	_, err := OpenPostgres(t.Context(), "postgres://user:s3cret@[::1/x", PostgresOptions{})
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("got %v; want an error that does not show the password", err)
+	}
+}
+
+// TestConfigurePostgres: every connection exchanges times in UTC and gives
+// up connecting after a bound, unless the URL chose its own timeout.
+func TestConfigurePostgres(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url  string
+		want time.Duration
+	}{
+		{"postgres://feedpub@db.example/feeds", PostgresConnectTimeout},
+		{"postgres://feedpub@db.example/feeds?connect_timeout=3", 3 * time.Second},
+	}
+	for _, tt := range tests {
+		cc, err := pgconn.ParseConfig(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ConfigurePostgres(cc)
+		if cc.ConnectTimeout != tt.want || cc.RuntimeParams["timezone"] != "UTC" {
+			t.Errorf("%s: connect timeout %v, timezone %q; want %v, UTC", tt.url, cc.ConnectTimeout, cc.RuntimeParams["timezone"], tt.want)
+		}
 	}
 }

@@ -162,7 +162,7 @@ func Open(ctx context.Context, opts Options) (*Share, error) {
 	if err != nil {
 		return nil, errors.New("shared snapshot: the URL cannot be parsed as a PostgreSQL connection string")
 	}
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	ledger.ConfigurePostgres(&cfg.ConnConfig.Config)
 	cfg.ConnConfig.RuntimeParams["application_name"] = "feedpub snapshot"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
