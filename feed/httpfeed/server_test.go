@@ -321,18 +321,24 @@ func TestServerTimeouts(t *testing.T) {
 			t.Errorf("a connection that stopped mid-request got %q", got)
 		}
 	})
-	t.Run("idle after a response", func(t *testing.T) {
-		conn, err := net.Dial("tcp", p.fast)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n")
-		got := readUntilClosed(t, conn)
-		if !bytes.HasPrefix(got, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.HasSuffix(got, []byte("\r\n\r\n{}")) {
-			t.Errorf("an idle connection got %q, want one response and then its close", got)
-		}
-	})
+	t.Run("idle after a response", func(t *testing.T) { answeredThenClosedIdle(t, p.fast) })
+}
+
+// answeredThenClosedIdle asks addr for one small document over a new
+// connection and requires that answer and then the server's close of the
+// idle connection.
+func answeredThenClosedIdle(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := readUntilClosed(t, conn)
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.HasSuffix(got, []byte("\r\n\r\n{}")) {
+		t.Errorf("an idle connection got %q, want one response and then its close", got)
+	}
 }
 
 // TestServerIdleTimeoutShorter checks that IdleTimeout holds between
@@ -344,16 +350,7 @@ func TestServerIdleTimeoutShorter(t *testing.T) {
 		s.ReadHeaderTimeout = time.Hour
 		s.IdleTimeout = 300 * time.Millisecond
 	})
-	conn, err := net.Dial("tcp", p.fast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	io.WriteString(conn, "GET /tiny.json HTTP/1.1\r\nHost: x\r\n\r\n")
-	got := readUntilClosed(t, conn)
-	if !bytes.HasPrefix(got, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.HasSuffix(got, []byte("\r\n\r\n{}")) {
-		t.Errorf("an idle connection got %q, want one response and then its close", got)
-	}
+	answeredThenClosedIdle(t, p.fast)
 }
 
 // TestServerWriteTimeout checks that a client that stops reading is cut
