@@ -76,6 +76,11 @@ func startReplica(t *testing.T, dir string) *replica {
 	logFile.Close()
 	outFile.Close()
 	t.Cleanup(func() {
+		if t.Failed() {
+			// What a replica logged is what explains a failure here.
+			data, _ := os.ReadFile(r.log)
+			t.Logf("log of replica %s:\n%s", r.addr, data)
+		}
 		if r.cmd.ProcessState == nil {
 			_ = r.cmd.Process.Signal(syscall.SIGTERM)
 			done := make(chan struct{})

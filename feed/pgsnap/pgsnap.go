@@ -146,6 +146,10 @@ type Share struct {
 	done chan struct{}
 	// listens counts the connections listened on.
 	listens atomic.Int64
+	// listenPID is the listening session's backend process, 0 between
+	// sessions: tests end that session, and only that one, as a failed
+	// network would.
+	listenPID atomic.Uint32
 }
 
 // Open connects to the database, creates or migrates its tables (with the
@@ -602,6 +606,8 @@ func (s *Share) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return err
 	}
+	s.listenPID.Store(conn.PgConn().PID())
+	defer s.listenPID.Store(0)
 	s.listens.Add(1)
 	if err := s.prepare(ctx, "connect"); err != nil {
 		s.log.Error("shared snapshot: reading the newest generation failed", "error", err)

@@ -204,7 +204,7 @@ func TestReplicaReconnectsAndCatchesUp(t *testing.T) {
 
 	// Every listening session ends, as when the network fails; the
 	// replica must listen again, and read what it missed meanwhile.
-	psql(t, url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`)
+	endListening(t, url, replica)
 	if err := leader.Publish(t.Context(), snapshot(t, "two", built.Add(time.Minute))); err != nil {
 		t.Fatal(err)
 	}
@@ -248,6 +248,22 @@ func count(t *testing.T, url, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// endListening waits for s to listen, then ends its listening session
+// from another one, as a failed network would. Only that session: other
+// tests' replicas listen on the same server meanwhile.
+func endListening(t *testing.T, url string, s *Share) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	pid := s.listenPID.Load()
+	for ; pid == 0; pid = s.listenPID.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the replica did not listen within 60 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	psql(t, url, fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, pid))
 }
 
 func psql(t *testing.T, url, sql string) {
