@@ -14,7 +14,6 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/keyset"
-	"github.com/feedpub/feedpub/internal/par"
 	"github.com/feedpub/feedpub/internal/weburl"
 	"golang.org/x/text/unicode/norm"
 )
@@ -146,25 +145,22 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 	w.cache = t.openCache(w.log)
 	complete := false
 	defer func() { w.cache.finish(complete) }()
-	results := make([]parsed, parseChunk)
-	raws := make([][]byte, parseChunk)
+	// Each chunk is read and parsed while the one before it publishes.
+	var pending *parseJob
+	defer func() { pending.wait() }()
 	for chunk := range chunks(s.files, parseChunk) {
-		if w.cache == nil {
-			par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
-		} else {
-			for i, f := range chunk {
-				raws[i] = w.cache.record(f.rel)
+		next := s.startParse(w.cache, chunk)
+		if pending != nil {
+			if err := w.publishJob(ctx, pending); err != nil {
+				pending = next
+				return err
 			}
-			par.For(len(chunk), func(i int) { results[i] = t.readCached(chunk[i], raws[i]) })
 		}
-		for i := range chunk {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := w.publish(chunk[i], &results[i]); err != nil {
-				return err
-			}
-			results[i], raws[i] = parsed{}, nil
+		pending = next
+	}
+	if pending != nil {
+		if err := w.publishJob(ctx, pending); err != nil {
+			return err
 		}
 	}
 	complete = true
