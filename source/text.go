@@ -145,23 +145,29 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 	w.cache = t.openCache(w.log)
 	complete := false
 	defer func() { w.cache.finish(complete) }()
-	// Each chunk is read and parsed while the one before it publishes.
-	var pending *parseJob
-	defer func() { pending.wait() }()
-	for chunk := range chunks(s.files, parseChunk) {
-		next := s.startParse(w.cache, chunk)
-		if pending != nil {
-			if err := w.publishJob(ctx, pending); err != nil {
-				pending = next
-				return err
-			}
+	// Chunks are read and parsed up to parseAhead ahead of the one that
+	// publishes.
+	var pending []*parseJob
+	defer func() {
+		for _, j := range pending {
+			j.wait()
 		}
-		pending = next
-	}
-	if pending != nil {
-		if err := w.publishJob(ctx, pending); err != nil {
+	}()
+	for chunk := range chunks(s.files, parseChunk) {
+		pending = append(pending, s.startParse(w.cache, chunk))
+		if len(pending) <= parseAhead {
+			continue
+		}
+		if err := w.publishJob(ctx, pending[0]); err != nil {
 			return err
 		}
+		pending = pending[1:]
+	}
+	for len(pending) > 0 {
+		if err := w.publishJob(ctx, pending[0]); err != nil {
+			return err
+		}
+		pending = pending[1:]
 	}
 	complete = true
 	w.log.Info("source read", "source", t.SourceName, "files", w.read, "skipped", w.skipped,

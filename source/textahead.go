@@ -68,3 +68,8 @@ func (w *textWalk) publishJob(ctx context.Context, j *parseJob) error {
 	}
 	return nil
 }
+
+// parseAhead is how many chunks are read and parsed ahead of the one
+// that publishes, so that a pause in publishing (a ledger write) does not
+// leave the CPUs idle.
+const parseAhead = 2
