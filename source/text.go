@@ -95,7 +95,7 @@ func (t *Text) Fetch(ctx context.Context) ([]feed.Item, error) {
 
 // parseChunk is how many files are read and parsed at once, in parallel,
 // before their items are emitted in order.
-const parseChunk = 256
+const parseChunk = 128
 
 // Scan lists the files below Root that match and stats them, for one
 // build: its Fingerprint digests them with the settings, and its Stream
@@ -138,7 +138,8 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 		t:         t,
 		log:       t.logger(),
 		emit:      emit,
-		ids:       keyset.NewMap[string](),
+		ids:       keyset.NewMap[uint32](),
+		listing:   newFileIndex(s.files),
 		headlines: keyset.NewSet(),
 		lines:     map[uint64]bool{},
 	}
@@ -153,8 +154,10 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 			j.wait()
 		}
 	}()
+	n := 0
 	for chunk := range chunks(s.files, parseChunk) {
-		pending = append(pending, s.startParse(w.cache, chunk))
+		pending = append(pending, s.startParse(w.cache, n, chunk))
+		n += len(chunk)
 		if len(pending) <= parseAhead {
 			continue
 		}
@@ -202,8 +205,13 @@ type textWalk struct {
 	t   *Text
 	log *slog.Logger
 
-	// ids maps each ID already used to the file that used it.
-	ids *keyset.Map[string]
+	// ids maps each ID already used to the number of the file that used
+	// it, in walk order: a number takes less memory than a path, and
+	// listing gives the path back for the rare duplicate.
+	ids     *keyset.Map[uint32]
+	listing fileIndex
+	// file is the number of the file being published.
+	file uint32
 	// headlines holds the keys of the headlines already published.
 	headlines keyset.Set
 	// lines holds the hashes of the headline lines already seen, as
@@ -388,10 +396,10 @@ func (w *textWalk) linesKnown(rec *fileRecord) bool {
 // which case the whole file is skipped and ok is false.
 func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
 	if prev, dup := w.ids.Get(article.ID); dup {
-		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, prev))
+		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, w.listing.rel(prev)))
 		return false, nil
 	}
-	w.ids.Put(article.ID, rel)
+	w.ids.Put(article.ID, w.file)
 	w.articles++
 	return true, w.emit(article)
 }
@@ -406,10 +414,10 @@ func (w *textWalk) emitHeadline(rel, line string) error {
 	item := w.t.headlineItem(title, key)
 	if prev, dup := w.ids.Get(item.ID); dup {
 		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
-			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, prev)})
+			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, w.listing.rel(prev))})
 		return nil
 	}
-	w.ids.Put(item.ID, rel)
+	w.ids.Put(item.ID, w.file)
 	w.headlineItems++
 	return w.emit(item)
 }

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"slices"
+	"sort"
 
 	"github.com/feedpub/feedpub/internal/par"
 )
@@ -13,6 +14,8 @@ import (
 // checks, the file cache, and the build's normalising and ledger writes
 // that emit drives), instead of waiting for it.
 type parseJob struct {
+	// first is the number of the first file, in walk order.
+	first   uint32
 	files   []statted
 	results []parsed
 	done    chan struct{}
@@ -22,9 +25,9 @@ type parseJob struct {
 // no longer changes, and returns at once. The file cache's records are
 // taken here, in walk order, since its reader is not safe for concurrent
 // use.
-func (s *textScan) startParse(cache *textCache, files []statted) *parseJob {
+func (s *textScan) startParse(cache *textCache, first int, files []statted) *parseJob {
 	t := s.t
-	j := &parseJob{files: slices.Clone(files), results: make([]parsed, len(files)), done: make(chan struct{})}
+	j := &parseJob{first: uint32(first), files: slices.Clone(files), results: make([]parsed, len(files)), done: make(chan struct{})}
 	var raws [][]byte
 	if cache != nil {
 		raws = make([][]byte, len(j.files))
@@ -59,6 +62,7 @@ func (w *textWalk) publishJob(ctx context.Context, j *parseJob) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		w.file = j.first + uint32(i)
 		if err := w.publish(f, &j.results[i]); err != nil {
 			return err
 		}
@@ -73,3 +77,26 @@ func (w *textWalk) publishJob(ctx context.Context, j *parseJob) error {
 // that publishes, so that a pause in publishing (a ledger write) does not
 // leave the CPUs idle.
 const parseAhead = 2
+
+// fileIndex finds a file of a listing by its number in walk order.
+type fileIndex struct {
+	batches [][]statted
+	// starts holds the number of the first file of each batch.
+	starts []int
+}
+
+func newFileIndex(batches [][]statted) fileIndex {
+	starts := make([]int, len(batches))
+	n := 0
+	for i, b := range batches {
+		starts[i] = n
+		n += len(b)
+	}
+	return fileIndex{batches: batches, starts: starts}
+}
+
+// rel returns the path below the source's folder of file n.
+func (x fileIndex) rel(n uint32) string {
+	i := sort.Search(len(x.starts), func(i int) bool { return x.starts[i] > int(n) }) - 1
+	return x.batches[i][int(n)-x.starts[i]].rel
+}
