@@ -64,6 +64,12 @@ type Item struct {
 	// naming the file in logs; it is never published.
 	Partial bool
 	Ref     string
+	// Pos is the item's place in its source's stream, as a string that
+	// orders the way the stream does. A source whose Scan is a DeltaScan
+	// sets it, so that a build that reads only what changed orders items
+	// with equal dates as reading everything would. It is never
+	// published.
+	Pos string `json:",omitempty"`
 	// Bundle lists the local files the item's content refers to by a
 	// relative path, published beside the item's page when feedpub
 	// writes one (as a static site generator's page bundle). It is not

@@ -25,6 +25,20 @@ import (
 // items at all.
 var ErrNoItems = errors.New("feed has no items")
 
+// NormalizeID returns id as Normalize writes it: a build compares the ids
+// a source names with those it published in this form.
+func NormalizeID(id string) string {
+	// An empty fragment says nothing, and readers that parse ids as
+	// URLs drop it: leave it out so that they read the id as written.
+	id = strings.TrimSuffix(weburl.EscapeIRI(strings.TrimSpace(CleanText(id))), "#")
+	// Schemes are case-insensitive and readers compare ids as strings
+	// after lower-casing them: write the canonical form.
+	if scheme, _, ok := strings.Cut(id, ":"); ok && strings.ToLower(scheme) != scheme {
+		id = strings.ToLower(scheme) + id[len(scheme):]
+	}
+	return id
+}
+
 // Normalize returns it cleaned for publication: text in NFC with characters
 // XML 1.0 does not allow removed, titles on one line, a plain-text summary of
 // at most SummaryMax characters (derived from the content's lead when
@@ -33,9 +47,7 @@ var ErrNoItems = errors.New("feed has no items")
 // title or text to derive one from, or a link that cannot be made absolute.
 func Normalize(it Item, base *url.URL) (Item, error) {
 	out := Item{
-		// An empty fragment says nothing, and readers that parse ids as
-		// URLs drop it: leave it out so that they read the id as written.
-		ID:          strings.TrimSuffix(weburl.EscapeIRI(strings.TrimSpace(CleanText(it.ID))), "#"),
+		ID:          NormalizeID(it.ID),
 		Title:       CollapseSpace(CleanText(it.Title)),
 		Untitled:    it.Untitled,
 		Summary:     CollapseSpace(CleanText(it.Summary)),
@@ -43,6 +55,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		Source:      it.Source,
 		Partial:     it.Partial,
 		Ref:         it.Ref,
+		Pos:         it.Pos,
 		Bundle:      it.Bundle,
 		Published:   wholeSecondUTC(it.Published),
 		Updated:     wholeSecondUTC(it.Updated),
@@ -52,11 +65,6 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 	}
 	if !weburl.IsIRI(out.ID) {
 		return Item{}, fmt.Errorf("item %s: id is not an absolute URI", out.ID)
-	}
-	// Schemes are case-insensitive and readers compare ids as strings
-	// after lower-casing them: write the canonical form.
-	if scheme, _, _ := strings.Cut(out.ID, ":"); strings.ToLower(scheme) != scheme {
-		out.ID = strings.ToLower(scheme) + out.ID[len(scheme):]
 	}
 	// The lead is parsed out of the HTML only when it is needed: most
 	// sources give a summary and a title.

@@ -23,3 +23,37 @@ type Scan interface {
 	// error of its own instead.
 	Complete(ctx context.Context, items []Item) ([]Item, []error)
 }
+
+// DeltaScan is a Scan that can also say what changed since an earlier
+// read of its source, so that a build over a large archive reads what
+// changed rather than all of it.
+//
+// Every Stream or Delta that completes leaves the source in a state named
+// by a token, which Token then returns. Delta(since) answers only when
+// since names the state the source was last left in: a build records the
+// token of the read it published from, and one that failed leaves that
+// record behind, so the next build, finding a newer token, reads
+// everything.
+type DeltaScan interface {
+	Scan
+	// Delta returns what changed since the read that left the token
+	// since. ok is false when the source cannot tell (another token, no
+	// record, a change whose effects reach beyond its own files); the
+	// build then streams the source whole.
+	Delta(ctx context.Context, since string) (d Delta, ok bool, err error)
+	// Token names the state the last completed Stream or Delta of this
+	// Scan left; "" before one completes.
+	Token() string
+}
+
+// Delta is what a source yields differently since an earlier read.
+type Delta struct {
+	// Items are every item of the files that changed, whole, in stream
+	// order, each with its Pos: the new and edited ones and the
+	// unchanged ones those files still hold.
+	Items []Item
+	// Before lists the ids the earlier read yielded from those files
+	// and from files since removed: the items Items replace, and those
+	// gone.
+	Before []string
+}

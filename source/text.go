@@ -118,6 +118,8 @@ type textScan struct {
 	t     *Text
 	files [][]statted
 	start time.Time // of the Scan, for the log line of the read
+	// token names the state the last completed Stream or Delta left.
+	token string
 }
 
 // Fingerprint implements feed.Scan.
@@ -144,8 +146,17 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 		lines:     map[uint64]bool{},
 	}
 	w.cache = t.openCache(w.log)
+	if w.cache != nil {
+		w.index = newTextIndex()
+	}
 	complete := false
-	defer func() { w.cache.finish(complete) }()
+	defer func() {
+		w.cache.finish(complete)
+		if s.token = w.saveIndex(complete); s.token != "" {
+			// The records of the last Deltas are in the new cache now.
+			removeOverlay(t)
+		}
+	}()
 	// Chunks are read and parsed up to parseAhead ahead of the one that
 	// publishes.
 	var pending []*parseJob
@@ -217,8 +228,13 @@ type textWalk struct {
 	// lines holds the hashes of the headline lines already seen, as
 	// written.
 	lines map[uint64]bool
-	// cache is nil without Text.CacheFile.
+	// cache is nil without Text.CacheFile; index, then, records what the
+	// walk saw for the next build's Delta (textdelta.go).
 	cache         *textCache
+	index         *textIndex
+	at            int // the file being published: its place in index
+	emitted       int // items emitted from that file so far
+	puts          int // the cache's puts before that file
 	emit          func(feed.Item) error
 	articles      int
 	headlineItems int
@@ -314,6 +330,7 @@ func (w *textWalk) publish(f statted, r *parsed) error {
 			continue
 		}
 		w.lines[sum] = true
+		w.index.ownLine(sum, w.at)
 		if r.record != nil && w.cache != nil {
 			r.record.lines[i] = h
 		}
@@ -370,6 +387,7 @@ func (w *textWalk) publishCached(rel string, r *parsed) error {
 			continue
 		}
 		w.lines[sum] = true
+		w.index.ownLine(sum, w.at)
 		if err := w.emitHeadline(rel, rec.lines[i]); err != nil {
 			return err
 		}
@@ -397,11 +415,21 @@ func (w *textWalk) linesKnown(rec *fileRecord) bool {
 func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
 	if prev, dup := w.ids.Get(article.ID); dup {
 		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, w.listing.rel(prev)))
+		w.index.duplicate(w.at)
 		return false, nil
 	}
 	w.ids.Put(article.ID, w.file)
 	w.articles++
-	return true, w.emit(article)
+	w.index.ownID(article.ID, w.at)
+	return true, w.emitItem(rel, article)
+}
+
+// emitItem emits the next item of the file at rel, with its place in the
+// stream.
+func (w *textWalk) emitItem(rel string, it feed.Item) error {
+	it.Pos = itemPos(rel, w.emitted)
+	w.emitted++
+	return w.emit(it)
 }
 
 // emitHeadline emits the item of one headline line seen for the first
@@ -411,15 +439,18 @@ func (w *textWalk) emitHeadline(rel, line string) error {
 	if !ok || !w.headlines.Add(key) {
 		return nil
 	}
+	w.index.ownKey(key, w.at)
 	item := w.t.headlineItem(title, key)
 	if prev, dup := w.ids.Get(item.ID); dup {
 		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
 			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, w.listing.rel(prev))})
+		w.index.duplicate(w.at)
 		return nil
 	}
 	w.ids.Put(item.ID, w.file)
+	w.index.ownID(item.ID, w.at)
 	w.headlineItems++
-	return w.emit(item)
+	return w.emitItem(rel, item)
 }
 
 // skip logs that a file publishes nothing, and why.

@@ -63,9 +63,11 @@ func (w *textWalk) publishJob(ctx context.Context, j *parseJob) error {
 			return err
 		}
 		w.file = j.first + uint32(i)
+		w.begin(f)
 		if err := w.publish(f, &j.results[i]); err != nil {
 			return err
 		}
+		w.end(&j.results[i])
 		// What was published is garbage now: let it go before the
 		// rest of the chunk is.
 		j.results[i] = parsed{}

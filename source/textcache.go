@@ -90,6 +90,12 @@ type textCache struct {
 	// failed stops the writing after an error; the build goes on, and
 	// the next one reads every file.
 	failed bool
+	// written counts the bytes written; lastAt and lastLen say where the
+	// last record put went, and puts counts the records.
+	written int64
+	lastAt  int64
+	lastLen int
+	puts    int
 }
 
 // openCache opens the cache of one Stream; nil when t has none.
@@ -98,8 +104,7 @@ func (t *Text) openCache(log *slog.Logger) *textCache {
 		return nil
 	}
 	tc := &textCache{path: t.CacheFile, log: log, source: t.SourceName, done: true}
-	settings := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%s", buildid.ID(),
-		t.SourceName, t.glob(), t.maxSize(), t.Headlines, t.IDPrefix, t.LinkTemplate)
+	settings := t.cacheSettings()
 	if err := tc.openIn(settings); errors.Is(err, errStaleCache) {
 		// After an upgrade or a change of settings: expected.
 		log.Info("file cache not used; every file is read", "source", t.SourceName, "cache", tc.path, "error", err)
@@ -110,6 +115,13 @@ func (t *Text) openCache(log *slog.Logger) *textCache {
 		tc.fail(err)
 	}
 	return tc
+}
+
+// cacheSettings is what the records of a cache were made with: a cache
+// or index made with anything else is not used.
+func (t *Text) cacheSettings() string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%s", buildid.ID(),
+		t.SourceName, t.glob(), t.maxSize(), t.Headlines, t.IDPrefix, t.LinkTemplate)
 }
 
 // errStaleCache says the cache was made with other settings or by
@@ -232,22 +244,27 @@ func (tc *textCache) openOut(settings string) error {
 	tc.outFile, tc.out = f, bufio.NewWriterSize(f, 64<<10)
 	tc.out.WriteString(cacheMagic)
 	tc.out.WriteByte(cacheFormat)
+	tc.written = int64(len(cacheMagic) + 1)
 	tc.writeChunk([]byte(settings))
 	return nil
 }
 
 func (tc *textCache) writeChunk(b []byte) {
 	var n [binary.MaxVarintLen64]byte
-	tc.out.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
+	m, _ := tc.out.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
 	tc.out.Write(b)
+	tc.written += int64(m + len(b))
 }
 
-// put appends a file's record to the new cache.
+// put appends a file's record to the new cache, and notes where it went.
 func (tc *textCache) put(rel string, rec []byte) {
 	if tc == nil || tc.failed {
 		return
 	}
 	tc.writeChunk([]byte(cacheKey(rel)))
+	var n [binary.MaxVarintLen64]byte
+	tc.lastAt, tc.lastLen = tc.written+int64(binary.PutUvarint(n[:], uint64(len(rec)))), len(rec)
+	tc.puts++
 	tc.writeChunk(rec)
 }
 
@@ -380,6 +397,7 @@ func (t *Text) complete(ctx context.Context, items []feed.Item) ([]feed.Item, []
 			errs[i] = fmt.Errorf("file %s no longer holds item %s", rel, it.ID)
 		default:
 			out[i] = *p.article
+			out[i].Pos = it.Pos
 		}
 	})
 	return out, errs

@@ -21,6 +21,11 @@ func (r *run) collect(ctx context.Context) error {
 	r.stamp = r.now()
 	r.archives = r.loadArchives(ctx, r.state, r.logger)
 	r.selections = newSelections(r.Feeds, r.archives)
+	// Only what changed, when the sources can say what that is and it
+	// stays within their changed files (delta.go).
+	if ok, err := r.collectDelta(ctx); ok || err != nil {
+		return err
+	}
 	batch := make([]feed.Item, 0, batchSize)
 	flush := func() error {
 		err := r.take(ctx, batch)
@@ -81,13 +86,14 @@ func (r *run) account(name string, err error) error {
 // held back when dated later than the build, settled with the ledger,
 // and offered to the feeds.
 func (r *run) take(ctx context.Context, batch []feed.Item) error {
-	items, hashes, skipped := normalizeAll(batch, r.Base, r.logger)
+	items, hashes, dropped := normalizeAll(batch, r.Base, r.logger)
 	items, hashes = r.holdFuture(items, hashes, r.stamp, r.res, r.logger)
 	items, hashes, recorded, err := r.settleBatch(ctx, r.stamp, items, hashes, r.logger)
 	if err != nil {
 		return err
 	}
-	r.res.Skipped += skipped
+	r.dropped = append(r.dropped, dropped...)
+	r.res.Skipped += len(dropped)
 	r.res.Items += len(items)
 	r.res.Recorded += recorded
 	for i, it := range items {
@@ -103,8 +109,9 @@ func (r *run) take(ctx context.Context, batch []feed.Item) error {
 const batchSize = 2048
 
 // normalizeAll normalises items and hashes them on every CPU, logging and
-// dropping those that cannot be published; the order is kept.
-func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed.Item, []string, int) {
+// dropping those that cannot be published, whose source and id it
+// returns (dropKey); the order is kept.
+func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed.Item, []string, []string) {
 	out := make([]feed.Item, len(items))
 	hashes := make([]string, len(items))
 	errs := make([]error, len(items))
@@ -115,24 +122,32 @@ func normalizeAll(items []feed.Item, base *url.URL, logger *slog.Logger) ([]feed
 			hashes[i] = feed.Hash(out[i])
 		}
 	})
-	kept, skipped := 0, 0
+	kept := 0
+	var dropped []string
 	for i := range out {
 		if errs[i] != nil {
-			skipped++
+			dropped = append(dropped, dropKey(items[i].Source, items[i].ID))
 			logger.Warn("item skipped", "source", items[i].Source, "error", errs[i])
 			continue
 		}
 		out[kept], hashes[kept] = out[i], hashes[i]
 		kept++
 	}
-	return out[:kept], hashes[:kept], skipped
+	return out[:kept], hashes[:kept], dropped
 }
+
+// dropKey names an item a build dropped by its source and its id as the
+// source gave it.
+func dropKey(source, id string) string { return source + "\x00" + id }
 
 // feedSelection follows one feed through a build: the newest items that
 // pass its filter, and, for per-category feeds, those of each category.
 type feedSelection struct {
-	feed       Feed
-	main       *feed.Selection
+	feed Feed
+	main *feed.Selection
+	// candidates counts the items offered to main that were not
+	// duplicates: when it exceeds main's, items were left out.
+	candidates int
 	arch       *archive // nil unless the feed keeps an archive
 	categories map[string]*categorySelection
 }
@@ -168,7 +183,11 @@ func (ss selections) offer(it feed.Item, hash string, logger *slog.Logger) (dupl
 			continue
 		}
 		if s.arch == nil || !s.arch.take(it, hash) {
-			if _, dup := s.main.Consider(it); dup != "" {
+			_, dup := s.main.Consider(it)
+			if dup == "" {
+				s.candidates++
+			}
+			if dup != "" {
 				duplicates++
 				logger.Info("item skipped: a duplicate of an item of another source", "feed", s.feed.Name,
 					"id", it.ID, "source", it.Source, "duplicate_of", dup, "link", it.Link)

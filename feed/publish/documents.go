@@ -58,5 +58,6 @@ func (r *run) documents(ctx context.Context) ([]document, error) {
 		docs[i].items = lists[i]
 	}
 	r.res.Recorded += recorded
+	r.docs = docs
 	return docs, nil
 }

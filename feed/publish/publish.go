@@ -231,7 +231,11 @@ type run struct {
 	stamp      time.Time
 	archives   []*archive // by feed index; nil for feeds without one
 	selections selections
-	res        *Result
+	// dropped lists the items normalisation dropped (dropKey), and docs
+	// the documents laid out, for the record of a delta (delta.go).
+	dropped []string
+	docs    []document
+	res     *Result
 }
 
 // newRun starts a build: its logger and clock, and the last build's record.

@@ -233,7 +233,7 @@ func renderInputs(meta feed.Meta, items []feed.Item) string {
 	enc.Encode(meta)
 	for _, it := range items {
 		// What only the build uses, not the renderer, stays out.
-		it.Source, it.Partial, it.Ref, it.Bundle = "", false, "", nil
+		it.Source, it.Partial, it.Ref, it.Pos, it.Bundle = "", false, "", "", nil
 		enc.Encode(it)
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -256,6 +256,9 @@ func (r *run) remember(ctx context.Context) {
 			// out again.
 			r.logger.Warn("archive state not recorded", "feed", a.feed.Name, "error", err)
 		}
+	}
+	if err := r.recordDelta(ctx); err != nil {
+		r.logger.Warn("items not recorded; the next build reads every file", "error", err)
 	}
 	if err := r.recordBuild(ctx); err != nil {
 		r.logger.Warn("build not recorded; the next build will not be skipped", "error", err)

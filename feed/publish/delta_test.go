@@ -1,0 +1,285 @@
+package publish_test
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedpub/feedpub/feed/ledger"
+	"github.com/feedpub/feedpub/feed/page"
+	"github.com/feedpub/feedpub/feed/publish"
+	"github.com/feedpub/feedpub/source"
+)
+
+// deltaTwins are two copies of one site with an output folder, built side
+// by side with the same clock: the first keeps a file cache and its index,
+// so that its builds read only what changed whenever they can; the second
+// reads every file every time.
+type deltaTwins struct {
+	t     *testing.T
+	dirs  [2]string
+	clock time.Time
+	logs  [2]bytes.Buffer
+	feeds func() []publish.Feed
+}
+
+func (tw *deltaTwins) path(i int, name string) string {
+	return filepath.Join(tw.dirs[i], "articles", filepath.FromSlash(name))
+}
+
+func (tw *deltaTwins) write(name, body string) {
+	tw.t.Helper()
+	mtime := tw.clock.Add(time.Duration(len(body)) * time.Millisecond)
+	for i := range tw.dirs {
+		p := tw.path(i, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tw.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			tw.t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			tw.t.Fatal(err)
+		}
+	}
+}
+
+func (tw *deltaTwins) remove(name string) {
+	tw.t.Helper()
+	for i := range tw.dirs {
+		if err := os.Remove(tw.path(i, name)); err != nil {
+			tw.t.Fatal(err)
+		}
+	}
+}
+
+func (tw *deltaTwins) touch(name string) {
+	tw.t.Helper()
+	later := tw.clock.Add(time.Hour)
+	for i := range tw.dirs {
+		if err := os.Chtimes(tw.path(i, name), later, later); err != nil {
+			tw.t.Fatal(err)
+		}
+	}
+}
+
+// build builds both sites and returns their results.
+func (tw *deltaTwins) build() [2]*publish.Result {
+	tw.t.Helper()
+	var out [2]*publish.Result
+	for i, dir := range tw.dirs {
+		led, err := ledger.OpenBolt(filepath.Join(dir, "data", "feedpub.db"), ledger.BoltOptions{})
+		if err != nil {
+			tw.t.Fatal(err)
+		}
+		logger := slog.New(slog.NewTextHandler(&tw.logs[i], nil))
+		text := &source.Text{
+			SourceName: "wire", Root: filepath.Join(dir, "articles"),
+			IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: "http://127.0.0.1:8080/items/{slug}", Logger: logger,
+		}
+		if i == 0 {
+			text.CacheFile = filepath.Join(dir, "data", "feedpub.db.files", "wire")
+		}
+		base, _ := url.Parse("http://127.0.0.1:8080/")
+		b := &publish.Builder{
+			Sources: []publish.Source{text},
+			Feeds:   tw.feeds(),
+			Ledger:  led,
+			Output:  filepath.Join(dir, "public"),
+			Base:    base,
+			Now:     func() time.Time { return tw.clock },
+			Logger:  logger,
+			Pages: &publish.Pages{
+				Site:    page.Site{Title: "Example News", Link: "https://news.example.com/"},
+				BaseURL: "http://127.0.0.1:8080/", Prefix: "http://127.0.0.1:8080/items/", Sources: []string{"wire"},
+			},
+		}
+		res, err := b.Build(tw.t.Context())
+		led.Close()
+		if err != nil {
+			tw.t.Fatalf("build of site %d: %v\nlog:\n%s", i, err, tw.logs[i].String())
+		}
+		out[i] = res
+	}
+	return out
+}
+
+// check builds both sites and fails unless they published the same files
+// and counted the same items.
+func (tw *deltaTwins) check(step string) {
+	tw.t.Helper()
+	res := tw.build()
+	a, b := res[0], res[1]
+	if a.Items != b.Items || a.Skipped != b.Skipped || a.Held != b.Held || !a.NextHeld.Equal(b.NextHeld) {
+		tw.t.Errorf("%s: items %d, skipped %d, held %d (next %v) reading what changed; %d, %d, %d (next %v) reading everything",
+			step, a.Items, a.Skipped, a.Held, a.NextHeld, b.Items, b.Skipped, b.Held, b.NextHeld)
+	}
+	trees := [2]map[string][]byte{tree(tw.t, filepath.Join(tw.dirs[0], "public")), tree(tw.t, filepath.Join(tw.dirs[1], "public"))}
+	for name, body := range trees[1] {
+		if got, ok := trees[0][name]; !ok {
+			tw.t.Errorf("%s: %s is published reading everything, not reading what changed", step, name)
+		} else if !bytes.Equal(got, body) {
+			tw.t.Errorf("%s: %s differs reading what changed:\n%s\nreading everything:\n%s", step, name, got, body)
+		}
+	}
+	for name := range trees[0] {
+		if _, ok := trees[1][name]; !ok {
+			tw.t.Errorf("%s: %s is published reading what changed, not reading everything", step, name)
+		}
+	}
+	if tw.t.Failed() {
+		tw.t.Fatalf("%s: log of the site that reads what changed:\n%s", step, tw.logs[0].String())
+	}
+}
+
+func tree(t *testing.T, root string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// deltaArticle writes one article file: a header now and then, a few
+// paragraphs, and headlines drawn from a small pool, so that they repeat
+// across files, with a new one now and then.
+func deltaArticle(rng *rand.Rand, n int) string {
+	var b strings.Builder
+	switch rng.IntN(6) {
+	case 0:
+		fmt.Fprintf(&b, "Title: Headed story %d\nTags: %s\n\n", n, []string{"Weather", "Farming", "Politics"}[rng.IntN(3)])
+	case 1:
+		fmt.Fprintf(&b, "Date: 2026-01-%02dT08:00:00Z\n\n", 1+rng.IntN(28))
+	}
+	for p := range 1 + rng.IntN(3) {
+		fmt.Fprintf(&b, "Story %d, paragraph %d, says something new (%d).\n", n, p, rng.IntN(1000))
+	}
+	if rng.IntN(4) > 0 {
+		b.WriteString("\n\n")
+		for range 1 + rng.IntN(4) {
+			if rng.IntN(8) == 0 {
+				fmt.Fprintf(&b, "A headline only story %d has (%d)\n", n, rng.IntN(1000))
+			} else {
+				fmt.Fprintf(&b, "Pooled headline number %d\n", rng.IntN(12))
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestDeltaBuildsPublishWhatFullReadsPublish makes random changes to a
+// site (edits, new files anywhere in the walk, removals, touches, new and
+// moved headlines, future dates, duplicate ids, unreadable files) and
+// requires the builds that read only what changed to publish exactly what
+// reading everything publishes, feeds, item pages and counts alike, and
+// most of them to have read only what changed.
+func TestDeltaBuildsPublishWhatFullReadsPublish(t *testing.T) {
+	t.Parallel()
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(seed, 99))
+			tw := &deltaTwins{t: t, dirs: [2]string{t.TempDir(), t.TempDir()}, clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+			tw.feeds = func() []publish.Feed {
+				return []publish.Feed{
+					{Name: "news", Meta: meta("news"), Sources: []string{"wire"}, Limit: 8},
+					{Name: "weather", Meta: meta("weather"), Sources: []string{"wire"}, Limit: 3,
+						Filter: &publish.Filter{IncludeCategories: []string{"weather"}}},
+				}
+			}
+			var names []string
+			next := 0
+			add := func() {
+				name := fmt.Sprintf("%c/%03d.txt", 'a'+rune(rng.IntN(4)), rng.IntN(1000))
+				if slices.Contains(names, name) {
+					return
+				}
+				names = append(names, name)
+				tw.write(name, deltaArticle(rng, next))
+				next++
+			}
+			for range 40 {
+				add()
+			}
+			tw.check("first build")
+			deltas, dupUntil := 0, -1
+			for step := range 60 {
+				tw.clock = tw.clock.Add(time.Duration(rng.IntN(3)) * time.Minute)
+				pick := names[rng.IntN(len(names))]
+				var what string
+				switch op := rng.IntN(20); {
+				case op < 6:
+					what = "edit " + pick
+					tw.write(pick, deltaArticle(rng, next))
+					next++
+				case op < 10:
+					what = "add"
+					add()
+				case op < 12:
+					what = "remove " + pick
+					tw.remove(pick)
+					names = slices.DeleteFunc(names, func(n string) bool { return n == pick })
+				case op < 14:
+					what = "touch " + pick
+					tw.touch(pick)
+				case op == 14:
+					what = "date in the future " + pick
+					tw.write(pick, fmt.Sprintf("Date: %s\n\nA story for later.\n", tw.clock.Add(3*time.Minute).Format(time.RFC3339)))
+				case op == 15 && dupUntil < step:
+					// Builds read everything while two files share an
+					// id; a few steps later one of them goes.
+					what = "duplicate id"
+					tw.write("a/dup.txt", "ID: urn:x-test:twice\n\nOne of two stories with one id.\n")
+					tw.write("c/dup.txt", "ID: urn:x-test:twice\n\nThe other story with that id.\n")
+					dupUntil = step + 3
+				case op == 16:
+					what = "unreadable " + pick
+					tw.write(pick, "\x00\x01 not text")
+				case op == 17:
+					what = "headlines only " + pick
+					tw.write(pick, "\n\n\nPooled headline number 3\nA fresh headline of step "+fmt.Sprint(step)+"\n")
+				default:
+					what = "nothing"
+				}
+				if step == dupUntil {
+					what += ", one duplicate removed"
+					tw.remove("c/dup.txt")
+				}
+				before := strings.Count(tw.logs[0].String(), "read only what changed")
+				tw.check(fmt.Sprintf("step %d (%s)", step, what))
+				if strings.Count(tw.logs[0].String(), "read only what changed") > before {
+					deltas++
+				}
+			}
+			reasons := map[string]int{}
+			for _, line := range strings.Split(tw.logs[0].String(), "\n") {
+				if _, why, ok := strings.Cut(line, "msg=\"reading every file"); ok {
+					reasons[why]++
+				}
+			}
+			t.Logf("%d of 60 builds read only what changed; the others read everything because: %v", deltas, reasons)
+			if deltas < 15 {
+				t.Errorf("only %d of 60 builds read only what changed; log:\n%s", deltas, tw.logs[0].String())
+			}
+		})
+	}
+}

@@ -1,0 +1,739 @@
+package source
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/feedpub/feedpub/feed"
+)
+
+// A Text source with a CacheFile also keeps an index beside it
+// (CacheFile + ".index"): every file the last read saw, in walk order,
+// with its size, modification time, content hash and where its record is,
+// and who owns what: which file each item id, headline line and headline
+// key went to. With it a Scan's Delta tells what changed from the listing
+// alone, reads only the files whose metadata changed, and decides from the
+// owners whether the change stays within those files: an item id, a
+// headline line or a headline key that another file claims first or
+// takes over, a removed file whose headlines others repeat, or any
+// duplicate in the archive makes Delta answer that it cannot tell, and the
+// build reads everything.
+//
+// Delta leaves the records of the files it read in an overlay file
+// (CacheFile + ".delta"), which the next full read folds into the cache.
+// Each completed Stream or Delta writes a new index under a new token.
+
+// indexMagic starts every index file; the byte after it is the format.
+const indexMagic = "feedpub text index\n"
+
+const indexFormat = 1
+
+// Flags of an indexFile.
+const (
+	fileNotFile  = 1 << iota // a link to a folder: not read
+	fileProblem              // skipped or warned about: logged every build
+	fileDup                  // lost an id to another file
+	fileNoRecord             // has no record (could not be read)
+)
+
+// Where an indexFile's record is.
+const (
+	inNothing = iota
+	inCache
+	inOverlay
+)
+
+// maxOverlay bounds the overlay: past it, a build reads everything and
+// folds the overlay into the cache.
+const maxOverlay = 16 << 20
+
+// indexFile is what the index knows of one listed file.
+type indexFile struct {
+	rel         string
+	size, mtime int64
+	sum         uint64
+	flags       uint8
+	where       uint8
+	off         int64
+	n           int
+}
+
+// owned says which file (by place in the index) owns a hash.
+type owned struct {
+	h  uint64
+	at int32
+}
+
+// textIndex is the index a Stream builds as it goes.
+type textIndex struct {
+	files            []indexFile
+	ids, lines, keys []owned
+}
+
+func newTextIndex() *textIndex { return &textIndex{} }
+
+func (ix *textIndex) ownID(id string, at int) {
+	if ix != nil {
+		ix.ids = append(ix.ids, owned{xxhash.Sum64String(id), int32(at)})
+	}
+}
+
+func (ix *textIndex) ownLine(sum uint64, at int) {
+	if ix != nil {
+		ix.lines = append(ix.lines, owned{sum, int32(at)})
+	}
+}
+
+func (ix *textIndex) ownKey(key string, at int) {
+	if ix != nil {
+		ix.keys = append(ix.keys, owned{xxhash.Sum64String(key), int32(at)})
+	}
+}
+
+func (ix *textIndex) duplicate(at int) {
+	if ix != nil {
+		ix.files[at].flags |= fileDup
+	}
+}
+
+// begin starts the index entry of the next file of a Stream.
+func (w *textWalk) begin(f statted) {
+	w.emitted = 0
+	if w.index == nil {
+		return
+	}
+	w.at = len(w.index.files)
+	w.index.files = append(w.index.files, indexFile{rel: f.rel})
+	w.puts = w.cache.puts
+}
+
+// end completes the file's index entry from what reading it gave.
+func (w *textWalk) end(r *parsed) {
+	if w.index == nil {
+		return
+	}
+	e := &w.index.files[w.at]
+	rec := r.cached
+	if rec == nil {
+		rec = r.record
+	}
+	switch {
+	case r.notFile:
+		e.flags |= fileNotFile
+	case rec == nil:
+		e.flags |= fileNoRecord | fileProblem
+	default:
+		e.size, e.mtime, e.sum = rec.size, rec.mtime, rec.sum
+		if rec.skip != "" || slices.ContainsFunc(rec.warns, func(w lineWarning) bool { return !w.notice }) {
+			e.flags |= fileProblem
+		}
+	}
+	if w.cache.puts != w.puts {
+		e.where, e.off, e.n = inCache, w.cache.lastAt, w.cache.lastLen
+	}
+}
+
+// saveIndex writes the index of a Stream that completed with its cache,
+// and returns its token; otherwise it removes any index, so that no
+// Delta answers from what this Stream may have changed.
+func (w *textWalk) saveIndex(complete bool) string {
+	if w.index == nil {
+		return ""
+	}
+	p := w.t.indexPath()
+	if !complete || w.cache.failed {
+		os.Remove(p)
+		return ""
+	}
+	token, err := writeIndex(p, w.t.cacheSettings(), w.index.files, w.index.ids, w.index.lines, w.index.keys)
+	if err != nil {
+		os.Remove(p)
+		w.log.Warn("file index not written; the next build reads every file", "source", w.t.SourceName, "error", err)
+		return ""
+	}
+	return token
+}
+
+func (t *Text) indexPath() string   { return t.CacheFile + ".index" }
+func (t *Text) overlayPath() string { return t.CacheFile + ".delta" }
+
+func removeOverlay(t *Text) { os.Remove(t.overlayPath()) }
+
+// itemPos is the Pos of the k-th item of the file at rel: walk order, then
+// the order within the file. '/' maps to 0 as in cacheKey, and a name
+// holds neither 0 nor an empty element, so "\x00\x00" sorts before every
+// longer path.
+func itemPos(rel string, k int) string {
+	b := make([]byte, 0, len(rel)+6)
+	for i := 0; i < len(rel); i++ {
+		if c := rel[i]; c == '/' {
+			b = append(b, 0)
+		} else {
+			b = append(b, c)
+		}
+	}
+	b = append(b, 0, 0)
+	return string(binary.BigEndian.AppendUint32(b, uint32(k)))
+}
+
+// relLess orders paths as the walk does: cacheKey order, without making
+// the keys.
+func relLess(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		if ca == '/' {
+			return true
+		}
+		if cb == '/' {
+			return false
+		}
+		return ca < cb
+	}
+	return len(a) < len(b)
+}
+
+// writeIndex writes an index under a new token, atomically, and returns
+// the token.
+func writeIndex(p, settings string, files []indexFile, tables ...[]owned) (string, error) {
+	var tok [16]byte
+	_, _ = rand.Read(tok[:])
+	token := hex.EncodeToString(tok[:])
+	// Builds that share a ledger take turns: a temporary file left here
+	// is a killed build's.
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*"))
+	for _, o := range old {
+		os.Remove(o)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	var b []byte
+	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
+	b = append(b, indexMagic...)
+	b = append(b, indexFormat)
+	str(settings)
+	str(token)
+	b = binary.AppendUvarint(b, uint64(len(files)))
+	for _, f := range files {
+		str(f.rel)
+		b = binary.AppendUvarint(b, uint64(f.size))
+		b = binary.AppendVarint(b, f.mtime)
+		b = binary.BigEndian.AppendUint64(b, f.sum)
+		b = append(b, f.flags, f.where)
+		b = binary.AppendUvarint(b, uint64(f.off))
+		b = binary.AppendUvarint(b, uint64(f.n))
+		if len(b) > 64<<10 {
+			bw.Write(b)
+			b = b[:0]
+		}
+	}
+	for _, tab := range tables {
+		b = binary.AppendUvarint(b, uint64(len(tab)))
+		for _, o := range tab {
+			b = binary.BigEndian.AppendUint64(b, o.h)
+			b = binary.AppendUvarint(b, uint64(o.at))
+			if len(b) > 64<<10 {
+				bw.Write(b)
+				b = b[:0]
+			}
+		}
+	}
+	bw.Write(b)
+	err = bw.Flush()
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// No sync: an index lost to a crash costs a full read, and
+		// one that does not decode is not used.
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// loadedIndex is an index as read back.
+type loadedIndex struct {
+	token            string
+	files            []indexFile
+	ids, lines, keys []owned
+}
+
+var errNoIndex = errors.New("no usable index")
+
+// loadIndex reads the index at p, if it was made with settings.
+func loadIndex(p, settings string) (*loadedIndex, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < len(indexMagic)+1 || string(data[:len(indexMagic)]) != indexMagic || data[len(indexMagic)] != indexFormat {
+		return nil, errNoIndex
+	}
+	d := decoder{b: data[len(indexMagic)+1:]}
+	if d.str() != settings {
+		return nil, errNoIndex
+	}
+	ix := &loadedIndex{token: d.str()}
+	n := d.count()
+	ix.files = make([]indexFile, n)
+	for i := range ix.files {
+		f := &ix.files[i]
+		f.rel = d.str()
+		f.size, f.mtime, f.sum = int64(d.uvarint()), d.varint(), d.uint64()
+		f.flags, f.where = d.byte(), d.byte()
+		f.off, f.n = int64(d.uvarint()), int(d.uvarint())
+	}
+	for _, tab := range []*[]owned{&ix.ids, &ix.lines, &ix.keys} {
+		n := d.count()
+		*tab = make([]owned, n)
+		for i := range *tab {
+			(*tab)[i] = owned{d.uint64(), int32(d.uvarint())}
+			if int((*tab)[i].at) >= len(ix.files) {
+				d.err = true
+			}
+		}
+	}
+	if d.err || len(d.b) != 0 {
+		return nil, errNoIndex
+	}
+	return ix, nil
+}
+
+// Token implements feed.DeltaScan.
+func (s *textScan) Token() string { return s.token }
+
+// Delta implements feed.DeltaScan; see the comment at the top of this
+// file.
+func (s *textScan) Delta(ctx context.Context, since string) (feed.Delta, bool, error) {
+	t := s.t
+	if t.CacheFile == "" || since == "" {
+		return feed.Delta{}, false, nil
+	}
+	d := &deltaRun{t: t, log: t.logger(), start: s.start}
+	ok, why, err := d.run(ctx, s, since)
+	if err != nil || !ok {
+		if why != "" {
+			d.log.Info("reading every file", "source", t.SourceName, "reason", why)
+		}
+		return feed.Delta{}, false, err
+	}
+	return d.delta, true, nil
+}
+
+// deltaRun is one Delta in progress.
+type deltaRun struct {
+	t     *Text
+	log   *slog.Logger
+	start time.Time
+	// files is the new index, in walk order; ids, lines and keys map
+	// each owned hash to its owner's place in it.
+	files            []indexFile
+	ids, lines, keys map[uint64]int32
+	cache, overlay   *os.File
+	overlayAt        int64
+	newRecords       []byte
+	delta            feed.Delta
+	read, touched    int
+}
+
+// change is a listed file whose metadata changed, or a new one.
+type change struct {
+	f   statted
+	old int // its place in the old index; -1 for a new file
+	at  int // its place in the new one
+}
+
+func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool, why string, err error) {
+	t := d.t
+	old, err := loadIndex(t.indexPath(), t.cacheSettings())
+	if err != nil {
+		return false, "no file index of the last read", nil
+	}
+	if old.token != since {
+		return false, "the last build did not publish from the last read", nil
+	}
+	if info, err := os.Stat(t.overlayPath()); err == nil {
+		if info.Size() > maxOverlay {
+			return false, "the records of earlier partial reads are folded into the cache", nil
+		}
+		d.overlayAt = info.Size()
+	}
+	for _, f := range old.files {
+		if f.flags&fileDup != 0 {
+			return false, "an id or headline is used by two files", nil
+		}
+	}
+
+	// The listing against the old index, both in walk order.
+	remap := make([]int32, len(old.files))
+	var changes []change
+	var removed []int
+	i := 0
+	for f := range eachFile(s.files) {
+		if f.err != nil {
+			return false, "a file could not be examined", nil
+		}
+		for i < len(old.files) && relLess(old.files[i].rel, f.rel) {
+			remap[i] = -1
+			removed = append(removed, i)
+			i++
+		}
+		at := len(d.files)
+		if i < len(old.files) && old.files[i].rel == f.rel {
+			e := old.files[i]
+			remap[i] = int32(at)
+			if e.flags&fileNoRecord != 0 && e.flags&fileNotFile == 0 {
+				return false, "a file could not be read last time", nil
+			}
+			if e.size != f.info.size || e.mtime != f.info.mtime || (e.flags&fileNotFile != 0) != f.info.mode.IsDir() {
+				changes = append(changes, change{f: f, old: i, at: at})
+			}
+			d.files = append(d.files, e)
+			i++
+			continue
+		}
+		changes = append(changes, change{f: f, old: -1, at: at})
+		d.files = append(d.files, indexFile{rel: f.rel})
+	}
+	for ; i < len(old.files); i++ {
+		remap[i] = -1
+		removed = append(removed, i)
+	}
+	if n := len(changes) + len(removed); n > 1000 || n > len(d.files)/10+10 {
+		return false, fmt.Sprintf("%d files changed", n), nil
+	}
+
+	// Owners, by place in the new listing; a removed file may own only
+	// its article's id.
+	removedIDs := map[uint64]bool{}
+	d.ids = make(map[uint64]int32, len(old.ids))
+	for _, o := range old.ids {
+		if at := remap[o.at]; at >= 0 {
+			d.ids[o.h] = at
+		} else {
+			removedIDs[o.h] = true
+		}
+	}
+	d.lines = make(map[uint64]int32, len(old.lines))
+	d.keys = make(map[uint64]int32, len(old.keys))
+	for _, tab := range []struct {
+		from []owned
+		to   map[uint64]int32
+	}{{old.lines, d.lines}, {old.keys, d.keys}} {
+		for _, o := range tab.from {
+			at := remap[o.at]
+			if at < 0 {
+				return false, "a removed file had headlines other files may repeat", nil
+			}
+			tab.to[o.h] = at
+		}
+	}
+	defer d.closeFiles()
+
+	// Removed files take their article with them.
+	for _, o := range removed {
+		f := old.files[o]
+		if f.flags&fileNotFile != 0 || f.where == inNothing {
+			continue
+		}
+		rec, err := d.record(f)
+		if err != nil {
+			return false, "the record of a removed file could not be read", nil
+		}
+		if id := d.articleID(f.rel, rec); id != "" && removedIDs[xxhash.Sum64String(id)] {
+			d.delta.Before = append(d.delta.Before, id)
+		}
+	}
+	for _, c := range changes {
+		if err := ctx.Err(); err != nil {
+			return false, "", err
+		}
+		var prev *indexFile
+		if c.old >= 0 {
+			prev = &old.files[c.old]
+		}
+		if ok, why := d.reread(c, prev); !ok {
+			return false, why, nil
+		}
+	}
+	// Files with problems are reported at every build, as a full read
+	// reports them.
+	reread := make(map[int]bool, len(changes))
+	for _, c := range changes {
+		reread[c.at] = true
+	}
+	for at, f := range d.files {
+		if f.flags&fileProblem == 0 || reread[at] {
+			continue
+		}
+		rec, err := d.record(f)
+		if err != nil {
+			return false, "the record of a file with problems could not be read", nil
+		}
+		for _, wn := range rec.warns {
+			if !wn.notice {
+				logFileProblem(d.log, "article warning", t.SourceName, f.rel, "key", wn)
+			}
+		}
+		if rec.skip != "" {
+			logFileProblem(d.log, "article skipped", t.SourceName, f.rel, "key", lineWarning{reason: rec.skip})
+		}
+	}
+	if err := d.save(s); err != nil {
+		d.log.Warn("file index not written; the next build reads every file", "source", t.SourceName, "error", err)
+		return false, "", nil
+	}
+	d.log.Info("source read", "source", t.SourceName, "files", len(d.files), "changed", d.read, "touched", d.touched,
+		"removed", len(removed), "items", len(d.delta.Items), "took", time.Since(d.start))
+	return true, "", nil
+}
+
+// record reads the record of f from the cache or the overlay.
+func (d *deltaRun) record(f indexFile) (*fileRecord, error) {
+	var file **os.File
+	var p string
+	switch f.where {
+	case inCache:
+		file, p = &d.cache, d.t.CacheFile
+	case inOverlay:
+		file, p = &d.overlay, d.t.overlayPath()
+	default:
+		return nil, errBadRecord
+	}
+	if *file == nil {
+		fh, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		*file = fh
+	}
+	buf := make([]byte, f.n)
+	if _, err := (*file).ReadAt(buf, f.off); err != nil {
+		return nil, err
+	}
+	rec, err := decodeRecord(buf)
+	if err != nil {
+		return nil, err
+	}
+	if rec.size != f.size || rec.sum != f.sum {
+		return nil, errBadRecord
+	}
+	return rec, nil
+}
+
+func (d *deltaRun) closeFiles() {
+	for _, f := range []*os.File{d.cache, d.overlay} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// articleID returns the id of the article rec holds for the file at rel,
+// or "".
+func (d *deltaRun) articleID(rel string, rec *fileRecord) string {
+	if rec.skip != "" || rec.article == nil {
+		return ""
+	}
+	if rec.article.ID != "" {
+		return rec.article.ID
+	}
+	return d.t.fileID(rel)
+}
+
+// reread reads one changed or new file, and works out what it yields now
+// and what it yielded before; ok is false, with the reason, when the
+// change reaches beyond the file.
+func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
+	t, at, rel := d.t, int32(c.at), c.f.rel
+	// What the file yielded before.
+	var before []string
+	var oldLines []uint64
+	ownedLine := false
+	if prev != nil && prev.flags&fileNotFile == 0 {
+		rec, err := d.record(*prev)
+		if err != nil {
+			return false, "the record of a changed file could not be read"
+		}
+		if prev.size == c.f.info.size {
+			if data, err := readStatted(c.f.abs(), c.f.info, nil, t.maxSize()); err == nil && xxhash.Sum64(data) == prev.sum {
+				// Only the time changed: a touch, a copy, a checkout.
+				d.files[at].mtime = c.f.info.mtime
+				d.touched++
+				return true, ""
+			}
+		}
+		if id := d.articleID(rel, rec); id != "" && d.ids[xxhash.Sum64String(id)] == at {
+			before = append(before, id)
+		}
+		oldLines = rec.headlines
+		for i, h := range rec.headlines {
+			if owner, ok := d.lines[h]; !ok || owner != at || slices.Contains(rec.headlines[:i], h) {
+				continue
+			}
+			ownedLine = true
+			if rec.lines[i] == "" {
+				return false, "the record of a changed file lacks a headline it was the first to list"
+			}
+			if title, key, ok := headlineTitle(rec.lines[i]); ok && d.keys[xxhash.Sum64String(key)] == at {
+				if id := t.headlineItem(title, key).ID; d.ids[xxhash.Sum64String(id)] == at {
+					before = append(before, id)
+				}
+			}
+		}
+	}
+	for _, id := range before {
+		delete(d.ids, xxhash.Sum64String(id))
+	}
+	d.delta.Before = append(d.delta.Before, before...)
+	d.read++
+
+	// What it yields now.
+	entry := indexFile{rel: rel, size: c.f.info.size, mtime: c.f.info.mtime}
+	data, err := readStatted(c.f.abs(), c.f.info, nil, t.maxSize())
+	if errors.Is(err, errNotFile) {
+		if ownedLine {
+			return false, "a file whose headlines others may repeat became a folder"
+		}
+		entry.flags = fileNotFile
+		d.files[at] = entry
+		return true, ""
+	}
+	var p parsed
+	if err != nil {
+		p = parsed{err: err}
+	} else {
+		entry.sum = xxhash.Sum64(data)
+		p = t.parseData(rel, data)
+	}
+	sameLines := prev != nil && p.err == nil && slices.Equal(oldLines, p.lineHashes)
+	if ownedLine && !sameLines {
+		return false, "a file changed the headlines it was the first to list"
+	}
+	for _, wn := range p.warns {
+		logFileProblem(d.log, "article warning", t.SourceName, rel, "key", wn)
+	}
+	var rec *fileRecord
+	if err == nil {
+		rec = t.newRecord(rel, int64(len(data)), c.f.info.mtime, entry.sum, &p)
+		rec.lines = make([]string, len(rec.headlines))
+	}
+	if p.err != nil || slices.ContainsFunc(p.warns, func(w lineWarning) bool { return !w.notice }) {
+		entry.flags |= fileProblem
+	}
+	k := 0
+	emit := func(it feed.Item) {
+		it.Pos = itemPos(rel, k)
+		k++
+		d.delta.Items = append(d.delta.Items, it)
+	}
+	if p.err != nil {
+		logFileProblem(d.log, "article skipped", t.SourceName, rel, "key", lineWarning{reason: p.err.Error()})
+	} else {
+		if p.article != nil {
+			h := xxhash.Sum64String(p.article.ID)
+			if _, taken := d.ids[h]; taken {
+				return false, "a changed file's id is used by another file"
+			}
+			d.ids[h] = at
+			emit(*p.article)
+		}
+		if t.Headlines != HeadlinesIgnore {
+			for i, line := range p.headlines {
+				sum := p.lineHashes[i]
+				if slices.Contains(p.lineHashes[:i], sum) {
+					continue
+				}
+				if owner, ok := d.lines[sum]; ok && (owner != at || !sameLines) {
+					if owner > at {
+						return false, "a changed file lists a headline first that a later file had first"
+					}
+					continue
+				}
+				d.lines[sum] = at
+				rec.lines[i] = line
+				title, key, ok := headlineTitle(line)
+				if !ok {
+					continue
+				}
+				kh := xxhash.Sum64String(key)
+				if owner, ok := d.keys[kh]; ok && (owner != at || !sameLines) {
+					if owner > at {
+						return false, "a changed file lists a headline first that a later file had first"
+					}
+					continue
+				}
+				d.keys[kh] = at
+				item := t.headlineItem(title, key)
+				ih := xxhash.Sum64String(item.ID)
+				if _, taken := d.ids[ih]; taken {
+					return false, "a headline's id is used by another item"
+				}
+				d.ids[ih] = at
+				emit(item)
+			}
+		}
+	}
+	if rec == nil {
+		entry.flags |= fileNoRecord
+		d.files[at] = entry
+		return true, ""
+	}
+	entry.where, entry.off = inOverlay, d.overlayAt+int64(len(d.newRecords))
+	enc := encodeRecord(rec)
+	entry.n = len(enc)
+	d.newRecords = append(d.newRecords, enc...)
+	d.files[at] = entry
+	return true, ""
+}
+
+// save appends the new records to the overlay and writes the new index.
+func (d *deltaRun) save(s *textScan) error {
+	if len(d.newRecords) > 0 {
+		f, err := os.OpenFile(d.t.overlayPath(), os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = f.WriteAt(d.newRecords, d.overlayAt)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	tables := make([][]owned, 3)
+	for i, m := range []map[uint64]int32{d.ids, d.lines, d.keys} {
+		tab := make([]owned, 0, len(m))
+		for h, at := range m {
+			tab = append(tab, owned{h, at})
+		}
+		tables[i] = tab
+	}
+	token, err := writeIndex(d.t.indexPath(), d.t.cacheSettings(), d.files, tables...)
+	if err != nil {
+		return err
+	}
+	s.token = token
+	return nil
+}
