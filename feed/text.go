@@ -192,8 +192,20 @@ const openers = `"'([{‘“«‹¿¡`
 func Sentences(s string) []string {
 	s = CollapseSpace(s)
 	var out []string
-	start := 0
-	for i := 0; i < len(s); {
+	for start := 0; start < len(s); {
+		end, next := nextSentence(s, start)
+		out = append(out, s[start:end])
+		start = next
+	}
+	return out
+}
+
+// nextSentence finds the sentence of s, collapsed, that starts at start:
+// it returns where it ends and where the next one starts, len(s) for both
+// when it is the last. Callers that need only the first sentences stop
+// early instead of splitting a whole paragraph.
+func nextSentence(s string, start int) (end, next int) {
+	for i := start; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		if r != '.' && r != '!' && r != '?' && r != '…' {
@@ -225,14 +237,9 @@ func Sentences(s string) []string {
 			i = end
 			continue
 		}
-		out = append(out, s[start:end])
-		start = end + 1
-		i = start
+		return end, end + 1
 	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
+	return len(s), len(s)
 }
 
 // endsSentence reports whether a period after text ends a sentence, judged
@@ -273,10 +280,9 @@ func dotted(word string) bool {
 
 // FirstSentence returns the first sentence of s.
 func FirstSentence(s string) string {
-	if ss := Sentences(s); len(ss) > 0 {
-		return ss[0]
-	}
-	return ""
+	s = CollapseSpace(s)
+	end, _ := nextSentence(s, 0)
+	return s[:end]
 }
 
 // Truncate cuts s to at most max characters at a word boundary, ending it
@@ -349,7 +355,10 @@ func Summarize(text string, max int) string {
 	}
 	var b strings.Builder
 	n := 0
-	for _, s := range Sentences(text) {
+	for start := 0; start < len(text); {
+		end, next := nextSentence(text, start)
+		s := text[start:end]
+		start = next
 		c := utf8.RuneCountInString(s)
 		if b.Len() > 0 {
 			c++

@@ -148,3 +148,54 @@ func TestParagraphsHTML(t *testing.T) {
 		t.Errorf("ParagraphsHTML\n got %q\nwant %q", got, want)
 	}
 }
+
+// summarizeBySentences is Summarize written over the whole Sentences
+// split, as the early-stopping one must behave.
+func summarizeBySentences(text string, max int) string {
+	text = CollapseSpace(text)
+	if utf8.RuneCountInString(text) <= max {
+		return text
+	}
+	var kept []string
+	n := 0
+	for _, s := range Sentences(text) {
+		c := utf8.RuneCountInString(s)
+		if len(kept) > 0 {
+			c++
+		}
+		if n+c > max {
+			break
+		}
+		kept = append(kept, s)
+		n += c
+	}
+	if len(kept) == 0 {
+		return Truncate(text, max)
+	}
+	return strings.Join(kept, " ")
+}
+
+// FuzzFirstSentence checks that FirstSentence and Summarize, which stop
+// splitting early, agree with the whole split of Sentences.
+func FuzzFirstSentence(f *testing.F) {
+	f.Add("Mr. Smith went to Washington. He said: \u201cNo.\u201d Then he left!", 40)
+	f.Add("The U.S. economy grew. Prices rose 3.5 per cent in Jan. and Feb. alone... Really?! Yes.", 30)
+	f.Add("  one   sentence without an end  ", 10)
+	f.Add("", 5)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max = max%400 + 1
+		if max < 1 {
+			max += 400
+		}
+		want := ""
+		if ss := Sentences(s); len(ss) > 0 {
+			want = ss[0]
+		}
+		if got := FirstSentence(s); got != want {
+			t.Errorf("FirstSentence(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := Summarize(s, max), summarizeBySentences(s, max); got != want {
+			t.Errorf("Summarize(%q, %d) = %q, want %q", s, max, got, want)
+		}
+	})
+}

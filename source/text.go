@@ -14,7 +14,6 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/internal/keyset"
-	"github.com/feedpub/feedpub/internal/par"
 	"github.com/feedpub/feedpub/internal/weburl"
 	"golang.org/x/text/unicode/norm"
 )
@@ -96,7 +95,7 @@ func (t *Text) Fetch(ctx context.Context) ([]feed.Item, error) {
 
 // parseChunk is how many files are read and parsed at once, in parallel,
 // before their items are emitted in order.
-const parseChunk = 256
+const parseChunk = 128
 
 // Scan lists the files below Root that match and stats them, for one
 // build: its Fingerprint digests them with the settings, and its Stream
@@ -141,7 +140,8 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 		t:         t,
 		log:       t.logger(),
 		emit:      emit,
-		ids:       keyset.NewMap[string](),
+		ids:       keyset.NewMap[uint32](),
+		listing:   newFileIndex(s.files),
 		headlines: keyset.NewSet(),
 		lines:     map[uint64]bool{},
 	}
@@ -157,28 +157,31 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 			removeOverlay(t)
 		}
 	}()
-	results := make([]parsed, parseChunk)
-	raws := make([][]byte, parseChunk)
+	// Chunks are read and parsed up to parseAhead ahead of the one that
+	// publishes.
+	var pending []*parseJob
+	defer func() {
+		for _, j := range pending {
+			j.wait()
+		}
+	}()
+	n := 0
 	for chunk := range chunks(s.files, parseChunk) {
-		if w.cache == nil {
-			par.For(len(chunk), func(i int) { results[i] = t.parseFile(chunk[i]) })
-		} else {
-			for i, f := range chunk {
-				raws[i] = w.cache.record(f.rel)
-			}
-			par.For(len(chunk), func(i int) { results[i] = t.readCached(chunk[i], raws[i]) })
+		pending = append(pending, s.startParse(w.cache, n, chunk))
+		n += len(chunk)
+		if len(pending) <= parseAhead {
+			continue
 		}
-		for i := range chunk {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			w.begin(chunk[i])
-			if err := w.publish(chunk[i], &results[i]); err != nil {
-				return err
-			}
-			w.end(&results[i])
-			results[i], raws[i] = parsed{}, nil
+		if err := w.publishJob(ctx, pending[0]); err != nil {
+			return err
 		}
+		pending = pending[1:]
+	}
+	for len(pending) > 0 {
+		if err := w.publishJob(ctx, pending[0]); err != nil {
+			return err
+		}
+		pending = pending[1:]
 	}
 	complete = true
 	w.log.Info("source read", "source", t.SourceName, "files", w.read, "skipped", w.skipped,
@@ -213,8 +216,13 @@ type textWalk struct {
 	t   *Text
 	log *slog.Logger
 
-	// ids maps each ID already used to the file that used it.
-	ids *keyset.Map[string]
+	// ids maps each ID already used to the number of the file that used
+	// it, in walk order: a number takes less memory than a path, and
+	// listing gives the path back for the rare duplicate.
+	ids     *keyset.Map[uint32]
+	listing fileIndex
+	// file is the number of the file being published.
+	file uint32
 	// headlines holds the keys of the headlines already published.
 	headlines keyset.Set
 	// lines holds the hashes of the headline lines already seen, as
@@ -406,11 +414,11 @@ func (w *textWalk) linesKnown(rec *fileRecord) bool {
 // which case the whole file is skipped and ok is false.
 func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
 	if prev, dup := w.ids.Get(article.ID); dup {
-		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, prev))
+		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, w.listing.rel(prev)))
 		w.index.duplicate(w.at)
 		return false, nil
 	}
-	w.ids.Put(article.ID, rel)
+	w.ids.Put(article.ID, w.file)
 	w.articles++
 	w.index.ownID(article.ID, w.at)
 	return true, w.emitItem(rel, article)
@@ -435,11 +443,11 @@ func (w *textWalk) emitHeadline(rel, line string) error {
 	item := w.t.headlineItem(title, key)
 	if prev, dup := w.ids.Get(item.ID); dup {
 		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
-			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, prev)})
+			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, w.listing.rel(prev))})
 		w.index.duplicate(w.at)
 		return nil
 	}
-	w.ids.Put(item.ID, rel)
+	w.ids.Put(item.ID, w.file)
 	w.index.ownID(item.ID, w.at)
 	w.headlineItems++
 	return w.emitItem(rel, item)
