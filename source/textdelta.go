@@ -412,7 +412,7 @@ func (s *textScan) Delta(ctx context.Context, since string) (feed.Delta, bool, e
 	if t.CacheFile == "" || since == "" {
 		return feed.Delta{}, false, nil
 	}
-	d := &deltaRun{t: t, log: t.logger(), start: s.start}
+	d := &deltaRun{t: t, log: t.logger(), start: s.start, readAgain: map[int]bool{}}
 	ok, why, err := d.run(ctx, s, since)
 	if err != nil || !ok {
 		if why != "" {
@@ -437,6 +437,9 @@ type deltaRun struct {
 	newRecords       []byte
 	delta            feed.Delta
 	read, touched    int
+	// readAgain holds the places of the files read again, which reported
+	// their problems as they were read.
+	readAgain map[int]bool
 }
 
 // change is a listed file whose metadata changed, or a new one.
@@ -550,12 +553,8 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 	}
 	// Files with problems are reported at every build, as a full read
 	// reports them.
-	reread := make(map[int]bool, len(changes))
-	for _, c := range changes {
-		reread[c.at] = true
-	}
 	for at, f := range d.files {
-		if f.flags&fileProblem == 0 || reread[at] {
+		if f.flags&fileProblem == 0 || d.readAgain[at] {
 			continue
 		}
 		rec, err := d.record(f)
@@ -679,6 +678,7 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 	}
 	d.delta.Before = append(d.delta.Before, before...)
 	d.read++
+	d.readAgain[c.at] = true
 
 	// What it yields now.
 	entry := indexFile{rel: rel, size: c.f.info.size, mtime: c.f.info.mtime}
