@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -148,6 +149,9 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 	w.cache = t.openCache(w.log)
 	if w.cache != nil {
 		w.index = newTextIndex()
+		// The old index points into the cache this Stream replaces: a
+		// Stream that does not complete must leave none behind.
+		os.Remove(t.indexPath())
 	}
 	complete := false
 	defer func() {

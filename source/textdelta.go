@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -73,6 +74,80 @@ type indexFile struct {
 type owned struct {
 	h  uint64
 	at int32
+}
+
+// ownerTable is one table of owners during a Delta: the index's, sorted
+// by hash, with owners by their place in the old listing (remap gives
+// their place in the new one, -1 for a removed file), and the changes the
+// Delta made on top.
+type ownerTable struct {
+	sorted []owned
+	remap  []int32
+	mod    map[uint64]int32 // noOwner: deleted
+}
+
+// noOwner is the owner of a hash nobody owns.
+const noOwner = -1
+
+// owner returns the place in the new listing of the file that owns h, or
+// noOwner.
+func (o *ownerTable) owner(h uint64) int32 {
+	if at, ok := o.mod[h]; ok {
+		return at
+	}
+	if at := o.ownerBefore(h); at != noOwner {
+		return o.remap[at]
+	}
+	return noOwner
+}
+
+// ownerBefore returns the place in the old listing of the file that owned
+// h in the index, or noOwner.
+func (o *ownerTable) ownerBefore(h uint64) int32 {
+	i, found := slices.BinarySearchFunc(o.sorted, h, func(e owned, h uint64) int { return cmp.Compare(e.h, h) })
+	if !found {
+		return noOwner
+	}
+	return o.sorted[i].at
+}
+
+func (o *ownerTable) set(h uint64, at int32) {
+	if o.mod == nil {
+		o.mod = map[uint64]int32{}
+	}
+	o.mod[h] = at
+}
+
+func (o *ownerTable) del(h uint64) { o.set(h, noOwner) }
+
+// table returns the owners as the new index keeps them, sorted by hash.
+func (o *ownerTable) table() []owned {
+	var added []owned
+	for h, at := range o.mod {
+		if at != noOwner {
+			added = append(added, owned{h, at})
+		}
+	}
+	slices.SortFunc(added, func(a, b owned) int { return cmp.Compare(a.h, b.h) })
+	out := make([]owned, 0, len(o.sorted)+len(added))
+	for _, e := range o.sorted {
+		for len(added) > 0 && added[0].h < e.h {
+			out, added = append(out, added[0]), added[1:]
+		}
+		if _, changed := o.mod[e.h]; changed {
+			continue
+		}
+		if at := o.remap[e.at]; at != noOwner {
+			out = append(out, owned{e.h, at})
+		}
+	}
+	return append(out, added...)
+}
+
+// sortOwners sorts a table by hash, as the index keeps it.
+func sortOwners(tab []owned) []owned {
+	slices.SortFunc(tab, func(a, b owned) int { return cmp.Compare(a.h, b.h) })
+	return tab
 }
 
 // textIndex is the index a Stream builds as it goes.
@@ -156,7 +231,8 @@ func (w *textWalk) saveIndex(complete bool) string {
 		os.Remove(p)
 		return ""
 	}
-	token, err := writeIndex(p, w.t.cacheSettings(), w.index.files, w.index.ids, w.index.lines, w.index.keys)
+	ix := w.index
+	token, err := writeIndex(p, w.t.cacheSettings(), ix.files, sortOwners(ix.ids), sortOwners(ix.lines), sortOwners(ix.keys))
 	if err != nil {
 		os.Remove(p)
 		w.log.Warn("file index not written; the next build reads every file", "source", w.t.SourceName, "error", err)
@@ -294,11 +370,17 @@ func loadIndex(p, settings string) (*loadedIndex, error) {
 		return nil, errNoIndex
 	}
 	ix := &loadedIndex{token: d.str()}
+	// The paths are cut from one string rather than allocated one by
+	// one: an index lists every file of the archive.
+	whole := string(data)
 	n := d.count()
 	ix.files = make([]indexFile, n)
 	for i := range ix.files {
 		f := &ix.files[i]
-		f.rel = d.str()
+		if m := d.count(); !d.err {
+			at := len(data) - len(d.b)
+			f.rel, d.b = whole[at:at+m], d.b[m:]
+		}
 		f.size, f.mtime, f.sum = int64(d.uvarint()), d.varint(), d.uint64()
 		f.flags, f.where = d.byte(), d.byte()
 		f.off, f.n = int64(d.uvarint()), int(d.uvarint())
@@ -308,7 +390,8 @@ func loadIndex(p, settings string) (*loadedIndex, error) {
 		*tab = make([]owned, n)
 		for i := range *tab {
 			(*tab)[i] = owned{d.uint64(), int32(d.uvarint())}
-			if int((*tab)[i].at) >= len(ix.files) {
+			// Sorted by hash, each once: lookups search it.
+			if int((*tab)[i].at) >= len(ix.files) || i > 0 && (*tab)[i-1].h >= (*tab)[i].h {
 				d.err = true
 			}
 		}
@@ -329,7 +412,7 @@ func (s *textScan) Delta(ctx context.Context, since string) (feed.Delta, bool, e
 	if t.CacheFile == "" || since == "" {
 		return feed.Delta{}, false, nil
 	}
-	d := &deltaRun{t: t, log: t.logger(), start: s.start}
+	d := &deltaRun{t: t, log: t.logger(), start: s.start, readAgain: map[int]bool{}}
 	ok, why, err := d.run(ctx, s, since)
 	if err != nil || !ok {
 		if why != "" {
@@ -348,12 +431,15 @@ type deltaRun struct {
 	// files is the new index, in walk order; ids, lines and keys map
 	// each owned hash to its owner's place in it.
 	files            []indexFile
-	ids, lines, keys map[uint64]int32
+	ids, lines, keys *ownerTable
 	cache, overlay   *os.File
 	overlayAt        int64
 	newRecords       []byte
 	delta            feed.Delta
 	read, touched    int
+	// readAgain holds the places of the files read again, which reported
+	// their problems as they were read.
+	readAgain map[int]bool
 }
 
 // change is a listed file whose metadata changed, or a new one.
@@ -386,6 +472,7 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 
 	// The listing against the old index, both in walk order.
 	remap := make([]int32, len(old.files))
+	d.files = make([]indexFile, 0, len(old.files)+64)
 	var changes []change
 	var removed []int
 	i := 0
@@ -425,27 +512,14 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 
 	// Owners, by place in the new listing; a removed file may own only
 	// its article's id.
-	removedIDs := map[uint64]bool{}
-	d.ids = make(map[uint64]int32, len(old.ids))
-	for _, o := range old.ids {
-		if at := remap[o.at]; at >= 0 {
-			d.ids[o.h] = at
-		} else {
-			removedIDs[o.h] = true
-		}
-	}
-	d.lines = make(map[uint64]int32, len(old.lines))
-	d.keys = make(map[uint64]int32, len(old.keys))
-	for _, tab := range []struct {
-		from []owned
-		to   map[uint64]int32
-	}{{old.lines, d.lines}, {old.keys, d.keys}} {
-		for _, o := range tab.from {
-			at := remap[o.at]
-			if at < 0 {
+	d.ids = &ownerTable{sorted: old.ids, remap: remap}
+	d.lines = &ownerTable{sorted: old.lines, remap: remap}
+	d.keys = &ownerTable{sorted: old.keys, remap: remap}
+	if len(removed) > 0 {
+		for _, tab := range []*ownerTable{d.lines, d.keys} {
+			if slices.ContainsFunc(tab.sorted, func(o owned) bool { return remap[o.at] < 0 }) {
 				return false, "a removed file had headlines other files may repeat", nil
 			}
-			tab.to[o.h] = at
 		}
 	}
 	defer d.closeFiles()
@@ -460,7 +534,8 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 		if err != nil {
 			return false, "the record of a removed file could not be read", nil
 		}
-		if id := d.articleID(f.rel, rec); id != "" && removedIDs[xxhash.Sum64String(id)] {
+		if id := d.articleID(f.rel, rec); id != "" && d.ids.ownerBefore(xxhash.Sum64String(id)) == int32(o) {
+			d.ids.del(xxhash.Sum64String(id))
 			d.delta.Before = append(d.delta.Before, id)
 		}
 	}
@@ -478,12 +553,8 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 	}
 	// Files with problems are reported at every build, as a full read
 	// reports them.
-	reread := make(map[int]bool, len(changes))
-	for _, c := range changes {
-		reread[c.at] = true
-	}
 	for at, f := range d.files {
-		if f.flags&fileProblem == 0 || reread[at] {
+		if f.flags&fileProblem == 0 || d.readAgain[at] {
 			continue
 		}
 		rec, err := d.record(f)
@@ -583,30 +654,31 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 				return true, ""
 			}
 		}
-		if id := d.articleID(rel, rec); id != "" && d.ids[xxhash.Sum64String(id)] == at {
+		if id := d.articleID(rel, rec); id != "" && d.ids.owner(xxhash.Sum64String(id)) == at {
 			before = append(before, id)
 		}
 		oldLines = rec.headlines
 		for i, h := range rec.headlines {
-			if owner, ok := d.lines[h]; !ok || owner != at || slices.Contains(rec.headlines[:i], h) {
+			if d.lines.owner(h) != at || slices.Contains(rec.headlines[:i], h) {
 				continue
 			}
 			ownedLine = true
 			if rec.lines[i] == "" {
 				return false, "the record of a changed file lacks a headline it was the first to list"
 			}
-			if title, key, ok := headlineTitle(rec.lines[i]); ok && d.keys[xxhash.Sum64String(key)] == at {
-				if id := t.headlineItem(title, key).ID; d.ids[xxhash.Sum64String(id)] == at {
+			if title, key, ok := headlineTitle(rec.lines[i]); ok && d.keys.owner(xxhash.Sum64String(key)) == at {
+				if id := t.headlineItem(title, key).ID; d.ids.owner(xxhash.Sum64String(id)) == at {
 					before = append(before, id)
 				}
 			}
 		}
 	}
 	for _, id := range before {
-		delete(d.ids, xxhash.Sum64String(id))
+		d.ids.del(xxhash.Sum64String(id))
 	}
 	d.delta.Before = append(d.delta.Before, before...)
 	d.read++
+	d.readAgain[c.at] = true
 
 	// What it yields now.
 	entry := indexFile{rel: rel, size: c.f.info.size, mtime: c.f.info.mtime}
@@ -652,10 +724,10 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 	} else {
 		if p.article != nil {
 			h := xxhash.Sum64String(p.article.ID)
-			if _, taken := d.ids[h]; taken {
+			if d.ids.owner(h) != noOwner {
 				return false, "a changed file's id is used by another file"
 			}
-			d.ids[h] = at
+			d.ids.set(h, at)
 			emit(*p.article)
 		}
 		if t.Headlines != HeadlinesIgnore {
@@ -664,32 +736,32 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 				if slices.Contains(p.lineHashes[:i], sum) {
 					continue
 				}
-				if owner, ok := d.lines[sum]; ok && (owner != at || !sameLines) {
+				if owner := d.lines.owner(sum); owner != noOwner && (owner != at || !sameLines) {
 					if owner > at {
 						return false, "a changed file lists a headline first that a later file had first"
 					}
 					continue
 				}
-				d.lines[sum] = at
+				d.lines.set(sum, at)
 				rec.lines[i] = line
 				title, key, ok := headlineTitle(line)
 				if !ok {
 					continue
 				}
 				kh := xxhash.Sum64String(key)
-				if owner, ok := d.keys[kh]; ok && (owner != at || !sameLines) {
+				if owner := d.keys.owner(kh); owner != noOwner && (owner != at || !sameLines) {
 					if owner > at {
 						return false, "a changed file lists a headline first that a later file had first"
 					}
 					continue
 				}
-				d.keys[kh] = at
+				d.keys.set(kh, at)
 				item := t.headlineItem(title, key)
 				ih := xxhash.Sum64String(item.ID)
-				if _, taken := d.ids[ih]; taken {
+				if d.ids.owner(ih) != noOwner {
 					return false, "a headline's id is used by another item"
 				}
-				d.ids[ih] = at
+				d.ids.set(ih, at)
 				emit(item)
 			}
 		}
@@ -722,15 +794,7 @@ func (d *deltaRun) save(s *textScan) error {
 			return err
 		}
 	}
-	tables := make([][]owned, 3)
-	for i, m := range []map[uint64]int32{d.ids, d.lines, d.keys} {
-		tab := make([]owned, 0, len(m))
-		for h, at := range m {
-			tab = append(tab, owned{h, at})
-		}
-		tables[i] = tab
-	}
-	token, err := writeIndex(d.t.indexPath(), d.t.cacheSettings(), d.files, tables...)
+	token, err := writeIndex(d.t.indexPath(), d.t.cacheSettings(), d.files, d.ids.table(), d.lines.table(), d.keys.table())
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,15 @@ import (
 // exportBaseKey is the state key under which a build remembers, as "SIZE
 // LATEST", the size of the export when it was last written whole, so that
 // appends stop and the export is written whole again (compacted) once it
-// doubled, and the latest change time (unix seconds) of any line in it.
+// doubled, and the latest change time (unix seconds) of any line in it;
+// then, one a line as "ID HASH", the records of the lines changed at that
+// time, when there are at most maxLatestIDs of them.
 const exportBaseKey = "feedpub/export_base"
+
+// maxLatestIDs bounds the ids an export's base names; past it, which ids
+// changed last is not known, and an append in that second waits for the
+// export to be written whole.
+const maxLatestIDs = 256
 
 // journal is the ledger a build sees: it passes every call to the store
 // and keeps the records Observe wrote (new ids and changed hashes), so that
@@ -124,9 +131,11 @@ func appendExport(ctx context.Context, led ledger.Ledger, path string, recs []le
 	if !ok {
 		return false, nil // written whole by an earlier feedpub: do so again
 	}
-	if latest >= since.Unix() {
+	if latest.unix > since.Unix() || latest.unix == since.Unix() && latest.any(recs) {
 		return false, nil // a line may change as late as an appended one
 	}
+	// Records an earlier build of this second wrote are there already.
+	recs = slices.DeleteFunc(slices.Clone(recs), latest.has)
 	var lines strings.Builder
 	if err := ledger.WriteRecords(&lines, recs); err != nil {
 		return false, err
@@ -159,22 +168,77 @@ func appendExport(ctx context.Context, led ledger.Ledger, path string, recs []le
 		return false, fmt.Errorf("append to %s: %w", path, err)
 	}
 	for _, r := range recs {
-		latest = max(latest, r.Changed.Unix())
+		latest.note(r)
 	}
 	return true, led.PutState(ctx, exportBaseKey, formatExportBase(base, latest))
 }
 
-func formatExportBase(size, latest int64) []byte {
-	return []byte(strconv.FormatInt(size, 10) + " " + strconv.FormatInt(latest, 10))
+// lastChanged is the latest change time of an export's lines, and the
+// hashes of the lines changed then, by id; ids is nil when they are not
+// known.
+type lastChanged struct {
+	unix int64
+	ids  map[string]string
 }
 
-func parseExportBase(s string) (size, latest int64, ok bool) {
-	a, b, ok := strings.Cut(s, " ")
+// note takes one more line into account.
+func (l *lastChanged) note(r ledger.Record) {
+	switch t := r.Changed.Unix(); {
+	case t > l.unix:
+		l.unix, l.ids = t, map[string]string{r.ID: r.Hash}
+	case t == l.unix && l.ids != nil:
+		if l.ids[r.ID] = r.Hash; len(l.ids) > maxLatestIDs {
+			l.ids = nil
+		}
+	}
+}
+
+// has reports whether the export's last line for r's id is r.
+func (l lastChanged) has(r ledger.Record) bool {
+	h, ok := l.ids[r.ID]
+	return ok && h == r.Hash && r.Changed.Unix() == l.unix
+}
+
+// any reports whether a line of one of recs may have changed last, with
+// another hash: an appended line with the same change time would tie with
+// it. (A record whose line says the same is there already: see has.)
+func (l lastChanged) any(recs []ledger.Record) bool {
+	return l.ids == nil || slices.ContainsFunc(recs, func(r ledger.Record) bool {
+		h, ok := l.ids[r.ID]
+		return ok && h != r.Hash
+	})
+}
+
+func formatExportBase(size int64, latest lastChanged) []byte {
+	b := []byte(strconv.FormatInt(size, 10) + " " + strconv.FormatInt(latest.unix, 10))
+	if latest.ids == nil {
+		return append(b, "\n*"...)
+	}
+	for _, id := range slices.Sorted(maps.Keys(latest.ids)) {
+		b = append(b, '\n')
+		b = append(b, id+" "+latest.ids[id]...)
+	}
+	return b
+}
+
+func parseExportBase(s string) (size int64, latest lastChanged, ok bool) {
+	first, rest, more := strings.Cut(s, "\n")
+	a, b, ok := strings.Cut(first, " ")
 	if !ok {
-		return 0, 0, false
+		return 0, latest, false
 	}
 	size, err1 := strconv.ParseInt(a, 10, 64)
-	latest, err2 := strconv.ParseInt(b, 10, 64)
+	unix, err2 := strconv.ParseInt(b, 10, 64)
+	latest.unix = unix
+	// A base without ids (written by an earlier feedpub) or with "*"
+	// does not know them.
+	if more && rest != "*" {
+		latest.ids = map[string]string{}
+		for line := range strings.SplitSeq(rest, "\n") {
+			id, hash, _ := strings.Cut(line, " ")
+			latest.ids[id] = hash
+		}
+	}
 	return size, latest, err1 == nil && err2 == nil
 }
 
@@ -204,15 +268,15 @@ func writeExportWhole(ctx context.Context, led store, path string) (int, error) 
 }
 
 // latestChange notes the latest change time of the records its ledger
-// exports.
+// exports, and which records changed then.
 type latestChange struct {
 	ledger.Ledger
-	latest int64
+	latest lastChanged
 }
 
 func (l *latestChange) Export(ctx context.Context, fn func(ledger.Record) error) error {
 	return l.Ledger.Export(ctx, func(r ledger.Record) error {
-		l.latest = max(l.latest, r.Changed.Unix())
+		l.latest.note(r)
 		return fn(r)
 	})
 }

@@ -20,8 +20,8 @@ import (
 // build and changes one item per build: each build appends the records it
 // wrote to the export instead of writing it whole, until the export would
 // pass twice its last whole size, when it is written whole again, sorted
-// with one line per id. Two builds in one second, and an export whose last
-// line is torn, make the build write it whole. At every step the export,
+// with one line per id. Two builds in one second that change one item, and
+// an export whose last line is torn, make the build write it whole. At every step the export,
 // read as a recovery reads it, holds exactly what the ledger holds.
 func TestExportAppendsThenCompacts(t *testing.T) {
 	t.Parallel()
@@ -114,6 +114,16 @@ func TestExportAppendsThenCompacts(t *testing.T) {
 	hashes[0] = "b" + hashes[0][1:]
 	if lines := build(later); lines != n {
 		t.Errorf("second change within a second: %d lines, want the export written whole (%d)", lines, n)
+	}
+	// Another item changed in that second has no line that could tie
+	// with its new one: its record is appended.
+	hashes[4] = "f" + hashes[4][1:]
+	if lines := build(later); lines != n+1 {
+		t.Errorf("a change of another item within the second: %d lines, want one appended (%d)", lines, n+1)
+	}
+	hashes[4] = "9" + hashes[4][1:]
+	if lines := build(later); lines != n {
+		t.Errorf("that item changed again within the second: %d lines, want the export written whole (%d)", lines, n)
 	}
 
 	// A torn last line, as a crash during an append leaves it.

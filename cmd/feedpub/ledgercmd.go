@@ -170,6 +170,9 @@ func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := led.Import(ctx, recs); err != nil {
 			return fmt.Errorf("ledger import: %w", err)
 		}
+		if err := publish.Forget(ctx, led); err != nil {
+			return fmt.Errorf("ledger import: %w", err)
+		}
 		fmt.Fprintf(stdout, "imported %d records into %s\n", len(recs), cfg.StateName())
 	}
 	return nil

@@ -211,6 +211,9 @@ func prepareLedger(ctx context.Context, cfg *config.Config, led store, logger *s
 		if err := led.Import(ctx, recs); err != nil {
 			return prep, fmt.Errorf("merge %s %s: %w", f.what, f.path, err)
 		}
+		if err := publish.Forget(ctx, led); err != nil {
+			return prep, err
+		}
 		prep.merged = true
 		logger.Info("merged into the ledger: "+f.what+" changed since the last build wrote it", "file", f.path, "records", len(recs))
 	}
@@ -389,6 +392,9 @@ func recoverLedger(ctx context.Context, cfg *config.Config, report func(format s
 	if err := led.Import(ctx, e.recs); err != nil {
 		return err
 	}
+	if err := publish.Forget(ctx, led); err != nil {
+		return err
+	}
 	if movedTo != "" {
 		report("the damaged ledger was moved to %s\n", movedTo)
 	}
@@ -461,6 +467,9 @@ func recoverDatabase(ctx context.Context, cfg *config.Config, report func(format
 		return err
 	}
 	if err := led.Import(ctx, e.recs[len(held):]); err != nil {
+		return err
+	}
+	if err := publish.Forget(ctx, led); err != nil {
 		return err
 	}
 	report("ledger %s: %d records: %d in the database, %d more from the export, %d more from the ledger file, %d more from %d published documents\n",

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/feed/ledger"
 	"github.com/feedpub/feedpub/internal/buildid"
 )
 
@@ -264,4 +265,17 @@ func (r *run) recordDelta(ctx context.Context) error {
 		return err
 	}
 	return r.state.PutState(ctx, deltaKey, raw)
+}
+
+// Forget removes the records builds leave for the next one in state, so
+// that the next build reads every source whole and renders every feed.
+// Call it after the ledger changed outside a build (an import, a
+// recovery): the records carry dates the ledger may no longer hold.
+func Forget(ctx context.Context, state ledger.Ledger) error {
+	for _, key := range []string{lastBuildKey, deltaKey} {
+		if err := state.PutState(ctx, key, []byte("{}")); err != nil {
+			return fmt.Errorf("forget the last build: %w", err)
+		}
+	}
+	return nil
 }

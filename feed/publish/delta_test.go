@@ -75,7 +75,20 @@ func (tw *deltaTwins) touch(name string) {
 // build builds both sites and returns their results.
 func (tw *deltaTwins) build() [2]*publish.Result {
 	tw.t.Helper()
+	res, errs := tw.tryBuild()
+	for i, err := range errs {
+		if err != nil {
+			tw.t.Fatalf("build of site %d: %v\nlog:\n%s", i, err, tw.logs[i].String())
+		}
+	}
+	return res
+}
+
+// tryBuild builds both sites and returns their results and errors.
+func (tw *deltaTwins) tryBuild() ([2]*publish.Result, [2]error) {
+	tw.t.Helper()
 	var out [2]*publish.Result
+	var errs [2]error
 	for i, dir := range tw.dirs {
 		led, err := ledger.OpenBolt(filepath.Join(dir, "data", "feedpub.db"), ledger.BoltOptions{})
 		if err != nil {
@@ -103,14 +116,10 @@ func (tw *deltaTwins) build() [2]*publish.Result {
 				BaseURL: "http://127.0.0.1:8080/", Prefix: "http://127.0.0.1:8080/items/", Sources: []string{"wire"},
 			},
 		}
-		res, err := b.Build(tw.t.Context())
+		out[i], errs[i] = b.Build(tw.t.Context())
 		led.Close()
-		if err != nil {
-			tw.t.Fatalf("build of site %d: %v\nlog:\n%s", i, err, tw.logs[i].String())
-		}
-		out[i] = res
 	}
-	return out
+	return out, errs
 }
 
 // check builds both sites and fails unless they published the same files
@@ -281,5 +290,45 @@ func TestDeltaBuildsPublishWhatFullReadsPublish(t *testing.T) {
 				t.Errorf("only %d of 60 builds read only what changed; log:\n%s", deltas, tw.logs[0].String())
 			}
 		})
+	}
+}
+
+// TestDeltaAfterAFailedBuild: a build that read only what changed and then
+// failed (a filter left a feed empty) has moved the source's index on, but
+// not the record of what the feeds published; the next build must read
+// everything, and publish what reading everything publishes.
+func TestDeltaAfterAFailedBuild(t *testing.T) {
+	t.Parallel()
+	tw := &deltaTwins{t: t, dirs: [2]string{t.TempDir(), t.TempDir()}, clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	tw.feeds = func() []publish.Feed {
+		return []publish.Feed{
+			{Name: "news", Meta: meta("news"), Sources: []string{"wire"}, Limit: 3},
+			{Name: "weather", Meta: meta("weather"), Sources: []string{"wire"}, Limit: 3,
+				Filter: &publish.Filter{IncludeCategories: []string{"weather"}}},
+		}
+	}
+	for i := range 6 {
+		tw.write(fmt.Sprintf("a/%d.txt", i), fmt.Sprintf("Story %d begins.\n", i))
+	}
+	tw.write("b/rain.txt", "Title: Rain\nTags: Weather\n\nRain is coming.\n")
+	tw.check("first build")
+	tw.clock = tw.clock.Add(time.Minute)
+	tw.write("a/6.txt", "Story 6 begins.\n")
+	tw.check("a new story")
+	if !strings.Contains(tw.logs[0].String(), "read only what changed") {
+		t.Fatalf("the second build read everything:\n%s", tw.logs[0].String())
+	}
+
+	tw.clock = tw.clock.Add(time.Minute)
+	tw.write("b/rain.txt", "Title: Rain\nTags: Farming\n\nRain is coming.\n")
+	tw.write("a/7.txt", "Story 7 begins.\n")
+	if _, errs := tw.tryBuild(); errs[0] == nil || errs[1] == nil {
+		t.Fatalf("a build with an empty feed: errors %v", errs)
+	}
+	tw.clock = tw.clock.Add(time.Minute)
+	tw.write("b/rain.txt", "Title: Rain\nTags: Weather\n\nRain is coming, later.\n")
+	tw.check("the feed filled again")
+	if !strings.Contains(tw.logs[0].String(), "the last build did not publish from the last read") {
+		t.Errorf("the build after a failed one did not read everything:\n%s", tw.logs[0].String())
 	}
 }
