@@ -90,8 +90,15 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 			reason: fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", blocks[last].gap, len(f.headlines))})
 		blocks = blocks[:last]
 	}
+	n := 0
 	for _, b := range blocks {
-		f.paragraphs = append(f.paragraphs, collapseAll(b.lines)...)
+		n += len(b.lines)
+	}
+	if n > 0 {
+		f.paragraphs = make([]string, 0, n)
+	}
+	for _, b := range blocks {
+		f.paragraphs = appendCollapsed(f.paragraphs, b.lines)
 	}
 	if f.title == "" && len(f.paragraphs) == 0 {
 		return textFile{}, warns, errors.New("no title and no body text")
@@ -147,7 +154,10 @@ type block struct {
 func splitBlocks(text string) []block {
 	var blocks []block
 	var cur block
-	n, gap := 0, 0
+	// The blocks' lines share one array, sized for every line, instead
+	// of growing one slice a block.
+	all := make([]string, 0, strings.Count(text, "\n")+1)
+	n, gap, start := 0, 0, 0
 	for line := range strings.SplitSeq(text, "\n") {
 		n++
 		line = strings.TrimRightFunc(line, unicode.IsSpace)
@@ -160,10 +170,11 @@ func splitBlocks(text string) []block {
 			continue
 		}
 		if cur.lines == nil {
-			cur = block{line: n, gap: gap}
+			cur, start = block{line: n, gap: gap}, len(all)
 			gap = 0
 		}
-		cur.lines = append(cur.lines, line)
+		all = append(all, line)
+		cur.lines = all[start:len(all):len(all)]
 	}
 	if cur.lines != nil {
 		blocks = append(blocks, cur)
@@ -454,13 +465,17 @@ func headlineLike(line string) bool {
 // collapseAll returns the lines of block with white space collapsed,
 // dropping lines that end up empty.
 func collapseAll(block []string) []string {
-	out := make([]string, 0, len(block))
+	return appendCollapsed(make([]string, 0, len(block)), block)
+}
+
+// appendCollapsed appends to dst what collapseAll makes of block.
+func appendCollapsed(dst, block []string) []string {
 	for _, line := range block {
 		if line = feed.CollapseSpace(line); !blank(line) {
-			out = append(out, line)
+			dst = append(dst, line)
 		}
 	}
-	return out
+	return dst
 }
 
 // paragraphsHTML is feed.ParagraphsHTML for paragraphs that collapseAll
