@@ -487,30 +487,33 @@ func paragraphsHTML(paragraphs []string) string {
 	for _, p := range paragraphs {
 		n += len(p) + len("\n<p></p>")
 	}
-	// Sized for text with nothing to escape, as most is.
-	b := make([]byte, 0, n)
-	for _, p := range paragraphs {
-		if len(b) > 0 {
-			b = append(b, '\n')
+	// Sized for text with nothing to escape, as most is; a Builder's
+	// buffer is not zeroed first, as a new byte slice would be.
+	var b strings.Builder
+	b.Grow(n)
+	for i, p := range paragraphs {
+		if i > 0 {
+			b.WriteByte('\n')
 		}
-		b = append(b, "<p>"...)
-		b = appendEscaped(b, p)
-		b = append(b, "</p>"...)
+		b.WriteString("<p>")
+		writeEscaped(&b, p)
+		b.WriteString("</p>")
 	}
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	return b.String()
 }
 
 // htmlEscapes are the replacements html.EscapeString makes.
 var htmlEscapes = [256]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '\'': "&#39;", '"': "&#34;"}
 
-// appendEscaped appends s to b escaped as html.EscapeString does.
-func appendEscaped(b []byte, s string) []byte {
+// writeEscaped writes s to b escaped as html.EscapeString does.
+func writeEscaped(b *strings.Builder, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		if e := htmlEscapes[s[i]]; e != "" {
-			b = append(append(b, s[last:i]...), e...)
+			b.WriteString(s[last:i])
+			b.WriteString(e)
 			last = i + 1
 		}
 	}
-	return append(b, s[last:]...)
+	b.WriteString(s[last:])
 }
