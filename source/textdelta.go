@@ -362,6 +362,11 @@ func loadIndex(p, settings string) (*loadedIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseIndex(data, settings)
+}
+
+// parseIndex reads the bytes of an index made with settings.
+func parseIndex(data []byte, settings string) (*loadedIndex, error) {
 	if len(data) < len(indexMagic)+1 || string(data[:len(indexMagic)]) != indexMagic || data[len(indexMagic)] != indexFormat {
 		return nil, errNoIndex
 	}
@@ -383,17 +388,23 @@ func loadIndex(p, settings string) (*loadedIndex, error) {
 		}
 		f.size, f.mtime, f.sum = int64(d.uvarint()), d.varint(), d.uint64()
 		f.flags, f.where = d.byte(), d.byte()
-		f.off, f.n = int64(d.uvarint()), int(d.uvarint())
+		off, n := d.uvarint(), d.uvarint()
+		if off > 1<<62 || n > 1<<24 {
+			d.err = true
+		}
+		f.off, f.n = int64(off), int(n)
 	}
 	for _, tab := range []*[]owned{&ix.ids, &ix.lines, &ix.keys} {
 		n := d.count()
 		*tab = make([]owned, n)
 		for i := range *tab {
-			(*tab)[i] = owned{d.uint64(), int32(d.uvarint())}
+			h, at := d.uint64(), d.uvarint()
 			// Sorted by hash, each once: lookups search it.
-			if int((*tab)[i].at) >= len(ix.files) || i > 0 && (*tab)[i-1].h >= (*tab)[i].h {
+			if at >= uint64(len(ix.files)) || i > 0 && (*tab)[i-1].h >= h {
 				d.err = true
+				break
 			}
+			(*tab)[i] = owned{h, int32(at)}
 		}
 	}
 	if d.err || len(d.b) != 0 {

@@ -157,3 +157,43 @@ func TestTextDelta(t *testing.T) {
 		t.Fatal("a delta from an index made with other settings")
 	}
 }
+
+// FuzzLoadIndex feeds loadIndex damaged and arbitrary files: it must
+// refuse what it cannot read, never panic, and read back exactly what
+// writeIndex wrote.
+func FuzzLoadIndex(f *testing.F) {
+	dir := f.TempDir()
+	good := filepath.Join(dir, "good")
+	files := []indexFile{
+		{rel: "a/1.txt", size: 10, mtime: 1, sum: 7, where: inCache, off: 30, n: 12},
+		{rel: "b", flags: fileNotFile},
+		{rel: "c/2.txt", size: 5, mtime: -3, sum: 9, flags: fileProblem, where: inOverlay, off: 0, n: 40},
+	}
+	ids := []owned{{1, 0}, {5, 2}}
+	if _, err := writeIndex(good, "settings", files, ids, []owned{{3, 2}}, nil); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ix, err := loadIndex(good, "settings")
+	if err != nil || !slices.Equal(ix.files, files) || !slices.Equal(ix.ids, ids) || len(ix.keys) != 0 {
+		f.Fatalf("read back %+v, %v", ix, err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)-3])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ix, err := parseIndex(data, "settings")
+		if err != nil {
+			return
+		}
+		for _, tab := range [][]owned{ix.ids, ix.lines, ix.keys} {
+			for i, o := range tab {
+				if int(o.at) >= len(ix.files) || o.at < 0 || i > 0 && tab[i-1].h >= o.h {
+					t.Fatalf("accepted a table out of order or out of range: %+v", tab)
+				}
+			}
+		}
+	})
+}

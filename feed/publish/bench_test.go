@@ -95,7 +95,10 @@ func benchBuilder(dir string, led ledger.Ledger, out, cache string) *publish.Bui
 //
 //	full       an empty ledger and no cache: every file read, every item new
 //	unchanged  nothing changed since the last build: skipped by the fingerprint
-//	one-edit   one article edited since the last build: only it is parsed
+//	one-edit   one article edited since the last build: only it is read,
+//	           and merged into the items the last build recorded
+//	one-add    one article added, last in walk order (with the builds'
+//	           one clock it ranks last among equal dates)
 //	no-cache   the one-edit build without a file cache: every file read again
 //
 // It reports articles/s (of the whole archive) and the process's peak RSS.
@@ -162,15 +165,25 @@ func BenchmarkBuild(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	add := func(i int) {
+		p := filepath.Join(articles, "new", fmt.Sprintf("%06d.txt", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, fmt.Appendf(nil, "A new story, number %d, comes last.\n", i), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for _, sub := range []struct {
-		name  string
-		cache string
-	}{{"one-edit", cache}, {"no-cache", ""}} {
+		name   string
+		cache  string
+		change func(int)
+	}{{"one-edit", cache, edit}, {"one-add", cache, add}, {"no-cache", "", edit}} {
 		b.Run(sub.name, func(b *testing.B) {
 			var total time.Duration
 			for i := range b.N {
 				b.StopTimer()
-				edit(i)
+				sub.change(i)
 				b.StartTimer()
 				total += build(b, ledgerPath, sub.cache)
 			}

@@ -23,53 +23,15 @@ import (
 // deltaTwins are two copies of one site with an output folder, built side
 // by side with the same clock: the first keeps a file cache and its index,
 // so that its builds read only what changed whenever they can; the second
-// reads every file every time.
+// reads every file every time. Files change as twinSites changes them.
 type deltaTwins struct {
-	t     *testing.T
-	dirs  [2]string
-	clock time.Time
+	*twinSites
 	logs  [2]bytes.Buffer
 	feeds func() []publish.Feed
 }
 
-func (tw *deltaTwins) path(i int, name string) string {
-	return filepath.Join(tw.dirs[i], "articles", filepath.FromSlash(name))
-}
-
-func (tw *deltaTwins) write(name, body string) {
-	tw.t.Helper()
-	mtime := tw.clock.Add(time.Duration(len(body)) * time.Millisecond)
-	for i := range tw.dirs {
-		p := tw.path(i, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tw.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			tw.t.Fatal(err)
-		}
-		if err := os.Chtimes(p, mtime, mtime); err != nil {
-			tw.t.Fatal(err)
-		}
-	}
-}
-
-func (tw *deltaTwins) remove(name string) {
-	tw.t.Helper()
-	for i := range tw.dirs {
-		if err := os.Remove(tw.path(i, name)); err != nil {
-			tw.t.Fatal(err)
-		}
-	}
-}
-
-func (tw *deltaTwins) touch(name string) {
-	tw.t.Helper()
-	later := tw.clock.Add(time.Hour)
-	for i := range tw.dirs {
-		if err := os.Chtimes(tw.path(i, name), later, later); err != nil {
-			tw.t.Fatal(err)
-		}
-	}
+func newDeltaTwins(t *testing.T, feeds func() []publish.Feed) *deltaTwins {
+	return &deltaTwins{twinSites: newTwins(t, nil), feeds: feeds}
 }
 
 // build builds both sites and returns their results.
@@ -207,14 +169,13 @@ func TestDeltaBuildsPublishWhatFullReadsPublish(t *testing.T) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(seed, 99))
-			tw := &deltaTwins{t: t, dirs: [2]string{t.TempDir(), t.TempDir()}, clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-			tw.feeds = func() []publish.Feed {
+			tw := newDeltaTwins(t, func() []publish.Feed {
 				return []publish.Feed{
 					{Name: "news", Meta: meta("news"), Sources: []string{"wire"}, Limit: 8},
 					{Name: "weather", Meta: meta("weather"), Sources: []string{"wire"}, Limit: 3,
 						Filter: &publish.Filter{IncludeCategories: []string{"weather"}}},
 				}
-			}
+			})
 			var names []string
 			next := 0
 			add := func() {
@@ -299,14 +260,13 @@ func TestDeltaBuildsPublishWhatFullReadsPublish(t *testing.T) {
 // everything, and publish what reading everything publishes.
 func TestDeltaAfterAFailedBuild(t *testing.T) {
 	t.Parallel()
-	tw := &deltaTwins{t: t, dirs: [2]string{t.TempDir(), t.TempDir()}, clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	tw.feeds = func() []publish.Feed {
+	tw := newDeltaTwins(t, func() []publish.Feed {
 		return []publish.Feed{
 			{Name: "news", Meta: meta("news"), Sources: []string{"wire"}, Limit: 3},
 			{Name: "weather", Meta: meta("weather"), Sources: []string{"wire"}, Limit: 3,
 				Filter: &publish.Filter{IncludeCategories: []string{"weather"}}},
 		}
-	}
+	})
 	for i := range 6 {
 		tw.write(fmt.Sprintf("a/%d.txt", i), fmt.Sprintf("Story %d begins.\n", i))
 	}
