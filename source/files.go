@@ -1,11 +1,9 @@
 package source
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -136,18 +134,7 @@ func readStatted(p string, info fileInfo, statErr error, limit int64) ([]byte, e
 	if info.size > limit {
 		return nil, fmt.Errorf("too large: %d bytes, limit %d", info.size, limit)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
-	}
-	defer f.Close()
-	// Read what Stat announced in one go; a file that grew since is
-	// still caught by the limit. ReadFrom wants bytes.MinRead free before
-	// each read, the one that finds the end included: with less, it would
-	// copy the whole file into a buffer twice its size to learn that.
-	buf := bytes.NewBuffer(make([]byte, 0, info.size+bytes.MinRead))
-	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
-	data := buf.Bytes()
+	data, err := readFile(p, info.size, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unreadable: %w", pathCause(err))
 	}

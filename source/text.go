@@ -530,7 +530,7 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 		Title:       title,
 		Link:        link,
 		Summary:     summary,
-		ContentHTML: feed.ParagraphsHTML(f.paragraphs),
+		ContentHTML: paragraphsHTML(f.paragraphs),
 		Authors:     f.authors,
 		Categories:  f.tags,
 		Published:   f.published,

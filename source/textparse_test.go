@@ -586,3 +586,18 @@ func FuzzParseText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParagraphsHTML checks that the walk's paragraphsHTML, given what
+// collapseAll made of some lines, writes what feed.ParagraphsHTML writes.
+func FuzzParagraphsHTML(f *testing.F) {
+	f.Add("A <b>bold</b> & \"quoted\" 'line'\n  spaced   out  \n\n\u200b\nlast\u00a0line\t")
+	f.Add("")
+	f.Add("plain")
+	f.Fuzz(func(t *testing.T, text string) {
+		lines := strings.Split(feed.CleanText(text), "\n")
+		paras := collapseAll(lines)
+		if got, want := paragraphsHTML(paras), feed.ParagraphsHTML(paras); got != want {
+			t.Errorf("paragraphsHTML(%q) = %q, want %q", paras, got, want)
+		}
+	})
+}

@@ -26,9 +26,15 @@ type jsonRecord struct {
 func WriteJSONL(ctx context.Context, w io.Writer, l Ledger) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
+	var line []byte
 	n := 0
 	err := l.Export(ctx, func(r Record) error {
 		n++
+		var ok bool
+		if line, ok = appendJSONLine(line[:0], r); ok {
+			_, err := bw.Write(line)
+			return err
+		}
 		return encodeJSONLine(enc, r)
 	})
 	if err != nil {
@@ -55,6 +61,47 @@ func WriteRecords(w io.Writer, recs []Record) error {
 
 func encodeJSONLine(enc *json.Encoder, r Record) error {
 	return enc.Encode(jsonRecord{ID: r.ID, FirstSeen: r.FirstSeen.UTC(), Hash: r.Hash, Changed: r.Changed.UTC()})
+}
+
+// appendJSONLine appends the line encodeJSONLine writes for r to b,
+// without reflection: a build of a new archive exports every record.
+// It handles the records ledgers hold (ids and hashes of printable
+// ASCII with nothing JSON or HTML escapes, times in years 0 to 9999),
+// and reports false, with b unchanged, for any other, which
+// encodeJSONLine writes instead.
+func appendJSONLine(b []byte, r Record) ([]byte, bool) {
+	first, changed := r.FirstSeen.UTC(), r.Changed.UTC()
+	if !plainJSON(r.ID) || !plainJSON(r.Hash) || !jsonYear(first) || !jsonYear(changed) {
+		return b, false
+	}
+	b = append(b, `{"id":"`...)
+	b = append(b, r.ID...)
+	b = append(b, `","first_seen":"`...)
+	b = first.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","hash":"`...)
+	b = append(b, r.Hash...)
+	b = append(b, `","changed":"`...)
+	b = changed.AppendFormat(b, time.RFC3339Nano)
+	return append(b, "\"}\n"...), true
+}
+
+// plainJSON reports whether encoding/json writes s as it is, between
+// quotes: printable ASCII without the characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7F, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}
+
+// jsonYear reports whether t is in the years time.Time.MarshalJSON
+// accepts.
+func jsonYear(t time.Time) bool {
+	y := t.Year()
+	return y >= 0 && y <= 9999
 }
 
 // ReadJSONL reads records written by WriteJSONL. An unreadable line is an
