@@ -247,6 +247,15 @@ func problemAt(err error) lineWarning {
 // problem, is logged at info level with the message "article note" and
 // the key "note" instead.
 func logFileProblem(log *slog.Logger, msg, sourceName, file, keyName string, w lineWarning) {
+	level := slog.LevelWarn
+	if w.notice {
+		level = slog.LevelInfo
+	}
+	// A full build has notes on most articles: when they are not shown,
+	// their arguments are not built either.
+	if !log.Enabled(context.Background(), level) {
+		return
+	}
 	args := []any{"source", sourceName, "file", file}
 	if w.line > 0 {
 		args = append(args, "line", w.line)

@@ -475,13 +475,14 @@ func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, 
 	if !f.article {
 		return nil, f.headlines, warns, nil
 	}
-	item := t.articleItem(relpath, f)
-	return &item, f.headlines, append(warns, derivedNotes(f, item)...), nil
+	item, fullTitle := t.articleItem(relpath, f)
+	return &item, f.headlines, append(warns, derivedNotes(f, item, fullTitle)...), nil
 }
 
 // derivedNotes are the notes on what the article's text made of its
-// title and summary where the header gave none.
-func derivedNotes(f textFile, item feed.Item) []lineWarning {
+// title and summary where the header gave none; fullTitle is the title
+// articleItem derived before it was cut to length.
+func derivedNotes(f textFile, item feed.Item, fullTitle string) []lineWarning {
 	var notes []lineWarning
 	if len(f.paragraphs) == 0 {
 		return nil
@@ -489,7 +490,7 @@ func derivedNotes(f textFile, item feed.Item) []lineWarning {
 	lead := f.paragraphs[0]
 	if f.title == "" {
 		reason := "no Title header; title taken from the first sentence"
-		if full := feed.TrimTitle(feed.FirstSentence(lead)); item.Title != full {
+		if item.Title != fullTitle {
 			reason = fmt.Sprintf("no Title header; title taken from the first sentence, cut to %d characters", feed.TitleMax)
 		}
 		notes = append(notes, lineWarning{notice: true, reason: reason})
@@ -501,16 +502,22 @@ func derivedNotes(f textFile, item feed.Item) []lineWarning {
 	return notes
 }
 
-// articleItem makes the item of an article file.
-func (t *Text) articleItem(relpath string, f textFile) feed.Item {
-	id := t.fileID(relpath)
+// articleItem makes the item of an article file, and returns the title
+// it derived from the lead before cutting it to length ("" when the
+// header gave one).
+func (t *Text) articleItem(relpath string, f textFile) (feed.Item, string) {
+	var id string
 	if f.id != "" {
 		id = ownItemID(t.IDPrefix, t.SourceName, f.id)
+	} else {
+		id = t.fileID(relpath)
 	}
-	title := f.title
+	title, fullTitle := f.title, ""
 	if title == "" && len(f.paragraphs) > 0 {
 		lead := f.paragraphs[0]
-		if title = feed.DeriveTitle(lead); title == "" {
+		// feed.DeriveTitle, keeping the uncut title for derivedNotes.
+		fullTitle = feed.TrimTitle(feed.FirstSentence(lead))
+		if title = feed.Truncate(fullTitle, feed.TitleMax); title == "" {
 			// A lead made only of punctuation has no sentence to take.
 			title = feed.Truncate(lead, feed.TitleMax)
 		}
@@ -537,7 +544,7 @@ func (t *Text) articleItem(relpath string, f textFile) feed.Item {
 		Updated:     f.updated,
 		Source:      t.SourceName,
 		Ref:         relpath,
-	}
+	}, fullTitle
 }
 
 // fileID is the ID of the article of the file at relpath when its header

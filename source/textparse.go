@@ -90,8 +90,15 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 			reason: fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", blocks[last].gap, len(f.headlines))})
 		blocks = blocks[:last]
 	}
+	n := 0
 	for _, b := range blocks {
-		f.paragraphs = append(f.paragraphs, collapseAll(b.lines)...)
+		n += len(b.lines)
+	}
+	if n > 0 {
+		f.paragraphs = make([]string, 0, n)
+	}
+	for _, b := range blocks {
+		f.paragraphs = appendCollapsed(f.paragraphs, b.lines)
 	}
 	if f.title == "" && len(f.paragraphs) == 0 {
 		return textFile{}, warns, errors.New("no title and no body text")
@@ -147,7 +154,10 @@ type block struct {
 func splitBlocks(text string) []block {
 	var blocks []block
 	var cur block
-	n, gap := 0, 0
+	// The blocks' lines share one array, sized for every line, instead
+	// of growing one slice a block.
+	all := make([]string, 0, strings.Count(text, "\n")+1)
+	n, gap, start := 0, 0, 0
 	for line := range strings.SplitSeq(text, "\n") {
 		n++
 		line = strings.TrimRightFunc(line, unicode.IsSpace)
@@ -160,10 +170,11 @@ func splitBlocks(text string) []block {
 			continue
 		}
 		if cur.lines == nil {
-			cur = block{line: n, gap: gap}
+			cur, start = block{line: n, gap: gap}, len(all)
 			gap = 0
 		}
-		cur.lines = append(cur.lines, line)
+		all = append(all, line)
+		cur.lines = all[start:len(all):len(all)]
 	}
 	if cur.lines != nil {
 		blocks = append(blocks, cur)
@@ -454,13 +465,17 @@ func headlineLike(line string) bool {
 // collapseAll returns the lines of block with white space collapsed,
 // dropping lines that end up empty.
 func collapseAll(block []string) []string {
-	out := make([]string, 0, len(block))
+	return appendCollapsed(make([]string, 0, len(block)), block)
+}
+
+// appendCollapsed appends to dst what collapseAll makes of block.
+func appendCollapsed(dst, block []string) []string {
 	for _, line := range block {
 		if line = feed.CollapseSpace(line); !blank(line) {
-			out = append(out, line)
+			dst = append(dst, line)
 		}
 	}
-	return out
+	return dst
 }
 
 // paragraphsHTML is feed.ParagraphsHTML for paragraphs that collapseAll
@@ -472,30 +487,33 @@ func paragraphsHTML(paragraphs []string) string {
 	for _, p := range paragraphs {
 		n += len(p) + len("\n<p></p>")
 	}
-	// Sized for text with nothing to escape, as most is.
-	b := make([]byte, 0, n)
-	for _, p := range paragraphs {
-		if len(b) > 0 {
-			b = append(b, '\n')
+	// Sized for text with nothing to escape, as most is; a Builder's
+	// buffer is not zeroed first, as a new byte slice would be.
+	var b strings.Builder
+	b.Grow(n)
+	for i, p := range paragraphs {
+		if i > 0 {
+			b.WriteByte('\n')
 		}
-		b = append(b, "<p>"...)
-		b = appendEscaped(b, p)
-		b = append(b, "</p>"...)
+		b.WriteString("<p>")
+		writeEscaped(&b, p)
+		b.WriteString("</p>")
 	}
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	return b.String()
 }
 
 // htmlEscapes are the replacements html.EscapeString makes.
 var htmlEscapes = [256]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '\'': "&#39;", '"': "&#34;"}
 
-// appendEscaped appends s to b escaped as html.EscapeString does.
-func appendEscaped(b []byte, s string) []byte {
+// writeEscaped writes s to b escaped as html.EscapeString does.
+func writeEscaped(b *strings.Builder, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		if e := htmlEscapes[s[i]]; e != "" {
-			b = append(append(b, s[last:i]...), e...)
+			b.WriteString(s[last:i])
+			b.WriteString(e)
 			last = i + 1
 		}
 	}
-	return append(b, s[last:]...)
+	b.WriteString(s[last:])
 }

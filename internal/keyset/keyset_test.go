@@ -50,3 +50,48 @@ func TestMap(t *testing.T) {
 		t.Errorf("Len = %d, want 2", m.Len())
 	}
 }
+
+// TestMapGrows stores many values through the table's doublings and
+// finds each again, with the value stored last.
+func TestMapGrows(t *testing.T) {
+	t.Parallel()
+	m := NewMap[uint32]()
+	const n = 50000
+	for i := range uint32(n) {
+		m.Put(fmt.Sprint("id/", i), i)
+		if i%3 == 0 {
+			m.Put(fmt.Sprint("id/", i), i+1) // replaced, not added
+		}
+	}
+	if m.Len() != n {
+		t.Fatalf("Len = %d, want %d", m.Len(), n)
+	}
+	for i := range uint32(n) {
+		want := i
+		if i%3 == 0 {
+			want = i + 1
+		}
+		if v, ok := m.Get(fmt.Sprint("id/", i)); !ok || v != want {
+			t.Fatalf("Get(id/%d) = %d, %v; want %d", i, v, ok, want)
+		}
+		if _, ok := m.Get(fmt.Sprint("other/", i)); ok {
+			t.Fatalf("Get(other/%d) found a value never stored", i)
+		}
+	}
+	// Three quarters full at most: no table more than twice what that
+	// needs.
+	if len(m.keys) > 2*(4*n/3+1) {
+		t.Errorf("%d slots for %d keys", len(m.keys), n)
+	}
+}
+
+func TestEmptyMap(t *testing.T) {
+	t.Parallel()
+	m := NewMap[string]()
+	if v, ok := m.Get(""); ok || v != "" {
+		t.Errorf("Get on an empty map = %q, %v", v, ok)
+	}
+	if s := NewSet(); s.Has("x") || s.Len() != 0 {
+		t.Error("an empty set has something")
+	}
+}
