@@ -148,10 +148,10 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 	}
 	w.cache = t.openCache(w.log)
 	if w.cache != nil {
-		w.index = newTextIndex()
 		// The old index points into the cache this Stream replaces: a
 		// Stream that does not complete must leave none behind.
 		os.Remove(t.indexPath())
+		w.index = newTextIndex(t, w.log)
 	}
 	complete := false
 	defer func() {
@@ -419,7 +419,7 @@ func (w *textWalk) linesKnown(rec *fileRecord) bool {
 func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
 	if prev, dup := w.ids.Get(article.ID); dup {
 		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, w.listing.rel(prev)))
-		w.index.duplicate(w.at)
+		w.index.duplicate()
 		return false, nil
 	}
 	w.ids.Put(article.ID, w.file)
@@ -448,7 +448,7 @@ func (w *textWalk) emitHeadline(rel, line string) error {
 	if prev, dup := w.ids.Get(item.ID); dup {
 		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
 			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, w.listing.rel(prev))})
-		w.index.duplicate(w.at)
+		w.index.duplicate()
 		return nil
 	}
 	w.ids.Put(item.ID, w.file)

@@ -38,7 +38,7 @@ import (
 // indexMagic starts every index file; the byte after it is the format.
 const indexMagic = "feedpub text index\n"
 
-const indexFormat = 1
+const indexFormat = 2
 
 // Flags of an indexFile.
 const (
@@ -150,13 +150,26 @@ func sortOwners(tab []owned) []owned {
 	return tab
 }
 
-// textIndex is the index a Stream builds as it goes.
+// textIndex is the index a Stream builds as it goes: the entries of the
+// files go to the file as they come, so that a Stream holds none of them;
+// the owner tables, which the file keeps sorted, wait for the end.
 type textIndex struct {
-	files            []indexFile
+	out              *indexWriter
+	cur              indexFile // the entry of the file being published
+	count            int
 	ids, lines, keys []owned
 }
 
-func newTextIndex() *textIndex { return &textIndex{} }
+// newTextIndex starts the index of a Stream of t; nil, logged, when it
+// cannot be written.
+func newTextIndex(t *Text, log *slog.Logger) *textIndex {
+	out, err := createIndex(t.indexPath(), t.cacheSettings())
+	if err != nil {
+		log.Warn("file index not written; the next build reads every file", "source", t.SourceName, "error", err)
+		return nil
+	}
+	return &textIndex{out: out}
+}
 
 func (ix *textIndex) ownID(id string, at int) {
 	if ix != nil {
@@ -176,9 +189,10 @@ func (ix *textIndex) ownKey(key string, at int) {
 	}
 }
 
-func (ix *textIndex) duplicate(at int) {
+// duplicate marks the file being published, which lost an id to another.
+func (ix *textIndex) duplicate() {
 	if ix != nil {
-		ix.files[at].flags |= fileDup
+		ix.cur.flags |= fileDup
 	}
 }
 
@@ -188,17 +202,18 @@ func (w *textWalk) begin(f statted) {
 	if w.index == nil {
 		return
 	}
-	w.at = len(w.index.files)
-	w.index.files = append(w.index.files, indexFile{rel: f.rel})
+	w.at = w.index.count
+	w.index.cur = indexFile{rel: f.rel}
 	w.puts = w.cache.puts
 }
 
-// end completes the file's index entry from what reading it gave.
+// end completes the file's index entry from what reading it gave, and
+// writes it.
 func (w *textWalk) end(r *parsed) {
 	if w.index == nil {
 		return
 	}
-	e := &w.index.files[w.at]
+	e := &w.index.cur
 	rec := r.cached
 	if rec == nil {
 		rec = r.record
@@ -217,24 +232,24 @@ func (w *textWalk) end(r *parsed) {
 	if w.cache.puts != w.puts {
 		e.where, e.off, e.n = inCache, w.cache.lastAt, w.cache.lastLen
 	}
+	w.index.out.file(*e)
+	w.index.count++
 }
 
-// saveIndex writes the index of a Stream that completed with its cache,
-// and returns its token; otherwise it removes any index, so that no
-// Delta answers from what this Stream may have changed.
+// saveIndex completes the index of a Stream that completed with its
+// cache, and returns its token; otherwise it drops it, leaving no index,
+// so that no Delta answers from what this Stream may have changed.
 func (w *textWalk) saveIndex(complete bool) string {
 	if w.index == nil {
 		return ""
 	}
-	p := w.t.indexPath()
+	ix := w.index
 	if !complete || w.cache.failed {
-		os.Remove(p)
+		ix.out.abort()
 		return ""
 	}
-	ix := w.index
-	token, err := writeIndex(p, w.t.cacheSettings(), ix.files, sortOwners(ix.ids), sortOwners(ix.lines), sortOwners(ix.keys))
+	token, err := ix.out.finish(sortOwners(ix.ids), sortOwners(ix.lines), sortOwners(ix.keys))
 	if err != nil {
-		os.Remove(p)
 		w.log.Warn("file index not written; the next build reads every file", "source", w.t.SourceName, "error", err)
 		return ""
 	}
@@ -282,69 +297,101 @@ func relLess(a, b string) bool {
 	return len(a) < len(b)
 }
 
-// writeIndex writes an index under a new token, atomically, and returns
-// the token.
-func writeIndex(p, settings string, files []indexFile, tables ...[]owned) (string, error) {
+// indexWriter writes an index under a new token: the header, then each
+// file's entry as it comes, then the owner tables, into a temporary file
+// that finish puts in place.
+type indexWriter struct {
+	path, token string
+	tmp         *os.File
+	bw          *bufio.Writer
+	b           []byte
+}
+
+// createIndex starts a new index for p.
+func createIndex(p, settings string) (*indexWriter, error) {
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
-	token := hex.EncodeToString(tok[:])
 	// Builds that share a ledger take turns: a temporary file left here
 	// is a killed build's.
 	old, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*"))
 	for _, o := range old {
 		os.Remove(o)
 	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	var b []byte
-	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
-	b = append(b, indexMagic...)
-	b = append(b, indexFormat)
-	str(settings)
-	str(token)
-	b = binary.AppendUvarint(b, uint64(len(files)))
-	for _, f := range files {
-		str(f.rel)
-		b = binary.AppendUvarint(b, uint64(f.size))
-		b = binary.AppendVarint(b, f.mtime)
-		b = binary.BigEndian.AppendUint64(b, f.sum)
-		b = append(b, f.flags, f.where)
-		b = binary.AppendUvarint(b, uint64(f.off))
-		b = binary.AppendUvarint(b, uint64(f.n))
-		if len(b) > 64<<10 {
-			bw.Write(b)
-			b = b[:0]
-		}
+	iw := &indexWriter{path: p, token: hex.EncodeToString(tok[:]), tmp: tmp, bw: bufio.NewWriterSize(tmp, 256<<10)}
+	iw.b = append(iw.b, indexMagic...)
+	iw.b = append(iw.b, indexFormat)
+	iw.str(settings)
+	iw.str(iw.token)
+	return iw, nil
+}
+
+func (iw *indexWriter) str(s string) {
+	iw.b = binary.AppendUvarint(iw.b, uint64(len(s)))
+	iw.b = append(iw.b, s...)
+}
+
+func (iw *indexWriter) flushSome() {
+	if len(iw.b) > 64<<10 {
+		iw.bw.Write(iw.b)
+		iw.b = iw.b[:0]
 	}
+}
+
+// file writes the next file's entry; a 1 before each, a 0 after the last.
+func (iw *indexWriter) file(f indexFile) {
+	iw.b = append(iw.b, 1)
+	iw.str(f.rel)
+	iw.b = binary.AppendUvarint(iw.b, uint64(f.size))
+	iw.b = binary.AppendVarint(iw.b, f.mtime)
+	iw.b = binary.BigEndian.AppendUint64(iw.b, f.sum)
+	iw.b = append(iw.b, f.flags, f.where)
+	iw.b = binary.AppendUvarint(iw.b, uint64(f.off))
+	iw.b = binary.AppendUvarint(iw.b, uint64(f.n))
+	iw.flushSome()
+}
+
+// finish writes the owner tables, each sorted by hash, puts the index in
+// place and returns its token.
+func (iw *indexWriter) finish(tables ...[]owned) (string, error) {
+	defer os.Remove(iw.tmp.Name())
+	iw.b = append(iw.b, 0)
 	for _, tab := range tables {
-		b = binary.AppendUvarint(b, uint64(len(tab)))
+		iw.b = binary.AppendUvarint(iw.b, uint64(len(tab)))
 		for _, o := range tab {
-			b = binary.BigEndian.AppendUint64(b, o.h)
-			b = binary.AppendUvarint(b, uint64(o.at))
-			if len(b) > 64<<10 {
-				bw.Write(b)
-				b = b[:0]
-			}
+			iw.b = binary.BigEndian.AppendUint64(iw.b, o.h)
+			iw.b = binary.AppendUvarint(iw.b, uint64(o.at))
+			iw.flushSome()
 		}
 	}
-	bw.Write(b)
-	err = bw.Flush()
-	if cerr := tmp.Close(); err == nil {
+	iw.bw.Write(iw.b)
+	err := iw.bw.Flush()
+	if cerr := iw.tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		// No sync: an index lost to a crash costs a full read, and
 		// one that does not decode is not used.
-		err = os.Rename(tmp.Name(), p)
+		err = os.Rename(iw.tmp.Name(), iw.path)
 	}
 	if err != nil {
+		os.Remove(iw.path)
 		return "", err
 	}
-	return token, nil
+	return iw.token, nil
+}
+
+// abort drops the index being written, and any older one.
+func (iw *indexWriter) abort() {
+	iw.tmp.Close()
+	os.Remove(iw.tmp.Name())
+	os.Remove(iw.path)
 }
 
 // loadedIndex is an index as read back.
@@ -378,10 +425,9 @@ func parseIndex(data []byte, settings string) (*loadedIndex, error) {
 	// The paths are cut from one string rather than allocated one by
 	// one: an index lists every file of the archive.
 	whole := string(data)
-	n := d.count()
-	ix.files = make([]indexFile, n)
-	for i := range ix.files {
-		f := &ix.files[i]
+	for !d.err && d.flag() {
+		ix.files = append(ix.files, indexFile{})
+		f := &ix.files[len(ix.files)-1]
 		if m := d.count(); !d.err {
 			at := len(data) - len(d.b)
 			f.rel, d.b = whole[at:at+m], d.b[m:]
@@ -805,7 +851,14 @@ func (d *deltaRun) save(s *textScan) error {
 			return err
 		}
 	}
-	token, err := writeIndex(d.t.indexPath(), d.t.cacheSettings(), d.files, d.ids.table(), d.lines.table(), d.keys.table())
+	iw, err := createIndex(d.t.indexPath(), d.t.cacheSettings())
+	if err != nil {
+		return err
+	}
+	for _, f := range d.files {
+		iw.file(f)
+	}
+	token, err := iw.finish(d.ids.table(), d.lines.table(), d.keys.table())
 	if err != nil {
 		return err
 	}

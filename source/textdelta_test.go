@@ -170,7 +170,14 @@ func FuzzLoadIndex(f *testing.F) {
 		{rel: "c/2.txt", size: 5, mtime: -3, sum: 9, flags: fileProblem, where: inOverlay, off: 0, n: 40},
 	}
 	ids := []owned{{1, 0}, {5, 2}}
-	if _, err := writeIndex(good, "settings", files, ids, []owned{{3, 2}}, nil); err != nil {
+	iw, err := createIndex(good, "settings")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fi := range files {
+		iw.file(fi)
+	}
+	if _, err := iw.finish(ids, []owned{{3, 2}}, nil); err != nil {
 		f.Fatal(err)
 	}
 	data, err := os.ReadFile(good)
