@@ -121,11 +121,18 @@ type textScan struct {
 	start time.Time // of the Scan, for the log line of the read
 	// token names the state the last completed Stream or Delta left.
 	token string
+	// fingerprint is kept once made: Stream lets the listing go as it
+	// reads (fileIndex.release), after which it cannot be made.
+	fingerprint string
+	streamed    bool
 }
 
 // Fingerprint implements feed.Scan.
 func (s *textScan) Fingerprint() string {
-	return fingerprintOf(settingsOf("text", s.t), s.files)
+	if s.fingerprint == "" && !s.streamed {
+		s.fingerprint = fingerprintOf(settingsOf("text", s.t), s.files)
+	}
+	return s.fingerprint
 }
 
 // Complete implements feed.Scan.
@@ -135,14 +142,23 @@ func (s *textScan) Complete(ctx context.Context, items []feed.Item) ([]feed.Item
 
 // Stream implements feed.Scan: it calls emit with each item, in Fetch's
 // order, as soon as it is ready. Files are read and parsed on every CPU.
+//
+// A Scan streams once: the listing is let go as the files are read.
 func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
+	if s.streamed {
+		return errors.New("the listing was streamed already")
+	}
+	// Made now, while the listing is whole, so that it stays the same.
+	s.Fingerprint()
+	files := s.files
+	s.files, s.streamed = nil, true
 	t := s.t
 	w := &textWalk{
 		t:         t,
 		log:       t.logger(),
 		emit:      emit,
 		ids:       keyset.NewMap[uint32](),
-		listing:   newFileIndex(s.files),
+		listing:   newFileIndex(files),
 		headlines: keyset.NewSet(),
 		lines:     map[uint64]bool{},
 	}
@@ -170,9 +186,10 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 		}
 	}()
 	n := 0
-	for chunk := range chunks(s.files, parseChunk) {
+	for chunk := range chunks(files, parseChunk) {
 		pending = append(pending, s.startParse(w.cache, n, chunk))
 		n += len(chunk)
+		w.listing.release(n)
 		if len(pending) <= parseAhead {
 			continue
 		}

@@ -10,7 +10,8 @@ func TestFileIndexRel(t *testing.T) {
 	// Batches of uneven sizes, as folders make them, with an empty one.
 	var batches [][]statted
 	var want []string
-	for b, size := range []int{3, 1, 0, 256, 2} {
+	sizes := []int{3, 1, 0, 256, 2}
+	for b, size := range sizes {
 		var batch []statted
 		for i := range size {
 			rel := fmt.Sprintf("%d/%03d.txt", b, i)
@@ -20,9 +21,28 @@ func TestFileIndexRel(t *testing.T) {
 		batches = append(batches, batch)
 	}
 	x := newFileIndex(batches)
-	for n, rel := range want {
-		if got := x.rel(uint32(n)); got != rel {
-			t.Errorf("rel(%d) = %q, want %q", n, got, rel)
+	check := func(when string) {
+		t.Helper()
+		for n, rel := range want {
+			if got := x.rel(uint32(n)); got != rel {
+				t.Errorf("%s: rel(%d) = %q, want %q", when, n, got, rel)
+			}
 		}
+	}
+	check("listing whole")
+	// Let go of the batches the walk has read past, a chunk at a time:
+	// every path is still found, and only batches read whole are gone.
+	for _, n := range []int{2, 3, 4, 100, 260, 262} {
+		x.release(n)
+		check(fmt.Sprintf("after release(%d)", n))
+		for b, batch := range x.batches {
+			done := x.starts[b]+sizes[b] <= n
+			if done != (batch == nil && b < x.released) {
+				t.Errorf("after release(%d): batch %d let go = %v, want %v", n, b, batch == nil, done)
+			}
+		}
+	}
+	if x.released != len(batches) {
+		t.Errorf("%d batches let go at the end, want %d", x.released, len(batches))
 	}
 }
