@@ -10,10 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"time"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/feedpub/feedpub/feed"
@@ -81,7 +84,7 @@ type owned struct {
 // their place in the new one, -1 for a removed file), and the changes the
 // Delta made on top.
 type ownerTable struct {
-	sorted []owned
+	sorted ownedView
 	remap  []int32
 	mod    map[uint64]int32 // noOwner: deleted
 }
@@ -104,11 +107,11 @@ func (o *ownerTable) owner(h uint64) int32 {
 // ownerBefore returns the place in the old listing of the file that owned
 // h in the index, or noOwner.
 func (o *ownerTable) ownerBefore(h uint64) int32 {
-	i, found := slices.BinarySearchFunc(o.sorted, h, func(e owned, h uint64) int { return cmp.Compare(e.h, h) })
+	i, found := sort.Find(o.sorted.len(), func(i int) int { return cmp.Compare(h, o.sorted.at(i).h) })
 	if !found {
 		return noOwner
 	}
-	return o.sorted[i].at
+	return o.sorted.at(i).at
 }
 
 func (o *ownerTable) set(h uint64, at int32) {
@@ -129,8 +132,9 @@ func (o *ownerTable) table() []owned {
 		}
 	}
 	slices.SortFunc(added, func(a, b owned) int { return cmp.Compare(a.h, b.h) })
-	out := make([]owned, 0, len(o.sorted)+len(added))
-	for _, e := range o.sorted {
+	out := make([]owned, 0, o.sorted.len()+len(added))
+	for i := range o.sorted.len() {
+		e := o.sorted.at(i)
 		for len(added) > 0 && added[0].h < e.h {
 			out, added = append(out, added[0]), added[1:]
 		}
@@ -142,6 +146,22 @@ func (o *ownerTable) table() []owned {
 		}
 	}
 	return append(out, added...)
+}
+
+// ownedView is an owner table as the index file holds it: 12 bytes an
+// entry, the hash then the owner, big-endian, sorted by hash. A Delta
+// searches it in place rather than loading it.
+type ownedView string
+
+const ownedSize = 12
+
+func (v ownedView) len() int { return len(v) / ownedSize }
+
+func (v ownedView) at(i int) owned {
+	e := v[i*ownedSize:]
+	h := uint64(e[0])<<56 | uint64(e[1])<<48 | uint64(e[2])<<40 | uint64(e[3])<<32 | uint64(e[4])<<24 | uint64(e[5])<<16 | uint64(e[6])<<8 | uint64(e[7])
+	at := int32(uint32(e[8])<<24 | uint32(e[9])<<16 | uint32(e[10])<<8 | uint32(e[11]))
+	return owned{h, at}
 }
 
 // sortOwners sorts a table by hash, as the index keeps it.
@@ -344,6 +364,13 @@ func (iw *indexWriter) flushSome() {
 	}
 }
 
+// raw writes the next file's entry as an index holds it.
+func (iw *indexWriter) raw(entry string) {
+	iw.b = append(iw.b, 1)
+	iw.b = append(iw.b, entry...)
+	iw.flushSome()
+}
+
 // file writes the next file's entry; a 1 before each, a 0 after the last.
 func (iw *indexWriter) file(f indexFile) {
 	iw.b = append(iw.b, 1)
@@ -366,7 +393,7 @@ func (iw *indexWriter) finish(tables ...[]owned) (string, error) {
 		iw.b = binary.AppendUvarint(iw.b, uint64(len(tab)))
 		for _, o := range tab {
 			iw.b = binary.BigEndian.AppendUint64(iw.b, o.h)
-			iw.b = binary.AppendUvarint(iw.b, uint64(o.at))
+			iw.b = binary.BigEndian.AppendUint32(iw.b, uint32(o.at))
 			iw.flushSome()
 		}
 	}
@@ -394,12 +421,30 @@ func (iw *indexWriter) abort() {
 	os.Remove(iw.path)
 }
 
-// loadedIndex is an index as read back.
+// loadedIndex is an index as read back. It stays the file's bytes: an
+// entry is decoded when it is needed, and the owner tables are searched in
+// place, so that a Delta over a large archive holds little more than the
+// file.
 type loadedIndex struct {
-	token            string
-	files            []indexFile
-	ids, lines, keys []owned
+	token string
+	data  string
+	// offs holds where each file's entry is, as the place of the marker
+	// before it, and then the place of the marker after the last.
+	offs             []int32
+	ids, lines, keys ownedView
 }
+
+// count is the number of files in the index.
+func (ix *loadedIndex) count() int { return len(ix.offs) - 1 }
+
+// file decodes the entry of the i-th file.
+func (ix *loadedIndex) file(i int) indexFile {
+	f, _ := decodeEntry(ix.data, int(ix.offs[i])+1)
+	return f
+}
+
+// raw is the i-th file's entry as the index holds it.
+func (ix *loadedIndex) raw(i int) string { return ix.data[ix.offs[i]+1 : ix.offs[i+1]] }
 
 var errNoIndex = errors.New("no usable index")
 
@@ -412,45 +457,70 @@ func loadIndex(p, settings string) (*loadedIndex, error) {
 	return parseIndex(data, settings)
 }
 
-// parseIndex reads the bytes of an index made with settings.
-func parseIndex(data []byte, settings string) (*loadedIndex, error) {
-	if len(data) < len(indexMagic)+1 || string(data[:len(indexMagic)]) != indexMagic || data[len(indexMagic)] != indexFormat {
+// decodeEntry decodes the file entry at off in data (after its marker),
+// and returns where the next marker is; next is -1 when it does not
+// decode.
+func decodeEntry(data string, off int) (f indexFile, next int) {
+	d := decoder{b: unsafe.Slice(unsafe.StringData(data[off:]), len(data)-off)}
+	if m := d.count(); !d.err {
+		at := len(data) - len(d.b)
+		f.rel, d.b = data[at:at+m], d.b[m:]
+	}
+	f.size, f.mtime, f.sum = int64(d.uvarint()), d.varint(), d.uint64()
+	f.flags, f.where = d.byte(), d.byte()
+	o, n := d.uvarint(), d.uvarint()
+	if d.err || o > 1<<62 || n > 1<<24 {
+		return f, -1
+	}
+	f.off, f.n = int64(o), int(n)
+	return f, len(data) - len(d.b)
+}
+
+// parseIndex reads the bytes of an index made with settings, which it
+// keeps: the caller must not change them.
+func parseIndex(b []byte, settings string) (*loadedIndex, error) {
+	if len(b) < len(indexMagic)+1 || string(b[:len(indexMagic)]) != indexMagic || b[len(indexMagic)] != indexFormat || len(b) > math.MaxInt32 {
 		return nil, errNoIndex
 	}
-	d := decoder{b: data[len(indexMagic)+1:]}
+	data := unsafe.String(unsafe.SliceData(b), len(b))
+	d := decoder{b: b[len(indexMagic)+1:]}
 	if d.str() != settings {
 		return nil, errNoIndex
 	}
-	ix := &loadedIndex{token: d.str()}
-	// The paths are cut from one string rather than allocated one by
-	// one: an index lists every file of the archive.
-	whole := string(data)
-	for !d.err && d.flag() {
-		ix.files = append(ix.files, indexFile{})
-		f := &ix.files[len(ix.files)-1]
-		if m := d.count(); !d.err {
-			at := len(data) - len(d.b)
-			f.rel, d.b = whole[at:at+m], d.b[m:]
+	ix := &loadedIndex{token: d.str(), data: data}
+	// Each entry is decoded once here, to check it, and kept only as
+	// where its marker is; the 0 that ends them is kept too.
+	for {
+		mark := len(data) - len(d.b)
+		more := d.flag()
+		if d.err {
+			return nil, errNoIndex
 		}
-		f.size, f.mtime, f.sum = int64(d.uvarint()), d.varint(), d.uint64()
-		f.flags, f.where = d.byte(), d.byte()
-		off, n := d.uvarint(), d.uvarint()
-		if off > 1<<62 || n > 1<<24 {
-			d.err = true
+		ix.offs = append(ix.offs, int32(mark))
+		if !more {
+			break
 		}
-		f.off, f.n = int64(off), int(n)
+		_, next := decodeEntry(data, mark+1)
+		if next < 0 {
+			return nil, errNoIndex
+		}
+		d.b = b[next:]
 	}
-	for _, tab := range []*[]owned{&ix.ids, &ix.lines, &ix.keys} {
+	for _, tab := range []*ownedView{&ix.ids, &ix.lines, &ix.keys} {
 		n := d.count()
-		*tab = make([]owned, n)
-		for i := range *tab {
-			h, at := d.uint64(), d.uvarint()
-			// Sorted by hash, each once: lookups search it.
-			if at >= uint64(len(ix.files)) || i > 0 && (*tab)[i-1].h >= h {
-				d.err = true
-				break
+		if d.err || n > len(d.b)/ownedSize {
+			return nil, errNoIndex
+		}
+		at := len(data) - len(d.b)
+		*tab = ownedView(data[at : at+n*ownedSize])
+		d.b = d.b[n*ownedSize:]
+		for i := range n {
+			// Sorted by hash, each once, owners in range: lookups
+			// search it.
+			o := tab.at(i)
+			if o.at < 0 || int(o.at) >= ix.count() || i > 0 && tab.at(i-1).h >= o.h {
+				return nil, errNoIndex
 			}
-			(*tab)[i] = owned{h, int32(at)}
 		}
 	}
 	if d.err || len(d.b) != 0 {
@@ -485,9 +555,13 @@ type deltaRun struct {
 	t     *Text
 	log   *slog.Logger
 	start time.Time
-	// files is the new index, in walk order; ids, lines and keys map
-	// each owned hash to its owner's place in it.
-	files            []indexFile
+	// old is the index of the last read. refs is the new one, in walk
+	// order: a file's entry is the old one's at refs[i] when that is 0
+	// or more, else added[-refs[i]-1]. ids, lines and keys map each owned
+	// hash to its owner's place in refs.
+	old              *loadedIndex
+	refs             []int32
+	added            []indexFile
 	ids, lines, keys *ownerTable
 	cache, overlay   *os.File
 	overlayAt        int64
@@ -521,49 +595,63 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 		}
 		d.overlayAt = info.Size()
 	}
-	for _, f := range old.files {
-		if f.flags&fileDup != 0 {
-			return false, "an id or headline is used by two files", nil
+	d.old = old
+
+	// The listing against the old index, both in walk order. Files with
+	// problems are reported at every build, as a full read reports them:
+	// those that did not change are noted on the way.
+	remap := make([]int32, old.count())
+	d.refs = make([]int32, 0, old.count()+64)
+	var changes []change
+	var removed, problems []int
+	i := 0
+	var e indexFile
+	if old.count() > 0 {
+		e = old.file(0)
+	}
+	next := func() {
+		if i++; i < old.count() {
+			e = old.file(i)
 		}
 	}
-
-	// The listing against the old index, both in walk order.
-	remap := make([]int32, len(old.files))
-	d.files = make([]indexFile, 0, len(old.files)+64)
-	var changes []change
-	var removed []int
-	i := 0
 	for f := range eachFile(s.files) {
 		if f.err != nil {
 			return false, "a file could not be examined", nil
 		}
-		for i < len(old.files) && relLess(old.files[i].rel, f.rel) {
+		for i < old.count() && relLess(e.rel, f.rel) {
 			remap[i] = -1
 			removed = append(removed, i)
-			i++
+			next()
 		}
-		at := len(d.files)
-		if i < len(old.files) && old.files[i].rel == f.rel {
-			e := old.files[i]
-			remap[i] = int32(at)
-			if e.flags&fileNoRecord != 0 && e.flags&fileNotFile == 0 {
+		at := len(d.refs)
+		if i < old.count() && e.rel == f.rel {
+			switch {
+			case e.flags&fileDup != 0:
+				return false, "an id or headline is used by two files", nil
+			case e.flags&fileNoRecord != 0 && e.flags&fileNotFile == 0:
 				return false, "a file could not be read last time", nil
-			}
-			if e.size != f.info.size || e.mtime != f.info.mtime || (e.flags&fileNotFile != 0) != f.info.mode.IsDir() {
+			case e.size != f.info.size || e.mtime != f.info.mtime || (e.flags&fileNotFile != 0) != f.info.mode.IsDir():
 				changes = append(changes, change{f: f, old: i, at: at})
+			case e.flags&fileProblem != 0:
+				problems = append(problems, at)
 			}
-			d.files = append(d.files, e)
-			i++
+			remap[i] = int32(at)
+			d.refs = append(d.refs, int32(i))
+			next()
 			continue
 		}
 		changes = append(changes, change{f: f, old: -1, at: at})
-		d.files = append(d.files, indexFile{rel: f.rel})
+		d.refs = append(d.refs, 0)
+		d.setFile(at, indexFile{rel: f.rel})
 	}
-	for ; i < len(old.files); i++ {
+	for ; i < old.count(); next() {
+		if e.flags&fileDup != 0 {
+			return false, "an id or headline is used by two files", nil
+		}
 		remap[i] = -1
 		removed = append(removed, i)
 	}
-	if n := len(changes) + len(removed); n > 1000 || n > len(d.files)/10+10 {
+	if n := len(changes) + len(removed); n > 1000 || n > len(d.refs)/10+10 {
 		return false, fmt.Sprintf("%d files changed", n), nil
 	}
 
@@ -574,8 +662,10 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 	d.keys = &ownerTable{sorted: old.keys, remap: remap}
 	if len(removed) > 0 {
 		for _, tab := range []*ownerTable{d.lines, d.keys} {
-			if slices.ContainsFunc(tab.sorted, func(o owned) bool { return remap[o.at] < 0 }) {
-				return false, "a removed file had headlines other files may repeat", nil
+			for i := range tab.sorted.len() {
+				if remap[tab.sorted.at(i).at] < 0 {
+					return false, "a removed file had headlines other files may repeat", nil
+				}
 			}
 		}
 	}
@@ -583,7 +673,7 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 
 	// Removed files take their article with them.
 	for _, o := range removed {
-		f := old.files[o]
+		f := old.file(o)
 		if f.flags&fileNotFile != 0 || f.where == inNothing {
 			continue
 		}
@@ -602,18 +692,18 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 		}
 		var prev *indexFile
 		if c.old >= 0 {
-			prev = &old.files[c.old]
+			f := old.file(c.old)
+			prev = &f
 		}
 		if ok, why := d.reread(c, prev); !ok {
 			return false, why, nil
 		}
 	}
-	// Files with problems are reported at every build, as a full read
-	// reports them.
-	for at, f := range d.files {
-		if f.flags&fileProblem == 0 || d.readAgain[at] {
+	for _, at := range problems {
+		if d.readAgain[at] {
 			continue
 		}
+		f := d.file(at)
 		rec, err := d.record(f)
 		if err != nil {
 			return false, "the record of a file with problems could not be read", nil
@@ -631,9 +721,27 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 		d.log.Warn("file index not written; the next build reads every file", "source", t.SourceName, "error", err)
 		return false, "", nil
 	}
-	d.log.Info("source read", "source", t.SourceName, "files", len(d.files), "changed", d.read, "touched", d.touched,
+	d.log.Info("source read", "source", t.SourceName, "files", len(d.refs), "changed", d.read, "touched", d.touched,
 		"removed", len(removed), "items", len(d.delta.Items), "took", time.Since(d.start))
 	return true, "", nil
+}
+
+// file returns the new index's entry of the file at at.
+func (d *deltaRun) file(at int) indexFile {
+	if ref := d.refs[at]; ref < 0 {
+		return d.added[-ref-1]
+	}
+	return d.old.file(int(d.refs[at]))
+}
+
+// setFile replaces the new index's entry of the file at at.
+func (d *deltaRun) setFile(at int, f indexFile) {
+	if ref := d.refs[at]; ref < 0 {
+		d.added[-ref-1] = f
+		return
+	}
+	d.added = append(d.added, f)
+	d.refs[at] = int32(-len(d.added))
 }
 
 // record reads the record of f from the cache or the overlay.
@@ -706,7 +814,9 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 		if prev.size == c.f.info.size {
 			if data, err := readStatted(c.f.abs(), c.f.info, nil, t.maxSize()); err == nil && xxhash.Sum64(data) == prev.sum {
 				// Only the time changed: a touch, a copy, a checkout.
-				d.files[at].mtime = c.f.info.mtime
+				f := d.file(int(at))
+				f.mtime = c.f.info.mtime
+				d.setFile(int(at), f)
 				d.touched++
 				return true, ""
 			}
@@ -745,7 +855,7 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 			return false, "a file whose headlines others may repeat became a folder"
 		}
 		entry.flags = fileNotFile
-		d.files[at] = entry
+		d.setFile(int(at), entry)
 		return true, ""
 	}
 	var p parsed
@@ -825,14 +935,14 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 	}
 	if rec == nil {
 		entry.flags |= fileNoRecord
-		d.files[at] = entry
+		d.setFile(int(at), entry)
 		return true, ""
 	}
 	entry.where, entry.off = inOverlay, d.overlayAt+int64(len(d.newRecords))
 	enc := encodeRecord(rec)
 	entry.n = len(enc)
 	d.newRecords = append(d.newRecords, enc...)
-	d.files[at] = entry
+	d.setFile(int(at), entry)
 	return true, ""
 }
 
@@ -855,8 +965,12 @@ func (d *deltaRun) save(s *textScan) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range d.files {
-		iw.file(f)
+	for _, ref := range d.refs {
+		if ref >= 0 {
+			iw.raw(d.old.raw(int(ref)))
+		} else {
+			iw.file(d.added[-ref-1])
+		}
 	}
 	token, err := iw.finish(d.ids.table(), d.lines.table(), d.keys.table())
 	if err != nil {
