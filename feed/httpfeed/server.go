@@ -111,11 +111,17 @@ func (s *Server) Serve(ln net.Listener) error {
 			_ = c.Close()
 			continue
 		}
-		s.wg.Go(fc.serve)
+		go func() {
+			defer s.wg.Done()
+			fc.serve()
+		}()
 	}
 }
 
-// track adds c to the connections Shutdown closes, unless it has begun.
+// track adds c to the connections Shutdown closes, and to those it waits
+// for, unless it has begun. Both happen under s.mu, which Shutdown takes
+// before it waits: a connection counted after its Wait began could be
+// left running when it returns.
 func (s *Server) track(c *fastConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,6 +129,7 @@ func (s *Server) track(c *fastConn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	s.wg.Add(1)
 	return true
 }
 
