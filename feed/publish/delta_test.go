@@ -112,6 +112,8 @@ func (tw *deltaTwins) check(step string) {
 	}
 }
 
+// tree lists every file below root with its bytes, by slash-separated
+// path.
 func tree(t *testing.T, root string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}

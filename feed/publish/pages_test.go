@@ -3,7 +3,6 @@ package publish_test
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -108,21 +107,7 @@ func (s *pageSite) build() *publish.Result {
 // outputFiles lists every file of the output folder with its bytes.
 func (s *pageSite) outputFiles() map[string][]byte {
 	s.t.Helper()
-	out := map[string][]byte{}
-	root := filepath.Join(s.dir, "public")
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return out
+	return tree(s.t, filepath.Join(s.dir, "public"))
 }
 
 func TestItemPages(t *testing.T) {
