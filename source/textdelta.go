@@ -376,6 +376,19 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 	var before []string
 	var oldLines []uint64
 	ownedLine := false
+	var ownedLines, ownedKeys []uint64
+	// The last file in walk order may change what it was the first to
+	// list: no file after it can list that first instead, so it goes with
+	// the file, and what the file lists now is claimed as a new file's.
+	last := int(at) == len(d.refs)-1
+	release := func() {
+		for _, h := range ownedLines {
+			d.lines.del(h)
+		}
+		for _, h := range ownedKeys {
+			d.keys.del(h)
+		}
+	}
 	if prev != nil && prev.flags&fileNotFile == 0 {
 		rec, err := d.record(*prev)
 		if err != nil {
@@ -400,10 +413,12 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 				continue
 			}
 			ownedLine = true
+			ownedLines = append(ownedLines, h)
 			if rec.lines[i] == "" {
 				return false, "the record of a changed file lacks a headline it was the first to list"
 			}
 			if title, key, ok := headlineTitle(rec.lines[i]); ok && d.keys.owner(xxhash.Sum64String(key)) == at {
+				ownedKeys = append(ownedKeys, xxhash.Sum64String(key))
 				if id := t.headlineItem(title, key).ID; d.ids.owner(xxhash.Sum64String(id)) == at {
 					before = append(before, id)
 				}
@@ -421,9 +436,10 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 	entry := indexFile{rel: rel, size: c.f.info.size, mtime: c.f.info.mtime}
 	data, err := readStatted(c.f.abs(), c.f.info, nil, t.maxSize())
 	if errors.Is(err, errNotFile) {
-		if ownedLine {
+		if ownedLine && !last {
 			return false, "a file whose headlines others may repeat became a folder"
 		}
+		release()
 		entry.flags = fileNotFile
 		d.setFile(int(at), entry)
 		return true, ""
@@ -437,7 +453,10 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 	}
 	sameLines := prev != nil && p.err == nil && slices.Equal(oldLines, p.lineHashes)
 	if ownedLine && !sameLines {
-		return false, "a file changed the headlines it was the first to list"
+		if !last {
+			return false, "a file changed the headlines it was the first to list"
+		}
+		release()
 	}
 	for _, wn := range p.warns {
 		logFileProblem(d.log, "article warning", t.SourceName, rel, "key", wn)

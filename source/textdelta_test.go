@@ -99,6 +99,19 @@ func TestTextDelta(t *testing.T) {
 	}
 	tok = next
 
+	// The last file in walk order changes the headlines it was the first
+	// to list: what it no longer lists goes, what it lists now comes.
+	rewrite(t, root, "c/4.txt", "Fourth story.\n\n\nShared headline\nAnother new line\n", later.Add(time.Second))
+	d, ok, next = deltaOf(t, tx, tok)
+	titles = nil
+	for _, it := range d.Items {
+		titles = append(titles, it.Title)
+	}
+	if !ok || !slices.Equal(titles, []string{"Fourth story", "Another new line"}) || len(d.Before) != 2 || !strings.Contains(d.Before[1], "brand") {
+		t.Fatalf("the last file's new headlines: %q, before %q, ok %v\nlog:\n%s", titles, d.Before, ok, log())
+	}
+	tok = next
+
 	// Changes whose effects reach other files: the source cannot tell.
 	for _, c := range []struct {
 		name string
