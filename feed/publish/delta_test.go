@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,10 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedpub/feedpub/feed/ledger"
 	"github.com/feedpub/feedpub/feed/page"
 	"github.com/feedpub/feedpub/feed/publish"
-	"github.com/feedpub/feedpub/source"
 )
 
 // deltaTwins are two copies of one site with an output folder, built side
@@ -52,31 +49,11 @@ func (tw *deltaTwins) tryBuild() ([2]*publish.Result, [2]error) {
 	var out [2]*publish.Result
 	var errs [2]error
 	for i, dir := range tw.dirs {
-		led, err := ledger.OpenBolt(filepath.Join(dir, "data", "feedpub.db"), ledger.BoltOptions{})
-		if err != nil {
-			tw.t.Fatal(err)
-		}
-		logger := slog.New(slog.NewTextHandler(&tw.logs[i], nil))
-		text := &source.Text{
-			SourceName: "wire", Root: filepath.Join(dir, "articles"),
-			IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: "http://127.0.0.1:8080/items/{slug}", Logger: logger,
-		}
-		if i == 0 {
-			text.CacheFile = filepath.Join(dir, "data", "feedpub.db.files", "wire")
-		}
-		base, _ := url.Parse("http://127.0.0.1:8080/")
-		b := &publish.Builder{
-			Sources: []publish.Source{text},
-			Feeds:   tw.feeds(),
-			Ledger:  led,
-			Output:  filepath.Join(dir, "public"),
-			Base:    base,
-			Now:     func() time.Time { return tw.clock },
-			Logger:  logger,
-			Pages: &publish.Pages{
-				Site:    page.Site{Title: "Example News", Link: "https://news.example.com/"},
-				BaseURL: "http://127.0.0.1:8080/", Prefix: "http://127.0.0.1:8080/items/", Sources: []string{"wire"},
-			},
+		b, led := tw.builder(i, slog.New(slog.NewTextHandler(&tw.logs[i], nil)), tw.feeds())
+		b.Output = filepath.Join(dir, "public")
+		b.Pages = &publish.Pages{
+			Site:    page.Site{Title: "Example News", Link: "https://news.example.com/"},
+			BaseURL: "http://127.0.0.1:8080/", Prefix: "http://127.0.0.1:8080/items/", Sources: []string{"wire"},
 		}
 		out[i], errs[i] = b.Build(tw.t.Context())
 		led.Close()

@@ -82,30 +82,10 @@ func (tw *twinSites) touch(name string) {
 func (tw *twinSites) build(feeds func() []publish.Feed) [2]map[string][]byte {
 	tw.t.Helper()
 	var out [2]map[string][]byte
-	for i, dir := range tw.dirs {
-		led, err := ledger.OpenBolt(filepath.Join(dir, "data", "feedpub.db"), ledger.BoltOptions{})
-		if err != nil {
-			tw.t.Fatal(err)
-		}
-		logger := slog.New(slog.NewTextHandler(&tw.log, nil))
-		text := &source.Text{
-			SourceName: "wire", Root: filepath.Join(dir, "articles"),
-			IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: "http://127.0.0.1:8080/items/{slug}", Logger: logger,
-		}
-		if i == 0 {
-			text.CacheFile = filepath.Join(dir, "data", "feedpub.db.files", "wire")
-		}
-		base, _ := url.Parse("http://127.0.0.1:8080/")
-		b := &publish.Builder{
-			Sources: []publish.Source{text},
-			Feeds:   feeds(),
-			Ledger:  led,
-			// No output folder: every build renders, none is skipped by
-			// the fingerprint, so the cache is what is tested.
-			Base:   base,
-			Now:    func() time.Time { return tw.clock },
-			Logger: logger,
-		}
+	for i := range tw.dirs {
+		// No output folder: every build renders, none is skipped by the
+		// fingerprint, so the cache is what is tested.
+		b, led := tw.builder(i, slog.New(slog.NewTextHandler(&tw.log, nil)), feeds())
 		res, err := b.Build(context.Background())
 		led.Close()
 		if err != nil {
@@ -117,6 +97,34 @@ func (tw *twinSites) build(feeds func() []publish.Feed) [2]map[string][]byte {
 		}
 	}
 	return out
+}
+
+// builder returns the Builder of site i, with its ledger, which the
+// caller closes: one text source, a file cache in the first site only,
+// and no output folder.
+func (tw *twinSites) builder(i int, logger *slog.Logger, feeds []publish.Feed) (*publish.Builder, *ledger.Bolt) {
+	tw.t.Helper()
+	dir := tw.dirs[i]
+	led, err := ledger.OpenBolt(filepath.Join(dir, "data", "feedpub.db"), ledger.BoltOptions{})
+	if err != nil {
+		tw.t.Fatal(err)
+	}
+	text := &source.Text{
+		SourceName: "wire", Root: filepath.Join(dir, "articles"),
+		IDPrefix: "tag:news.example.com,2026-01-01:", LinkTemplate: "http://127.0.0.1:8080/items/{slug}", Logger: logger,
+	}
+	if i == 0 {
+		text.CacheFile = filepath.Join(dir, "data", "feedpub.db.files", "wire")
+	}
+	base, _ := url.Parse("http://127.0.0.1:8080/")
+	return &publish.Builder{
+		Sources: []publish.Source{text},
+		Feeds:   feeds,
+		Ledger:  led,
+		Base:    base,
+		Now:     func() time.Time { return tw.clock },
+		Logger:  logger,
+	}, led
 }
 
 // check builds both sites and fails unless they publish the same bytes.
