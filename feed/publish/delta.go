@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/ledger"
@@ -134,7 +135,7 @@ func (r *run) collectDelta(ctx context.Context) (bool, error) {
 	}
 	gone := map[string]bool{} // by source and normalised id
 	for key := range before {
-		src, id, _ := cutKey(key)
+		src, id, _ := strings.Cut(key, "\x00") // dropKey
 		gone[dropKey(src, feed.NormalizeID(id))] = true
 	}
 	for _, it := range items {
@@ -210,17 +211,6 @@ func ranks(a, b feed.Item) int {
 		return c
 	}
 	return cmp.Compare(a.Pos, b.Pos)
-}
-
-func cutKey(key string) (source, id string, ok bool) {
-	i := 0
-	for i < len(key) && key[i] != 0 {
-		i++
-	}
-	if i == len(key) {
-		return "", key, false
-	}
-	return key[:i], key[i+1:], true
 }
 
 // recordDelta records what the next build's delta merges into, when this
