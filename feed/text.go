@@ -353,27 +353,24 @@ func Summarize(text string, max int) string {
 	if utf8.RuneCountInString(text) <= max {
 		return text
 	}
-	var b strings.Builder
-	n := 0
+	// Sentences follow one another with one space between them
+	// (nextSentence), so the sentences that fit, joined by a space, are
+	// the text up to the end of the last of them: no copy is needed.
+	cut, n := 0, 0
 	for start := 0; start < len(text); {
 		end, next := nextSentence(text, start)
-		s := text[start:end]
-		start = next
-		c := utf8.RuneCountInString(s)
-		if b.Len() > 0 {
+		c := utf8.RuneCountInString(text[start:end])
+		if cut > 0 {
 			c++
 		}
 		if n+c > max {
 			break
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(s)
-		n += c
+		cut, n = end, n+c
+		start = next
 	}
-	if b.Len() == 0 {
+	if cut == 0 {
 		return Truncate(text, max)
 	}
-	return b.String()
+	return text[:cut]
 }

@@ -2,6 +2,8 @@ package source
 
 import (
 	"bytes"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -540,7 +542,39 @@ func TestHeadlineItem(t *testing.T) {
 	}
 }
 
+// checkTidyParse checks that parseText's short way through tidy text
+// gives what the long way gives.
+func checkTidyParse(t *testing.T, data []byte) {
+	t.Helper()
+	fast, fastWarns, fastErr := parseTextTidy(data, true)
+	slow, slowWarns, slowErr := parseTextTidy(data, false)
+	if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) || !reflect.DeepEqual(fast, slow) || !reflect.DeepEqual(fastWarns, slowWarns) {
+		t.Errorf("parseText(%q):\nfast %+v %+v %v\nslow %+v %+v %v", data, fast, fastWarns, fastErr, slow, slowWarns, slowErr)
+	}
+}
+
+func TestParseTextTidyMatchesSlow(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"Title: T\nDate: 2026-01-02\n\nFirst paragraph, tidy. Second sentence \u2014 with a dash.\nAnother \u201cquoted\u201d one.\n\n\nOther story\nAnd \u2018another\u2019 story\n",
+		"No header at all. Just text.\n",
+		"Headline one\nHeadline two\n",
+		"Body with  two spaces.\nAnd a trailing one. \n\n\nStory\n",
+		"Tabs\tin it.\n\n\n Leading space story\n",
+		"Abcdefg \nA space ends the line, at the end of a word of eight bytes.\n",
+		"Update: The vote. Passed.\n",
+		"Title: Spaced   title  \n\nBody.\n",
+		"\u0338 starts a line.\n\nNext \u00a0paragraph.\n",
+		"Stray\ufeff mark.\n",
+		"",
+		"\n\n\n",
+	} {
+		checkTidyParse(t, []byte(in))
+	}
+}
+
 func FuzzParseText(f *testing.F) {
+	f.Add([]byte("Tidy lead. With \u201cquotes\u201d \u2014 and dashes.\nSecond paragraph.\n\n\nOther story\nA second one\n"))
 	f.Add([]byte("Title: T\nDate: 2026-01-02\nAuthor: A <a@b.c>\n\nBody. More.\n\nHeadline one\nHeadline two\n"))
 	f.Add([]byte("\ufeffLead line.\r\n\r\nOther story\r\n"))
 	f.Add([]byte("Caf\xe9 \x93quoted\x94\n"))
@@ -550,6 +584,7 @@ func FuzzParseText(f *testing.F) {
 	f.Add([]byte("Colour: red\n\nUpdate: The vote. Passed.\n"))
 	tx := testText()
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkTidyParse(t, data)
 		it, headlines, warns, err := tx.parseArticle("dir/file name.txt", data)
 		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
 		for _, w := range warns {
@@ -595,7 +630,7 @@ func FuzzParagraphsHTML(f *testing.F) {
 	f.Add("plain")
 	f.Fuzz(func(t *testing.T, text string) {
 		lines := strings.Split(feed.CleanText(text), "\n")
-		paras := collapseAll(lines)
+		paras := collapseAll(lines, false)
 		if got, want := paragraphsHTML(paras), feed.ParagraphsHTML(paras); got != want {
 			t.Errorf("paragraphsHTML(%q) = %q, want %q", paras, got, want)
 		}
