@@ -355,7 +355,8 @@ func Summarize(text string, max int) string {
 	}
 	// Sentences follow one another with one space between them
 	// (nextSentence), so the sentences that fit, joined by a space, are
-	// the text up to the end of the last of them: no copy is needed.
+	// the text up to the end of the last of them, copied in one piece
+	// so that the summary does not keep the whole text alive.
 	cut, n := 0, 0
 	for start := 0; start < len(text); {
 		end, next := nextSentence(text, start)
@@ -372,5 +373,5 @@ func Summarize(text string, max int) string {
 	if cut == 0 {
 		return Truncate(text, max)
 	}
-	return text[:cut]
+	return strings.Clone(text[:cut])
 }

@@ -583,6 +583,10 @@ func (t *Text) articleItem(relpath string, f textFile) (feed.Item, string) {
 		Updated:     f.updated,
 		Source:      t.SourceName,
 		Ref:         relpath,
+
+		// Paragraphs of tidy text, escaped into ASCII and put between
+		// ASCII tags, stay as feed.CleanText leaves them.
+		ContentClean: f.tidy,
 	}, fullTitle
 }
 

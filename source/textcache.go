@@ -362,7 +362,7 @@ func (t *Text) newRecord(rel string, size, mtime int64, sum uint64, p *parsed) *
 	}
 	if p.article != nil {
 		a := *p.article
-		a.ContentHTML, a.Summary = "", ""
+		a.ContentHTML, a.ContentClean, a.Summary = "", false, ""
 		// What the path gives is left out; a header's id or link is
 		// compared with it only when there is one, sparing the two
 		// strings a file that names neither.

@@ -45,6 +45,9 @@ type textFile struct {
 	headlines []string
 	// article is false for a headline-only file.
 	article bool
+	// tidy says the file's text was tidy (feed.CleanLines): text made of
+	// its pieces and ASCII is as feed.CleanText leaves it.
+	tidy bool
 }
 
 // parseText reads one article file. A non-nil error says why the file
@@ -65,7 +68,7 @@ func parseTextTidy(data []byte, fast bool) (textFile, []lineWarning, error) {
 		return textFile{}, warns, err
 	}
 	blocks := splitBlocks(text, tidy)
-	var f textFile
+	f := textFile{tidy: tidy}
 	if n, ok := headerLines(blocks); ok {
 		first := blocks[0]
 		warns = append(warns, f.readHeader(first.lines[:n], first.line)...)
