@@ -19,73 +19,72 @@ import (
 // the text is ASCII, as CleanText's own check does.
 func CleanLines(s string) (clean string, tidy bool) {
 	var safe *[0x10000 / 64]uint64
-	// gap is set after a space or a line feed (and at the start, where
-	// a space would lead a line), space after a space alone.
-	gap, space := true, false
+	// gap has its top bit set after a space or a line feed (and at the
+	// start, where a space would lead a line), space after a space.
+	var gap, space uint64 = 0x80, 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			if ok, endsGap, endsSpace := tidy8(load8(s, i), gap, space); ok {
-				gap, space = endsGap, endsSpace
-				i += 8
+		for ; i+8 <= len(s); i += 8 {
+			// The word test, written out here since it runs for nearly
+			// every word of an article: every byte printable ASCII or
+			// a line feed, no space next to a space or a line feed.
+			w := load8(s, i)
+			nl := zeroBytes(w ^ 0x0A*ones)
+			sp := zeroBytes(w ^ 0x20*ones)
+			// Bytes beyond ASCII, DEL (the only 7-bit byte that carries
+			// into the top bit when 1 is added), and those below 0x20
+			// other than line feeds (the top bits set on every byte
+			// keep the subtraction from borrowing across bytes).
+			bad := w&highs | (w+ones)&highs | ^((w|highs)-0x20*ones)&highs&^nl
+			g := sp | nl
+			// A space after a gap byte (the byte before the word's first
+			// is gap) or before one (the word's first byte against the
+			// byte before it, space).
+			if bad|sp&(g<<8|gap)|sp&(g>>8)|space&g != 0 {
+				break
+			}
+			gap, space = g>>56&0x80, sp>>56&0x80
+		}
+		// The next eight bytes, one rune at a time: a word that fails
+		// the test usually holds a rune beyond ASCII, and a word test
+		// at each of the bytes before it would fail as well.
+		for end := min(i+8, len(s)); i < end; {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				switch {
+				case c == ' ':
+					if gap != 0 {
+						return CleanText(s), false
+					}
+					gap, space = 0x80, 0x80
+				case c == '\n':
+					if space != 0 {
+						return CleanText(s), false
+					}
+					gap, space = 0x80, 0
+				case c < 0x20 || c == 0x7F:
+					return CleanText(s), false
+				default:
+					gap, space = 0, 0
+				}
+				i++
 				continue
 			}
-		}
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == ' ':
-				if gap {
-					return CleanText(s), false
-				}
-				gap, space = true, true
-			case c == '\n':
-				if space {
-					return CleanText(s), false
-				}
-				gap, space = true, false
-			case c < 0x20 || c == 0x7F:
-				return CleanText(s), false
-			default:
-				gap, space = false, false
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if safe == nil {
+				safe = nfcSafe()
 			}
-			i++
-			continue
+			// What CleanText would remove or normalise, and what a
+			// line may not hold: white space other than a space, and
+			// U+FEFF.
+			if (r == utf8.RuneError && size == 1) || !XMLChar(r) || !nfcSafeRune(safe, r) || r == '\uFEFF' || unicode.IsSpace(r) {
+				return CleanText(s), false
+			}
+			gap, space = 0, 0
+			i += size
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if safe == nil {
-			safe = nfcSafe()
-		}
-		// What CleanText would remove or normalise, and what a line
-		// may not hold: white space other than a space, and U+FEFF.
-		if (r == utf8.RuneError && size == 1) || !XMLChar(r) || !nfcSafeRune(safe, r) || r == '\uFEFF' || unicode.IsSpace(r) {
-			return CleanText(s), false
-		}
-		gap, space = false, false
-		i += size
 	}
-	if space {
+	if space != 0 {
 		return CleanText(s), false
 	}
 	return s, true
-}
-
-// tidy8 is CleanLines's test for a word: every byte printable ASCII or a
-// line feed, no space next to another space or a line feed, nor first
-// when the byte before the word (gap) was one, nor after a space (space)
-// when it is a line feed. It returns whether the word's last byte is a
-// space or a line feed, and whether it is a space.
-func tidy8(w uint64, gap, space bool) (ok, endsGap, endsSpace bool) {
-	nl := zeroBytes(w ^ 0x0A*ones)
-	// Line feeds read as spaces for the printable test.
-	if !printable8(w ^ (nl>>7)*(0x0A^0x20)) {
-		return false, false, false
-	}
-	sp := zeroBytes(w ^ 0x20*ones)
-	g := sp | nl
-	// A space after a gap byte, or before one; the word's first byte
-	// against the byte before it.
-	if sp&(g<<8) != 0 || sp&(g>>8) != 0 || gap && sp&0x80 != 0 || space && nl&0x80 != 0 {
-		return false, false, false
-	}
-	return true, g>>63 != 0, sp>>63 != 0
 }

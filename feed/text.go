@@ -206,9 +206,19 @@ func Sentences(s string) []string {
 // early instead of splitting a whole paragraph.
 func nextSentence(s string, start int) (end, next int) {
 	for i := start; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if r != '.' && r != '!' && r != '?' && r != '…' {
+		// Final punctuation is found byte by byte, without decoding
+		// every rune: '.', '!' and '?' are single bytes, and the lead
+		// byte of '…' never occurs inside another rune.
+		var r rune
+		switch c := s[i]; {
+		case c == '.' || c == '!' || c == '?':
+			r = rune(c)
+			i++
+		case c == ellipsis[0] && strings.HasPrefix(s[i:], ellipsis):
+			r = '…'
+			i += len(ellipsis)
+		default:
+			i++
 			continue
 		}
 		end := i

@@ -217,6 +217,11 @@ func splitBlocks(text string, tidy bool) []block {
 // blank reports whether s shows nothing: it has only white space and
 // invisible formatting characters such as U+200B ZERO WIDTH SPACE.
 func blank(s string) bool {
+	if s != "" && s[0] > ' ' && s[0] < 0x7F {
+		// Printable ASCII is neither white space nor a formatting
+		// character: the usual line is decided by its first byte.
+		return false
+	}
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) == ""
 }
 
