@@ -100,33 +100,45 @@ func cleanSlow(s string) string {
 func CollapseSpace(s string) string {
 	// Most text is already collapsed: check before building a copy, a
 	// word at a time where the text is printable ASCII.
-	prevSpace := true
+	var prevSpace uint64 = 0x80 // the top bit: the byte before was a space
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			if ok, endsSpace := collapsed8(load8(s, i), prevSpace); ok {
-				prevSpace = endsSpace
-				i += 8
+		for ; i+8 <= len(s); i += 8 {
+			// Printable ASCII with no space at the start of a run,
+			// written out here since it runs for nearly every word of
+			// an article.
+			w := load8(s, i)
+			sp := zeroBytes(w ^ 0x20*ones)
+			if !printable8(w) || sp&(sp<<8|prevSpace) != 0 {
+				break
+			}
+			prevSpace = sp >> 56 & 0x80
+		}
+		// The next eight bytes, one rune at a time: a word that fails
+		// the test usually holds a rune beyond ASCII, and a word test
+		// at each of the bytes before it would fail as well.
+		for end := min(i+8, len(s)); i < end; {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				sp := asciiSpace[c]
+				if sp && (prevSpace != 0 || c != ' ') {
+					return strings.Join(strings.Fields(s), " ")
+				}
+				prevSpace = 0
+				if sp {
+					prevSpace = 0x80
+				}
+				i++
 				continue
 			}
-		}
-		c := s[i]
-		if c < utf8.RuneSelf {
-			sp := asciiSpace[c]
-			if sp && (prevSpace || c != ' ') {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
 				return strings.Join(strings.Fields(s), " ")
 			}
-			prevSpace = sp
-			i++
-			continue
+			prevSpace = 0
+			i += size
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsSpace(r) {
-			return strings.Join(strings.Fields(s), " ")
-		}
-		prevSpace = false
-		i += size
 	}
-	if prevSpace && s != "" {
+	if prevSpace != 0 && s != "" {
 		return strings.Join(strings.Fields(s), " ")
 	}
 	return s

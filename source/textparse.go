@@ -501,8 +501,15 @@ func headlineLike(line string) bool {
 // collapsedHeadlineLike is headlineLike for a line with white space
 // collapsed.
 func collapsedHeadlineLike(line string) bool {
-	if line == "" || utf8.RuneCountInString(line) > maxHeadline {
+	// No line has more characters than bytes: most are counted by
+	// their length alone.
+	if line == "" || len(line) > maxHeadline && utf8.RuneCountInString(line) > maxHeadline {
 		return false
+	}
+	if c := line[len(line)-1]; c < utf8.RuneSelf && c != '"' && c != '\'' {
+		// An ASCII last byte that is not a closing quote is the last
+		// character, and nothing to trim.
+		return c != '.' && c != '!' && c != '?'
 	}
 	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(line, closingQuotes))
 	return r != '.' && r != '!' && r != '?' && r != '…'

@@ -563,6 +563,29 @@ func checkTidyParse(t *testing.T, data []byte) {
 	}
 }
 
+// checkHeadlineLike compares collapsedHeadlineLike, which decides most
+// lines by their length and last byte, with its definition.
+func checkHeadlineLike(t *testing.T, line string) {
+	t.Helper()
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(line, closingQuotes))
+	want := line != "" && utf8.RuneCountInString(line) <= maxHeadline && r != '.' && r != '!' && r != '?' && r != '…'
+	if got := collapsedHeadlineLike(line); got != want {
+		t.Errorf("collapsedHeadlineLike(%q) = %v, want %v", line, got, want)
+	}
+}
+
+func TestHeadlineLike(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		"", "A", ".", "Ends here.", "Asks?", "Shouts!", "Trails…", "Quoted \"end.\"", "Quoted 'end'",
+		"Curly “end.”", "Curly “end”", "Guillemets »end.»", "'", "\"", "é",
+		strings.Repeat("a", maxHeadline), strings.Repeat("a", maxHeadline+1),
+		strings.Repeat("é", maxHeadline), strings.Repeat("é", maxHeadline+1), "\xff", "ends in \xe2\x80",
+	} {
+		checkHeadlineLike(t, line)
+	}
+}
+
 func TestParseTextTidyMatchesSlow(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
@@ -595,6 +618,9 @@ func FuzzParseText(f *testing.F) {
 	tx := testText()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkTidyParse(t, data)
+		for line := range strings.SplitSeq(string(data), "\n") {
+			checkHeadlineLike(t, line)
+		}
 		it, headlines, warns, err := tx.parseArticle("dir/file name.txt", data)
 		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
 		for _, w := range warns {
