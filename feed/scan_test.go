@@ -19,36 +19,49 @@ func checkFastPaths(t *testing.T, s string) {
 	if got, want := CollapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 		t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
 	}
-	checkCleanLines(t, s)
+	checkTidy(t, s)
 }
 
-// checkCleanLines checks what CleanLines promises of s: CleanText's
-// result, and when it finds s tidy, lines that CollapseSpace and a
-// right trim leave as they are, and pieces of s that, joined with ASCII
-// in any order, CleanText leaves as they are.
-func checkCleanLines(t *testing.T, s string) {
+// checkTidy checks what Tidy promises of s when it finds s tidy: text
+// that CleanText leaves as it is, lines that CollapseSpace and a right
+// trim leave as they are, and pieces of s that, joined with ASCII in any
+// order, CleanText leaves as they are.
+func checkTidy(t *testing.T, s string) {
 	t.Helper()
-	clean, tidy := CleanLines(s)
-	if want := cleanSlow(s); clean != want {
-		t.Errorf("CleanLines(%q) = %q, want %q", s, clean, want)
-	}
-	if !tidy {
+	if !Tidy(s) {
 		return
 	}
-	if clean != s || strings.ContainsRune(s, '\uFEFF') {
-		t.Errorf("CleanLines(%q): tidy, but returned %q", s, clean)
+	if cleanSlow(s) != s || strings.ContainsRune(s, '\uFEFF') {
+		t.Errorf("Tidy(%q), but CleanText gives %q", s, cleanSlow(s))
 	}
 	for line := range strings.SplitSeq(s, "\n") {
 		if strings.Join(strings.Fields(line), " ") != line || strings.TrimRightFunc(line, unicode.IsSpace) != line {
-			t.Errorf("CleanLines(%q): tidy, but line %q is not collapsed", s, line)
+			t.Errorf("Tidy(%q), but line %q is not collapsed", s, line)
 		}
 	}
 	for i := range s {
 		for _, sep := range []string{"", "<p>", "&amp;", ">"} {
 			if joined := s[i:] + sep + s[:i]; cleanSlow(joined) != joined {
-				t.Errorf("CleanLines(%q): tidy, but %q is not clean", s, joined)
+				t.Errorf("Tidy(%q), but %q is not clean", s, joined)
 			}
 		}
+	}
+}
+
+// TestTidy checks that text of the usual kind is found tidy, so that the
+// parsers' short way is taken.
+func TestTidy(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"",
+		"line one\nline two\n\nline four",
+		"Quotes \u201cfine\u201d \u2014 dashes \u2019 and \u2026\n\n\nA headline\n",
+		strings.Repeat("word\n", 40),
+	} {
+		if !Tidy(s) {
+			t.Errorf("Tidy(%q) = false", s)
+		}
+		checkTidy(t, s)
 	}
 }
 

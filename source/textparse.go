@@ -45,7 +45,7 @@ type textFile struct {
 	headlines []string
 	// article is false for a headline-only file.
 	article bool
-	// tidy says the file's text was tidy (feed.CleanLines): text made of
+	// tidy says the file's text was tidy (feed.Tidy): text made of
 	// its pieces and ASCII is as feed.CleanText leaves it.
 	tidy bool
 }
@@ -58,7 +58,7 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 }
 
 // parseTextTidy is parseText, taking the short way through text that
-// feed.CleanLines finds tidy when fast is set: its lines are then
+// feed.Tidy finds tidy when fast is set: its lines are then
 // neither trimmed nor collapsed, since that would leave them as they are.
 // Both ways give the same; the slow one is there for the tests to check
 // that.
@@ -128,10 +128,21 @@ func decodeText(data []byte) (string, []lineWarning, error) {
 }
 
 // decodeTextTidy is decodeText that also reports, when fast is set,
-// whether feed.CleanLines found the text tidy: every line as
+// whether the file's text is tidy (feed.Tidy): every line as
 // feed.CollapseSpace leaves it, and pieces of the text, joined with
 // ASCII, as feed.CleanText leaves them.
 func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error) {
+	// data is the file's own buffer, never written again: the text
+	// shares it rather than copying every article once more.
+	if text := bytes.TrimPrefix(data, utf8BOM); fast && feed.Tidy(unsafe.String(unsafe.SliceData(text), len(text))) {
+		// Tidy text is valid UTF-8 with no NUL, carriage return or
+		// U+FEFF, and clean: the steps below would leave it as it is.
+		s := unsafe.String(unsafe.SliceData(text), len(text))
+		if blank(s) {
+			return "", false, nil, errors.New("empty file")
+		}
+		return s, true, nil, nil
+	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return "", false, nil, errors.New("contains NUL bytes (binary or UTF-16?)")
 	}
@@ -139,8 +150,6 @@ func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error)
 	var warns []lineWarning
 	var s string
 	if utf8.Valid(data) {
-		// data is the file's own buffer, never written again: the text
-		// shares it rather than copying every article once more.
 		s = unsafe.String(unsafe.SliceData(data), len(data))
 	} else {
 		var err error
@@ -153,20 +162,12 @@ func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	// U+FEFF past the start is a stray byte order mark from joined files,
-	// not text. Tidy text has none.
-	tidy := false
-	if fast {
-		s, tidy = feed.CleanLines(s)
-	} else {
-		s = feed.CleanText(s)
-	}
-	if !tidy {
-		s = strings.ReplaceAll(s, "\uFEFF", "")
-	}
+	// not text.
+	s = strings.ReplaceAll(feed.CleanText(s), "\uFEFF", "")
 	if blank(s) {
 		return "", false, warns, errors.New("empty file")
 	}
-	return s, tidy, warns, nil
+	return s, false, warns, nil
 }
 
 // block is a run of non-blank lines.
@@ -180,7 +181,7 @@ type block struct {
 
 // splitBlocks splits text into blocks of non-blank lines separated by blank
 // lines, with trailing white space removed from every line; tidy text
-// (feed.CleanLines) has none to remove.
+// (feed.Tidy) has none to remove.
 func splitBlocks(text string, tidy bool) []block {
 	var blocks []block
 	var cur block
@@ -516,7 +517,7 @@ func collapsedHeadlineLike(line string) bool {
 }
 
 // collapseAll returns the lines of block with white space collapsed,
-// dropping lines that end up empty. Lines of tidy text (feed.CleanLines)
+// dropping lines that end up empty. Lines of tidy text (feed.Tidy)
 // that splitBlocks kept are returned as they are: collapsing would leave
 // them so, and none is blank.
 func collapseAll(block []string, tidy bool) []string {

@@ -5,19 +5,18 @@ import (
 	"unicode/utf8"
 )
 
-// CleanLines returns CleanText(s) and reports whether s is tidy: made only
-// of printable ASCII, line feeds and the runes that keep text in NFC
-// whatever surrounds them (Latin text with curly quotes and dashes), with
-// no U+FEFF, and with no line (split at '\n') that starts or ends with a
-// space or holds two spaces in a row.
+// Tidy reports whether s is made only of printable ASCII, line feeds and
+// the runes that keep text in NFC whatever surrounds them (Latin text
+// with curly quotes and dashes), with no U+FEFF, and with no line (split
+// at '\n') that starts or ends with a space or holds two spaces in a row.
 //
-// A tidy s is returned as it is, every line of it is as CollapseSpace
-// leaves it, and any text made by cutting it between runes and joining
-// the pieces with printable ASCII is as CleanText leaves it: a parser
-// that finds its input tidy can skip those passes, each of which would
-// read every byte again. One pass over s decides, a word at a time where
-// the text is ASCII, as CleanText's own check does.
-func CleanLines(s string) (clean string, tidy bool) {
+// Tidy text is valid UTF-8 and as CleanText leaves it, every line of it
+// is as CollapseSpace leaves it, and any text made by cutting it between
+// runes and joining the pieces with printable ASCII is as CleanText
+// leaves it: a parser that finds its input tidy can skip those passes,
+// each of which would read every byte again. One pass over s decides, a
+// word at a time where the text is ASCII, as CleanText's own check does.
+func Tidy(s string) bool {
 	var safe *[0x10000 / 64]uint64
 	// gap has its top bit set after a space or a line feed (and at the
 	// start, where a space would lead a line), space after a space.
@@ -53,16 +52,16 @@ func CleanLines(s string) (clean string, tidy bool) {
 				switch {
 				case c == ' ':
 					if gap != 0 {
-						return CleanText(s), false
+						return false
 					}
 					gap, space = 0x80, 0x80
 				case c == '\n':
 					if space != 0 {
-						return CleanText(s), false
+						return false
 					}
 					gap, space = 0x80, 0
 				case c < 0x20 || c == 0x7F:
-					return CleanText(s), false
+					return false
 				default:
 					gap, space = 0, 0
 				}
@@ -77,14 +76,12 @@ func CleanLines(s string) (clean string, tidy bool) {
 			// line may not hold: white space other than a space, and
 			// U+FEFF.
 			if (r == utf8.RuneError && size == 1) || !XMLChar(r) || !nfcSafeRune(safe, r) || r == '\uFEFF' || unicode.IsSpace(r) {
-				return CleanText(s), false
+				return false
 			}
 			gap, space = 0, 0
 			i += size
 		}
 	}
-	if space != 0 {
-		return CleanText(s), false
-	}
-	return s, true
+	// A space may not end the text either.
+	return space == 0
 }
