@@ -20,6 +20,15 @@ var transliterations = map[rune]string{
 // into one '-', no '-' at either end. It never returns "": text with no
 // usable letter becomes "item".
 func Slug(s string) string {
+	if slugASCII(s) {
+		// What slugOf would give, and the usual file name.
+		return s
+	}
+	return slugOf(s)
+}
+
+// slugOf is Slug, the whole transformation.
+func slugOf(s string) string {
 	var b strings.Builder
 	gap := false
 	put := func(r rune) {
@@ -50,4 +59,15 @@ func Slug(s string) string {
 		return "item"
 	}
 	return b.String()
+}
+
+// slugASCII reports whether s is not empty and made only of lower case
+// ASCII letters and digits, which Slug keeps as they are.
+func slugASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s != ""
 }

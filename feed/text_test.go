@@ -267,3 +267,14 @@ func FuzzFirstSentence(f *testing.F) {
 		}
 	})
 }
+
+func TestSlugASCII(t *testing.T) {
+	t.Parallel()
+	// Slug's short way for lower case letters and digits gives what the
+	// whole transformation gives.
+	for _, s := range []string{"", "a", "000123", "abc-def", "Abc", "a b", "z9", "\u00e9", "-", "0"} {
+		if got, want := Slug(s), slugOf(s); got != want {
+			t.Errorf("Slug(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

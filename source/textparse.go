@@ -22,6 +22,11 @@ const maxHeadline = 200
 // utf8BOM is the byte order mark some editors put at the start of UTF-8.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// maxHeaderKey bounds the length in bytes of a key that lowers to one of
+// headerKeys: three bytes a letter, for letters written as runes beyond
+// ASCII that lower to ASCII (U+212A KELVIN SIGN).
+const maxHeaderKey = 3 * len("summary")
+
 // headerKeys are the keys a header block may use, in lower case.
 var headerKeys = map[string]bool{
 	"title": true, "date": true, "updated": true, "author": true,
@@ -229,7 +234,9 @@ func blank(s string) bool {
 // headerLine splits a "Key: value" line with a known key.
 func headerLine(line string) (key, value string, ok bool) {
 	i := strings.IndexByte(line, ':')
-	if i <= 0 {
+	if i <= 0 || i > maxHeaderKey {
+		// No key, or one longer than any known key: a line of text
+		// with a colon in it is not lowered to find that out.
 		return "", "", false
 	}
 	key = strings.ToLower(line[:i])
@@ -244,10 +251,18 @@ func headerLine(line string) (key, value string, ok bool) {
 // "https:" is not a key).
 var keyShaped = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]{0,23}):(?:[ \t]|$)`)
 
+// maxKeyShaped is the longest key keyShaped matches, in bytes.
+const maxKeyShaped = 24
+
 // otherKeyLine reports whether line reads like a header line with any
 // key, and returns that key as written. prose says its value ends like a
 // sentence: "Update: The council voted." may be the story's first line.
 func otherKeyLine(line string) (key string, prose, ok bool) {
+	if i := strings.IndexByte(line[:min(len(line), maxKeyShaped+1)], ':'); i < 1 {
+		// keyShaped needs a colon after at most maxKeyShaped bytes:
+		// most lines are told apart without running the expression.
+		return "", false, false
+	}
 	m := keyShaped.FindStringSubmatch(line)
 	if m == nil {
 		return "", false, false

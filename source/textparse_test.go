@@ -574,6 +574,36 @@ func checkHeadlineLike(t *testing.T, line string) {
 	}
 }
 
+// checkKeyLines compares headerLine and otherKeyLine, which pass over
+// most lines without lowering a key or running an expression, with their
+// definitions.
+func checkKeyLines(t *testing.T, line string) {
+	t.Helper()
+	wantKey, wantValue, wantOK := "", "", false
+	if i := strings.IndexByte(line, ':'); i > 0 && headerKeys[strings.ToLower(line[:i])] {
+		wantKey, wantValue, wantOK = strings.ToLower(line[:i]), strings.TrimSpace(line[i+1:]), true
+	}
+	if key, value, ok := headerLine(line); key != wantKey || value != wantValue || ok != wantOK {
+		t.Errorf("headerLine(%q) = %q, %q, %v; want %q, %q, %v", line, key, value, ok, wantKey, wantValue, wantOK)
+	}
+	m := keyShaped.FindStringSubmatch(line)
+	if key, _, ok := otherKeyLine(line); ok != (m != nil) || ok && key != m[1] {
+		t.Errorf("otherKeyLine(%q) = %q, %v; want %q", line, key, ok, m)
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		"", ":", "Title: T", "TITLE:T", "title:", "Summary: s", "Lin\u212a: http://x/", "LIN\u212a:x",
+		"Abcdefghijklmnopqrstuvwx: 24 bytes of key", "Abcdefghijklmnopqrstuvwxy: 25 bytes of key",
+		"A long line of text, with a colon: much later than any key.", "https://example.com/",
+		"Update: The council voted.", "Nothing to see here",
+	} {
+		checkKeyLines(t, line)
+	}
+}
+
 func TestHeadlineLike(t *testing.T) {
 	t.Parallel()
 	for _, line := range []string{
@@ -620,6 +650,7 @@ func FuzzParseText(f *testing.F) {
 		checkTidyParse(t, data)
 		for line := range strings.SplitSeq(string(data), "\n") {
 			checkHeadlineLike(t, line)
+			checkKeyLines(t, line)
 		}
 		it, headlines, warns, err := tx.parseArticle("dir/file name.txt", data)
 		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
