@@ -75,6 +75,11 @@ type Item struct {
 	// writes one (as a static site generator's page bundle). It is not
 	// part of any feed document.
 	Bundle []BundleFile `json:",omitempty"`
+	// ContentClean is set by a source whose ContentHTML is already as
+	// CleanText leaves it, so that Normalize need not read all of it once
+	// more to find that out. It is never published, and Normalize leaves
+	// it unset in the item it returns.
+	ContentClean bool `json:"-"`
 }
 
 // BundleFile is a local file published beside an item's page.

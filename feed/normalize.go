@@ -51,7 +51,7 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		Title:       CollapseSpace(CleanText(it.Title)),
 		Untitled:    it.Untitled,
 		Summary:     CollapseSpace(CleanText(it.Summary)),
-		ContentHTML: strings.TrimSpace(CleanText(it.ContentHTML)),
+		ContentHTML: strings.TrimSpace(cleanContent(it)),
 		Source:      it.Source,
 		Partial:     it.Partial,
 		Ref:         it.Ref,
@@ -129,6 +129,15 @@ func Normalize(it Item, base *url.URL) (Item, error) {
 		out.Categories = append(out.Categories, c)
 	}
 	return out, nil
+}
+
+// cleanContent returns CleanText(it.ContentHTML), which is the content
+// as it is when the source says so.
+func cleanContent(it Item) string {
+	if it.ContentClean {
+		return it.ContentHTML
+	}
+	return CleanText(it.ContentHTML)
 }
 
 // EmailAddress reports whether s is a bare email address (addr-spec), as

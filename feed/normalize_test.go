@@ -85,6 +85,33 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestNormalizeContentClean checks that an item whose source marks its
+// content clean normalises as it would unmarked, and that the mark is not
+// passed on.
+func TestNormalizeContentClean(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("https://example.com/")
+	for _, content := range []string{
+		"",
+		"<p>Plain text.</p>",
+		"  <p>Spaces around \u201cquotes\u201d \u2014 and dashes.</p>\n<p>Second &amp; last.</p>  ",
+	} {
+		it := Item{ID: "tag:example.com,2026:a", Title: "A", Link: "/a", ContentHTML: content}
+		want, err := Normalize(it, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it.ContentClean = true
+		got, err := Normalize(it, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) || got.ContentClean {
+			t.Errorf("Normalize of clean content %q:\n got %+v\nwant %+v", content, got, want)
+		}
+	}
+}
+
 func TestNormalizeErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

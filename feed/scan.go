@@ -42,21 +42,6 @@ func printable8(w uint64) bool {
 	return below|w&highs|zeroBytes(w^0x7F*ones) == 0
 }
 
-// collapsed8 reports whether the bytes of w, following a space when
-// afterSpace is set, are printable ASCII with no space at the start of a
-// run, so that CollapseSpace would leave them as they are; it returns
-// whether the last byte is a space.
-func collapsed8(w uint64, afterSpace bool) (ok, endsSpace bool) {
-	if !printable8(w) {
-		return false, false
-	}
-	sp := zeroBytes(w ^ 0x20*ones)
-	if sp&(sp<<8) != 0 || afterSpace && sp&0x80 != 0 {
-		return false, false
-	}
-	return true, sp>>63 != 0
-}
-
 // nfcSafe holds, for every rune of the Basic Multilingual Plane, whether it
 // is in NFC on its own, has combining class 0 and never combines with the
 // rune before it. Text made only of such runes is in NFC as it stands,

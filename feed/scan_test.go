@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // The word-at-a-time fast paths of CleanText and CollapseSpace must give
@@ -17,6 +18,37 @@ func checkFastPaths(t *testing.T, s string) {
 	}
 	if got, want := CollapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 		t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
+	}
+	checkCleanLines(t, s)
+}
+
+// checkCleanLines checks what CleanLines promises of s: CleanText's
+// result, and when it finds s tidy, lines that CollapseSpace and a
+// right trim leave as they are, and pieces of s that, joined with ASCII
+// in any order, CleanText leaves as they are.
+func checkCleanLines(t *testing.T, s string) {
+	t.Helper()
+	clean, tidy := CleanLines(s)
+	if want := cleanSlow(s); clean != want {
+		t.Errorf("CleanLines(%q) = %q, want %q", s, clean, want)
+	}
+	if !tidy {
+		return
+	}
+	if clean != s || strings.ContainsRune(s, '\uFEFF') {
+		t.Errorf("CleanLines(%q): tidy, but returned %q", s, clean)
+	}
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.Join(strings.Fields(line), " ") != line || strings.TrimRightFunc(line, unicode.IsSpace) != line {
+			t.Errorf("CleanLines(%q): tidy, but line %q is not collapsed", s, line)
+		}
+	}
+	for i := range s {
+		for _, sep := range []string{"", "<p>", "&amp;", ">"} {
+			if joined := s[i:] + sep + s[:i]; cleanSlow(joined) != joined {
+				t.Errorf("CleanLines(%q): tidy, but %q is not clean", s, joined)
+			}
+		}
 	}
 }
 
@@ -47,6 +79,17 @@ func TestFastPathsMatchDefinitions(t *testing.T) {
 		"\u2000\u2001 en quad em quad",
 		strings.Repeat("word ", 40),
 		strings.Repeat("word  ", 40),
+		"line one\nline two\n\nline four",
+		"abcdefg\n ijklmnop",   // a line that starts with a space
+		"abcdefg \nijklmnop",   // one that ends with one
+		"abcdefgh \nijklmnop",  // across a word boundary
+		"abcdefgh\n\n\nijklm ", // the text ends with a space
+		" abcdefgh\nijklmnop",  // and starts with one
+		"line\u2019s \u201cquote\u201d\n\u0338 composes with >",
+		"a\ufeff b\nabcdefgh\ufeff",
+		"abcdefgh\x85\ufdd0\n",
+		strings.Repeat("word\n", 40),
+		strings.Repeat("word \n", 40),
 	}
 	for _, s := range cases {
 		checkFastPaths(t, s)
@@ -74,5 +117,6 @@ func FuzzFastPaths(f *testing.F) {
 	f.Add("abcdefg  ijklmnop")
 	f.Add("abcdefghe\u0301 and more")
 	f.Add("quotes \u201cfine\u201d \u2014 dashes\t")
+	f.Add("two lines\nof text \u2014 tidy\n\nand a third")
 	f.Fuzz(func(t *testing.T, s string) { checkFastPaths(t, s) })
 }

@@ -100,33 +100,45 @@ func cleanSlow(s string) string {
 func CollapseSpace(s string) string {
 	// Most text is already collapsed: check before building a copy, a
 	// word at a time where the text is printable ASCII.
-	prevSpace := true
+	var prevSpace uint64 = 0x80 // the top bit: the byte before was a space
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			if ok, endsSpace := collapsed8(load8(s, i), prevSpace); ok {
-				prevSpace = endsSpace
-				i += 8
+		for ; i+8 <= len(s); i += 8 {
+			// Printable ASCII with no space at the start of a run,
+			// written out here since it runs for nearly every word of
+			// an article.
+			w := load8(s, i)
+			sp := zeroBytes(w ^ 0x20*ones)
+			if !printable8(w) || sp&(sp<<8|prevSpace) != 0 {
+				break
+			}
+			prevSpace = sp >> 56 & 0x80
+		}
+		// The next eight bytes, one rune at a time: a word that fails
+		// the test usually holds a rune beyond ASCII, and a word test
+		// at each of the bytes before it would fail as well.
+		for end := min(i+8, len(s)); i < end; {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				sp := asciiSpace[c]
+				if sp && (prevSpace != 0 || c != ' ') {
+					return strings.Join(strings.Fields(s), " ")
+				}
+				prevSpace = 0
+				if sp {
+					prevSpace = 0x80
+				}
+				i++
 				continue
 			}
-		}
-		c := s[i]
-		if c < utf8.RuneSelf {
-			sp := asciiSpace[c]
-			if sp && (prevSpace || c != ' ') {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
 				return strings.Join(strings.Fields(s), " ")
 			}
-			prevSpace = sp
-			i++
-			continue
+			prevSpace = 0
+			i += size
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsSpace(r) {
-			return strings.Join(strings.Fields(s), " ")
-		}
-		prevSpace = false
-		i += size
 	}
-	if prevSpace && s != "" {
+	if prevSpace != 0 && s != "" {
 		return strings.Join(strings.Fields(s), " ")
 	}
 	return s
@@ -206,9 +218,19 @@ func Sentences(s string) []string {
 // early instead of splitting a whole paragraph.
 func nextSentence(s string, start int) (end, next int) {
 	for i := start; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if r != '.' && r != '!' && r != '?' && r != '…' {
+		// Final punctuation is found byte by byte, without decoding
+		// every rune: '.', '!' and '?' are single bytes, and the lead
+		// byte of '…' never occurs inside another rune.
+		var r rune
+		switch c := s[i]; {
+		case c == '.' || c == '!' || c == '?':
+			r = rune(c)
+			i++
+		case c == ellipsis[0] && strings.HasPrefix(s[i:], ellipsis):
+			r = '…'
+			i += len(ellipsis)
+		default:
+			i++
 			continue
 		}
 		end := i
@@ -353,27 +375,25 @@ func Summarize(text string, max int) string {
 	if utf8.RuneCountInString(text) <= max {
 		return text
 	}
-	var b strings.Builder
-	n := 0
+	// Sentences follow one another with one space between them
+	// (nextSentence), so the sentences that fit, joined by a space, are
+	// the text up to the end of the last of them, copied in one piece
+	// so that the summary does not keep the whole text alive.
+	cut, n := 0, 0
 	for start := 0; start < len(text); {
 		end, next := nextSentence(text, start)
-		s := text[start:end]
-		start = next
-		c := utf8.RuneCountInString(s)
-		if b.Len() > 0 {
+		c := utf8.RuneCountInString(text[start:end])
+		if cut > 0 {
 			c++
 		}
 		if n+c > max {
 			break
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(s)
-		n += c
+		cut, n = end, n+c
+		start = next
 	}
-	if b.Len() == 0 {
+	if cut == 0 {
 		return Truncate(text, max)
 	}
-	return b.String()
+	return strings.Clone(text[:cut])
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -175,6 +176,72 @@ func summarizeBySentences(text string, max int) string {
 	return strings.Join(kept, " ")
 }
 
+// nextSentenceRunes is nextSentence as first written, decoding every
+// rune: nextSentence, which looks for final punctuation byte by byte,
+// must agree with it.
+func nextSentenceRunes(s string, start int) (end, next int) {
+	for i := start; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r != '.' && r != '!' && r != '?' && r != '…' {
+			continue
+		}
+		end := i
+		for end < len(s) {
+			r2, n := utf8.DecodeRuneInString(s[end:])
+			if r2 != '.' && r2 != '!' && r2 != '?' && r2 != '…' && !strings.ContainsRune(closers, r2) {
+				break
+			}
+			end += n
+		}
+		if end >= len(s) {
+			break
+		}
+		if s[end] != ' ' {
+			i = end
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(s[end+1:])
+		if !unicode.IsUpper(next) && !unicode.IsDigit(next) && !strings.ContainsRune(openers, next) {
+			i = end
+			continue
+		}
+		if r == '.' && end == i && !endsSentence(s[start:i-1]) {
+			i = end
+			continue
+		}
+		return end, end + 1
+	}
+	return len(s), len(s)
+}
+
+// checkNextSentence compares nextSentence with nextSentenceRunes from
+// every byte of s.
+func checkNextSentence(t *testing.T, s string) {
+	t.Helper()
+	for start := range len(s) + 1 {
+		end, next := nextSentence(s, start)
+		wantEnd, wantNext := nextSentenceRunes(s, start)
+		if end != wantEnd || next != wantNext {
+			t.Fatalf("nextSentence(%q, %d) = %d, %d; want %d, %d", s, start, end, next, wantEnd, wantNext)
+		}
+	}
+}
+
+func TestNextSentenceMatchesRunes(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"",
+		"One. Two! Three? Four… Five",
+		"Wait… What…? “Yes.” No",
+		"\xe2\x80 broken\xe2. Then \xe2\x80\xa6 A",
+		"Café — ends…’ Next",
+		"Mr. Smith. Dr. J. Doe said. 3. items",
+	} {
+		checkNextSentence(t, s)
+	}
+}
+
 // FuzzFirstSentence checks that FirstSentence and Summarize, which stop
 // splitting early, agree with the whole split of Sentences.
 func FuzzFirstSentence(f *testing.F) {
@@ -183,6 +250,7 @@ func FuzzFirstSentence(f *testing.F) {
 	f.Add("  one   sentence without an end  ", 10)
 	f.Add("", 5)
 	f.Fuzz(func(t *testing.T, s string, max int) {
+		checkNextSentence(t, s)
 		max = max%400 + 1
 		if max < 1 {
 			max += 400

@@ -33,7 +33,8 @@ func readFile(p string, size, limit int64) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, 4096)
 		}
-		n, err := unix.Read(fd, buf[len(buf):min(int64(cap(buf)), limit+1)])
+		want := min(int64(cap(buf)), limit+1) - int64(len(buf))
+		n, err := unix.Read(fd, buf[len(buf):int64(len(buf))+want])
 		if err == unix.EINTR {
 			continue
 		}
@@ -44,6 +45,12 @@ func readFile(p string, size, limit int64) ([]byte, error) {
 			break
 		}
 		buf = buf[:len(buf)+n]
+		if int64(n) < want && int64(len(buf)) == size {
+			// A read that stops short at the size stat gave has
+			// found the end of the file: the read that would return
+			// nothing to say so is one system call per article.
+			break
+		}
 	}
 	return buf, nil
 }

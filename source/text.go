@@ -276,7 +276,9 @@ type textWalk struct {
 
 // parsed is what reading and parsing one file gave.
 type parsed struct {
-	article   *feed.Item
+	article *feed.Item
+	// named says which of the article's id and link its header gave.
+	named     named
 	headlines []string
 	// lineHashes are the hashes of headlines, by which lines are
 	// deduplicated and cached.
@@ -307,12 +309,12 @@ func (t *Text) parseFile(f statted) parsed {
 
 // parseData parses the bytes of the article file at rel.
 func (t *Text) parseData(rel string, data []byte) parsed {
-	article, headlines, warns, err := t.parseArticle(rel, data)
+	article, headlines, warns, named, err := t.parseNamed(rel, data)
 	hashes := make([]uint64, len(headlines))
 	for i, h := range headlines {
 		hashes[i] = xxhash.Sum64String(h)
 	}
-	return parsed{article: article, headlines: headlines, lineHashes: hashes, warns: warns, err: err}
+	return parsed{article: article, named: named, headlines: headlines, lineHashes: hashes, warns: warns, err: err}
 }
 
 // publish logs what parsing one file found and emits its items: the
@@ -496,38 +498,58 @@ func (w *textWalk) skip(rel, reason string) {
 // across files. relpath is the file's path below Root, with forward
 // slashes. A non-nil error says why the file publishes nothing.
 func (t *Text) parseArticle(relpath string, data []byte) (*feed.Item, []string, []lineWarning, error) {
-	f, warns, err := parseText(data)
-	if err != nil {
-		return nil, nil, warns, err
-	}
-	if !f.article {
-		return nil, f.headlines, warns, nil
-	}
-	item, fullTitle := t.articleItem(relpath, f)
-	return &item, f.headlines, append(warns, derivedNotes(f, item, fullTitle)...), nil
+	article, headlines, warns, _, err := t.parseNamed(relpath, data)
+	return article, headlines, warns, err
 }
 
-// derivedNotes are the notes on what the article's text made of its
-// title and summary where the header gave none; fullTitle is the title
-// articleItem derived before it was cut to length.
-func derivedNotes(f textFile, item feed.Item, fullTitle string) []lineWarning {
-	var notes []lineWarning
+// named says which of an article's id and link its header gave; the
+// others come from its path.
+type named struct{ id, link bool }
+
+// parseNamed is parseArticle that also says which of the article's id
+// and link its header gave.
+func (t *Text) parseNamed(relpath string, data []byte) (*feed.Item, []string, []lineWarning, named, error) {
+	f, warns, err := parseText(data)
+	if err != nil {
+		return nil, nil, warns, named{}, err
+	}
+	if !f.article {
+		return nil, f.headlines, warns, named{}, nil
+	}
+	item, fullTitle := t.articleItem(relpath, f)
+	return &item, f.headlines, appendDerivedNotes(warns, f, item, fullTitle), named{id: f.id != "", link: f.link != ""}, nil
+}
+
+// The notes appendDerivedNotes gives, made once: a build that reads every
+// article gives one or two of them an article.
+var (
+	noteTitle    = "no Title header; title taken from the first sentence"
+	noteTitleCut = fmt.Sprintf("no Title header; title taken from the first sentence, cut to %d characters", feed.TitleMax)
+	noteSummary  = fmt.Sprintf("no Summary header; summary is the first paragraph cut to %d characters", feed.SummaryMax)
+)
+
+// appendDerivedNotes appends to warns the notes on what the article's
+// text made of its title and summary where the header gave none;
+// fullTitle is the title articleItem derived before it was cut to length.
+func appendDerivedNotes(warns []lineWarning, f textFile, item feed.Item, fullTitle string) []lineWarning {
 	if len(f.paragraphs) == 0 {
-		return nil
+		return warns
+	}
+	if warns == nil {
+		warns = make([]lineWarning, 0, 2)
 	}
 	lead := f.paragraphs[0]
 	if f.title == "" {
-		reason := "no Title header; title taken from the first sentence"
+		reason := noteTitle
 		if item.Title != fullTitle {
-			reason = fmt.Sprintf("no Title header; title taken from the first sentence, cut to %d characters", feed.TitleMax)
+			reason = noteTitleCut
 		}
-		notes = append(notes, lineWarning{notice: true, reason: reason})
+		warns = append(warns, lineWarning{notice: true, reason: reason})
 	}
 	if f.summary == "" && item.Summary != lead {
-		notes = append(notes, lineWarning{notice: true,
-			reason: fmt.Sprintf("no Summary header; summary is the first paragraph cut to %d characters", feed.SummaryMax)})
+		warns = append(warns, lineWarning{notice: true, reason: noteSummary})
 	}
-	return notes
+	return warns
 }
 
 // articleItem makes the item of an article file, and returns the title
@@ -543,7 +565,7 @@ func (t *Text) articleItem(relpath string, f textFile) (feed.Item, string) {
 	title, fullTitle := f.title, ""
 	if title == "" && len(f.paragraphs) > 0 {
 		lead := f.paragraphs[0]
-		// feed.DeriveTitle, keeping the uncut title for derivedNotes.
+		// feed.DeriveTitle, keeping the uncut title for appendDerivedNotes.
 		fullTitle = feed.TrimTitle(feed.FirstSentence(lead))
 		if title = feed.Truncate(fullTitle, feed.TitleMax); title == "" {
 			// A lead made only of punctuation has no sentence to take.
@@ -572,6 +594,10 @@ func (t *Text) articleItem(relpath string, f textFile) (feed.Item, string) {
 		Updated:     f.updated,
 		Source:      t.SourceName,
 		Ref:         relpath,
+
+		// Paragraphs of tidy text, escaped into ASCII and put between
+		// ASCII tags, stay as feed.CleanText leaves them.
+		ContentClean: f.tidy,
 	}, fullTitle
 }
 

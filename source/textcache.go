@@ -362,11 +362,14 @@ func (t *Text) newRecord(rel string, size, mtime int64, sum uint64, p *parsed) *
 	}
 	if p.article != nil {
 		a := *p.article
-		a.ContentHTML, a.Summary = "", ""
-		if a.ID == t.fileID(rel) {
+		a.ContentHTML, a.ContentClean, a.Summary = "", false, ""
+		// What the path gives is left out; a header's id or link is
+		// compared with it only when there is one, sparing the two
+		// strings a file that names neither.
+		if !p.named.id || a.ID == t.fileID(rel) {
 			a.ID = ""
 		}
-		if a.Link == t.fileLink(rel) {
+		if !p.named.link || a.Link == t.fileLink(rel) {
 			a.Link = ""
 		}
 		rec.article = &a

@@ -98,7 +98,7 @@ func partialIDs(items []feed.Item) []string {
 // withoutContent is it as a partial item carries it: no content, no
 // summary, and no completion marks.
 func withoutContent(it feed.Item) feed.Item {
-	it.ContentHTML, it.Summary, it.Partial, it.Ref = "", "", false, ""
+	it.ContentHTML, it.ContentClean, it.Summary, it.Partial, it.Ref = "", false, "", false, ""
 	return it
 }
 

@@ -45,18 +45,30 @@ type textFile struct {
 	headlines []string
 	// article is false for a headline-only file.
 	article bool
+	// tidy says the file's text was tidy (feed.CleanLines): text made of
+	// its pieces and ASCII is as feed.CleanText leaves it.
+	tidy bool
 }
 
 // parseText reads one article file. A non-nil error says why the file
 // yields nothing; warnings are returned either way, and so are notes
 // (lineWarning.notice) on what the file's shape made of it.
 func parseText(data []byte) (textFile, []lineWarning, error) {
-	text, warns, err := decodeText(data)
+	return parseTextTidy(data, true)
+}
+
+// parseTextTidy is parseText, taking the short way through text that
+// feed.CleanLines finds tidy when fast is set: its lines are then
+// neither trimmed nor collapsed, since that would leave them as they are.
+// Both ways give the same; the slow one is there for the tests to check
+// that.
+func parseTextTidy(data []byte, fast bool) (textFile, []lineWarning, error) {
+	text, tidy, warns, err := decodeTextTidy(data, fast)
 	if err != nil {
 		return textFile{}, warns, err
 	}
-	blocks := splitBlocks(text)
-	var f textFile
+	blocks := splitBlocks(text, tidy)
+	f := textFile{tidy: tidy}
 	if n, ok := headerLines(blocks); ok {
 		first := blocks[0]
 		warns = append(warns, f.readHeader(first.lines[:n], first.line)...)
@@ -69,8 +81,8 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 		} else {
 			blocks = blocks[1:]
 		}
-	} else if len(blocks) == 1 && allHeadlines(blocks[0].lines) {
-		f.headlines = collapseAll(blocks[0].lines)
+	} else if len(blocks) == 1 && allHeadlines(blocks[0].lines, tidy) {
+		f.headlines = collapseAll(blocks[0].lines, tidy)
 		warns = append(warns, lineWarning{line: blocks[0].line, reason: "no article body; every line is read as a headline of another story"})
 		return f, warns, nil
 	} else if n > 0 {
@@ -84,8 +96,8 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 	// Only a block set apart by two or more blank lines lists other
 	// stories: after a single blank line, short last lines are the
 	// story's own (a sign-off, a poem's last stanza).
-	if last := len(blocks) - 1; last >= 1 && blocks[last].gap >= 2 && allHeadlines(blocks[last].lines) {
-		f.headlines = collapseAll(blocks[last].lines)
+	if last := len(blocks) - 1; last >= 1 && blocks[last].gap >= 2 && allHeadlines(blocks[last].lines, tidy) {
+		f.headlines = collapseAll(blocks[last].lines, tidy)
 		warns = append(warns, lineWarning{line: blocks[last].line, notice: true,
 			reason: fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", blocks[last].gap, len(f.headlines))})
 		blocks = blocks[:last]
@@ -98,7 +110,7 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 		f.paragraphs = make([]string, 0, n)
 	}
 	for _, b := range blocks {
-		f.paragraphs = appendCollapsed(f.paragraphs, b.lines)
+		f.paragraphs = appendCollapsed(f.paragraphs, b.lines, tidy)
 	}
 	if f.title == "" && len(f.paragraphs) == 0 {
 		return textFile{}, warns, errors.New("no title and no body text")
@@ -111,8 +123,17 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 // UTF-8 is taken for Windows-1252, the usual encoding of text that is not
 // UTF-8, and reported.
 func decodeText(data []byte) (string, []lineWarning, error) {
+	s, _, warns, err := decodeTextTidy(data, false)
+	return s, warns, err
+}
+
+// decodeTextTidy is decodeText that also reports, when fast is set,
+// whether feed.CleanLines found the text tidy: every line as
+// feed.CollapseSpace leaves it, and pieces of the text, joined with
+// ASCII, as feed.CleanText leaves them.
+func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
-		return "", nil, errors.New("contains NUL bytes (binary or UTF-16?)")
+		return "", false, nil, errors.New("contains NUL bytes (binary or UTF-16?)")
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
 	var warns []lineWarning
@@ -125,19 +146,27 @@ func decodeText(data []byte) (string, []lineWarning, error) {
 		var err error
 		s, err = charmap.Windows1252.NewDecoder().String(string(data))
 		if err != nil {
-			return "", nil, fmt.Errorf("decode as Windows-1252: %w", err)
+			return "", false, nil, fmt.Errorf("decode as Windows-1252: %w", err)
 		}
 		warns = append(warns, lineWarning{reason: "not valid UTF-8; decoded as Windows-1252"})
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	// U+FEFF past the start is a stray byte order mark from joined files,
-	// not text.
-	s = strings.ReplaceAll(feed.CleanText(s), "\uFEFF", "")
-	if blank(s) {
-		return "", warns, errors.New("empty file")
+	// not text. Tidy text has none.
+	tidy := false
+	if fast {
+		s, tidy = feed.CleanLines(s)
+	} else {
+		s = feed.CleanText(s)
 	}
-	return s, warns, nil
+	if !tidy {
+		s = strings.ReplaceAll(s, "\uFEFF", "")
+	}
+	if blank(s) {
+		return "", false, warns, errors.New("empty file")
+	}
+	return s, tidy, warns, nil
 }
 
 // block is a run of non-blank lines.
@@ -150,8 +179,9 @@ type block struct {
 }
 
 // splitBlocks splits text into blocks of non-blank lines separated by blank
-// lines, with trailing white space removed from every line.
-func splitBlocks(text string) []block {
+// lines, with trailing white space removed from every line; tidy text
+// (feed.CleanLines) has none to remove.
+func splitBlocks(text string, tidy bool) []block {
 	var blocks []block
 	var cur block
 	// The blocks' lines share one array, sized for every line, instead
@@ -160,7 +190,9 @@ func splitBlocks(text string) []block {
 	n, gap, start := 0, 0, 0
 	for line := range strings.SplitSeq(text, "\n") {
 		n++
-		line = strings.TrimRightFunc(line, unicode.IsSpace)
+		if !tidy {
+			line = strings.TrimRightFunc(line, unicode.IsSpace)
+		}
 		if blank(line) {
 			if cur.lines != nil {
 				blocks = append(blocks, cur)
@@ -185,6 +217,11 @@ func splitBlocks(text string) []block {
 // blank reports whether s shows nothing: it has only white space and
 // invisible formatting characters such as U+200B ZERO WIDTH SPACE.
 func blank(s string) bool {
+	if s != "" && s[0] > ' ' && s[0] < 0x7F {
+		// Printable ASCII is neither white space nor a formatting
+		// character: the usual line is decided by its first byte.
+		return false
+	}
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) == ""
 }
 
@@ -438,10 +475,14 @@ func isEmail(s string) bool {
 	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t<>,\"()[]\\;")
 }
 
-// allHeadlines reports whether every line of block looks like a headline.
-func allHeadlines(block []string) bool {
+// allHeadlines reports whether every line of block looks like a headline;
+// collapsed says the lines are as feed.CollapseSpace leaves them.
+func allHeadlines(block []string, collapsed bool) bool {
 	for _, line := range block {
-		if !headlineLike(line) {
+		if !collapsed {
+			line = feed.CollapseSpace(line)
+		}
+		if !collapsedHeadlineLike(line) {
 			return false
 		}
 	}
@@ -454,22 +495,39 @@ const closingQuotes = `"'’”»›`
 // headlineLike reports whether line could be a headline: short, and not
 // ending like a sentence.
 func headlineLike(line string) bool {
-	line = feed.CollapseSpace(line)
-	if line == "" || utf8.RuneCountInString(line) > maxHeadline {
+	return collapsedHeadlineLike(feed.CollapseSpace(line))
+}
+
+// collapsedHeadlineLike is headlineLike for a line with white space
+// collapsed.
+func collapsedHeadlineLike(line string) bool {
+	// No line has more characters than bytes: most are counted by
+	// their length alone.
+	if line == "" || len(line) > maxHeadline && utf8.RuneCountInString(line) > maxHeadline {
 		return false
+	}
+	if c := line[len(line)-1]; c < utf8.RuneSelf && c != '"' && c != '\'' {
+		// An ASCII last byte that is not a closing quote is the last
+		// character, and nothing to trim.
+		return c != '.' && c != '!' && c != '?'
 	}
 	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(line, closingQuotes))
 	return r != '.' && r != '!' && r != '?' && r != '…'
 }
 
 // collapseAll returns the lines of block with white space collapsed,
-// dropping lines that end up empty.
-func collapseAll(block []string) []string {
-	return appendCollapsed(make([]string, 0, len(block)), block)
+// dropping lines that end up empty. Lines of tidy text (feed.CleanLines)
+// that splitBlocks kept are returned as they are: collapsing would leave
+// them so, and none is blank.
+func collapseAll(block []string, tidy bool) []string {
+	return appendCollapsed(make([]string, 0, len(block)), block, tidy)
 }
 
 // appendCollapsed appends to dst what collapseAll makes of block.
-func appendCollapsed(dst, block []string) []string {
+func appendCollapsed(dst, block []string, tidy bool) []string {
+	if tidy {
+		return append(dst, block...)
+	}
 	for _, line := range block {
 		if line = feed.CollapseSpace(line); !blank(line) {
 			dst = append(dst, line)

@@ -2,6 +2,8 @@ package source
 
 import (
 	"bytes"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -540,7 +542,72 @@ func TestHeadlineItem(t *testing.T) {
 	}
 }
 
+// checkTidyParse checks that parseText's short way through tidy text
+// gives what the long way gives.
+func checkTidyParse(t *testing.T, data []byte) {
+	t.Helper()
+	fast, fastWarns, fastErr := parseTextTidy(data, true)
+	slow, slowWarns, slowErr := parseTextTidy(data, false)
+	if fast.tidy {
+		// What the item's ContentClean promises.
+		if html := paragraphsHTML(fast.paragraphs); feed.CleanText(html) != html {
+			t.Errorf("parseText(%q): tidy, but its paragraphs make HTML that CleanText changes: %q", data, html)
+		}
+	}
+	if slow.tidy {
+		t.Errorf("parseText(%q): tidy the slow way", data)
+	}
+	fast.tidy = false
+	if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) || !reflect.DeepEqual(fast, slow) || !reflect.DeepEqual(fastWarns, slowWarns) {
+		t.Errorf("parseText(%q):\nfast %+v %+v %v\nslow %+v %+v %v", data, fast, fastWarns, fastErr, slow, slowWarns, slowErr)
+	}
+}
+
+// checkHeadlineLike compares collapsedHeadlineLike, which decides most
+// lines by their length and last byte, with its definition.
+func checkHeadlineLike(t *testing.T, line string) {
+	t.Helper()
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(line, closingQuotes))
+	want := line != "" && utf8.RuneCountInString(line) <= maxHeadline && r != '.' && r != '!' && r != '?' && r != '…'
+	if got := collapsedHeadlineLike(line); got != want {
+		t.Errorf("collapsedHeadlineLike(%q) = %v, want %v", line, got, want)
+	}
+}
+
+func TestHeadlineLike(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		"", "A", ".", "Ends here.", "Asks?", "Shouts!", "Trails…", "Quoted \"end.\"", "Quoted 'end'",
+		"Curly “end.”", "Curly “end”", "Guillemets »end.»", "'", "\"", "é",
+		strings.Repeat("a", maxHeadline), strings.Repeat("a", maxHeadline+1),
+		strings.Repeat("é", maxHeadline), strings.Repeat("é", maxHeadline+1), "\xff", "ends in \xe2\x80",
+	} {
+		checkHeadlineLike(t, line)
+	}
+}
+
+func TestParseTextTidyMatchesSlow(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"Title: T\nDate: 2026-01-02\n\nFirst paragraph, tidy. Second sentence \u2014 with a dash.\nAnother \u201cquoted\u201d one.\n\n\nOther story\nAnd \u2018another\u2019 story\n",
+		"No header at all. Just text.\n",
+		"Headline one\nHeadline two\n",
+		"Body with  two spaces.\nAnd a trailing one. \n\n\nStory\n",
+		"Tabs\tin it.\n\n\n Leading space story\n",
+		"Abcdefg \nA space ends the line, at the end of a word of eight bytes.\n",
+		"Update: The vote. Passed.\n",
+		"Title: Spaced   title  \n\nBody.\n",
+		"\u0338 starts a line.\n\nNext \u00a0paragraph.\n",
+		"Stray\ufeff mark.\n",
+		"",
+		"\n\n\n",
+	} {
+		checkTidyParse(t, []byte(in))
+	}
+}
+
 func FuzzParseText(f *testing.F) {
+	f.Add([]byte("Tidy lead. With \u201cquotes\u201d \u2014 and dashes.\nSecond paragraph.\n\n\nOther story\nA second one\n"))
 	f.Add([]byte("Title: T\nDate: 2026-01-02\nAuthor: A <a@b.c>\n\nBody. More.\n\nHeadline one\nHeadline two\n"))
 	f.Add([]byte("\ufeffLead line.\r\n\r\nOther story\r\n"))
 	f.Add([]byte("Caf\xe9 \x93quoted\x94\n"))
@@ -550,6 +617,10 @@ func FuzzParseText(f *testing.F) {
 	f.Add([]byte("Colour: red\n\nUpdate: The vote. Passed.\n"))
 	tx := testText()
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkTidyParse(t, data)
+		for line := range strings.SplitSeq(string(data), "\n") {
+			checkHeadlineLike(t, line)
+		}
 		it, headlines, warns, err := tx.parseArticle("dir/file name.txt", data)
 		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
 		for _, w := range warns {
@@ -595,7 +666,7 @@ func FuzzParagraphsHTML(f *testing.F) {
 	f.Add("plain")
 	f.Fuzz(func(t *testing.T, text string) {
 		lines := strings.Split(feed.CleanText(text), "\n")
-		paras := collapseAll(lines)
+		paras := collapseAll(lines, false)
 		if got, want := paragraphsHTML(paras), feed.ParagraphsHTML(paras); got != want {
 			t.Errorf("paragraphsHTML(%q) = %q, want %q", paras, got, want)
 		}
