@@ -305,8 +305,11 @@ type Selection struct {
 	// first item offered with it, whose id a duplicate is reported with.
 	seen  keyset.Set
 	links *keyset.Map[linkOwner]
-	heap  selHeap
-	seq   int
+	// unique is set when no id can be offered twice (NewUniqueSelection):
+	// seen is then not kept.
+	unique bool
+	heap   selHeap
+	seq    int
 }
 
 // linkOwner is the first item offered with a canonical link.
@@ -328,6 +331,12 @@ func NewSelectionOf(limit, sources int) *Selection {
 	return s
 }
 
+// NewUniqueSelection is NewSelection for the items of one source that
+// never offers two items with one id (a UniqueScan's Stream). It keeps
+// no record of ids or links, so that a feed over an archive of any size
+// needs memory for its own items alone.
+func NewUniqueSelection(limit int) *Selection { return &Selection{limit: limit, unique: true} }
+
 // Offer considers it for the selection and reports whether it was kept for
 // now; an item that Consider finds a duplicate is refused.
 func (s *Selection) Offer(it Item) bool {
@@ -343,7 +352,7 @@ func (s *Selection) Offer(it Item) bool {
 // story publish it once. Items of one source are never duplicates by link,
 // since each has an identity of its own (several posts can link one page).
 func (s *Selection) Consider(it Item) (kept bool, duplicateOf string) {
-	if s.seen.Has(it.ID) {
+	if !s.unique && s.seen.Has(it.ID) {
 		return false, it.ID
 	}
 	if link := s.linkOf(it); link != "" {
@@ -353,7 +362,9 @@ func (s *Selection) Consider(it Item) (kept bool, duplicateOf string) {
 			s.links.Put(link, linkOwner{source: it.Source, id: it.ID})
 		}
 	}
-	s.seen.Add(it.ID)
+	if !s.unique {
+		s.seen.Add(it.ID)
+	}
 	s.seq++
 	e := selEntry{it: it, seq: s.seq}
 	if s.limit <= 0 || len(s.heap) < s.limit {

@@ -1,8 +1,11 @@
 package feed
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +207,42 @@ func selectItems(items []Item, limit int) []Item {
 		s.Offer(it)
 	}
 	return s.Items()
+}
+
+// TestUniqueSelectionSelectsAsSelection checks that a selection that
+// keeps no record of ids keeps what an ordinary one keeps, items in the
+// same order, when no id comes twice: dates that tie, dates out of order,
+// limits below, at and above the number of items.
+func TestUniqueSelectionSelectsAsSelection(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 15))
+	for round := range 50 {
+		var items []Item
+		for i := range rng.IntN(40) {
+			day := time.Date(2026, 1, 1+rng.IntN(6), 0, 0, 0, 0, time.UTC)
+			items = append(items, Item{ID: fmt.Sprintf("urn:x:%d", i), Published: day, Source: "wire"})
+		}
+		for _, limit := range []int{0, 1, 5, 40} {
+			plain, unique := NewSelectionOf(limit, 1), NewUniqueSelection(limit)
+			for _, it := range items {
+				k1, d1 := plain.Consider(it)
+				k2, d2 := unique.Consider(it)
+				if k1 != k2 || d1 != d2 {
+					t.Fatalf("round %d, limit %d, %s: Consider = %v, %q; unique %v, %q", round, limit, it.ID, k1, d1, k2, d2)
+				}
+			}
+			var a, b []string
+			for _, it := range plain.Items() {
+				a = append(a, it.ID)
+			}
+			for _, it := range unique.Items() {
+				b = append(b, it.ID)
+			}
+			if !slices.Equal(a, b) {
+				t.Errorf("round %d, limit %d: unique selection kept %v, want %v", round, limit, b, a)
+			}
+		}
+	}
 }
 
 func TestNewestDates(t *testing.T) {

@@ -24,6 +24,16 @@ type Scan interface {
 	Complete(ctx context.Context, items []Item) ([]Item, []error)
 }
 
+// UniqueScan is a Scan that can promise that its Stream never yields two
+// items with one id, as NormalizeID writes it. A feed of that source alone
+// then keeps no record of the ids it was offered: on a large archive, that
+// record would be most of the memory the feed's selection needs.
+type UniqueScan interface {
+	Scan
+	// UniqueIDs reports whether the promise holds for this Scan.
+	UniqueIDs() bool
+}
+
 // DeltaScan is a Scan that can also say what changed since an earlier
 // read of its source, so that a build over a large archive reads what
 // changed rather than all of it.

@@ -85,7 +85,7 @@ func (j *JSONItems) Scan(ctx context.Context) (feed.Scan, error) {
 	if j.Path == "" {
 		return nil, errors.New("no file or folder configured")
 	}
-	var files [][]statted
+	var files []*batch
 	info, err := os.Stat(j.Path)
 	switch {
 	case err != nil:
@@ -96,9 +96,9 @@ func (j *JSONItems) Scan(ctx context.Context) (feed.Scan, error) {
 		err = fmt.Errorf("read %s: want a .json or .jsonl file", j.Path)
 	default:
 		if err = ctx.Err(); err == nil {
-			f := statted{dir: filepath.Dir(j.Path), rel: filepath.Base(j.Path)}
-			f.info, f.err = statFile(j.Path)
-			files = [][]statted{{f}}
+			b := newBatch(filepath.Dir(j.Path), "", filepath.Base(j.Path))
+			statEach(b)
+			files = []*batch{b}
 		}
 	}
 	if err != nil {
@@ -112,7 +112,7 @@ func (j *JSONItems) Scan(ctx context.Context) (feed.Scan, error) {
 type jsonScan struct {
 	wholeItems
 	j     *JSONItems
-	files [][]statted
+	files []*batch
 	start time.Time
 }
 

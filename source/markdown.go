@@ -126,7 +126,7 @@ func (m *Markdown) Scan(ctx context.Context) (feed.Scan, error) {
 type markdownScan struct {
 	wholeItems
 	m     *Markdown
-	files [][]statted
+	files []*batch
 	start time.Time
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,9 +59,85 @@ func statFile(p string) (fileInfo, error) {
 	return fileInfo{size: fi.Size(), mtime: fi.ModTime().UnixNano(), mode: fi.Mode()}, nil
 }
 
+// batchSize is how many files of one folder a batch of a listing holds
+// at most: they are stated together, on one of every CPU.
+const batchSize = 256
+
+// batch is a part of a listing: files of one folder, in walk order. A
+// listing holds every file of a source, so a file costs its name, stored
+// with the others' in one string, and what stat said of it; its statted
+// is made when it is asked for.
+type batch struct {
+	dir    string // the folder
+	relDir string // its path below the source's folder; "" for that folder
+	names  string // the files' names, one after the other
+	ends   []uint32
+	// infos are the stat results (nil once let go, fileIndex.release);
+	// errs those that failed, by number (nil when none did).
+	infos []fileInfo
+	errs  map[int]error
+}
+
+// newBatch makes a batch of the files names of folder dir, relDir below
+// the source's folder, not yet stated.
+func newBatch(dir, relDir string, names ...string) *batch {
+	b := &batch{dir: dir, relDir: relDir, names: strings.Join(names, "")}
+	end := uint32(0)
+	for _, n := range names {
+		end += uint32(len(n))
+		b.ends = append(b.ends, end)
+	}
+	b.infos = make([]fileInfo, len(names))
+	return b
+}
+
+func (b *batch) len() int { return len(b.ends) }
+
+func (b *batch) name(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.names[start:b.ends[i]]
+}
+
+// rel returns the path of file i below the source's folder, in forward
+// slashes.
+func (b *batch) rel(i int) string {
+	if b.relDir == "" {
+		return b.name(i)
+	}
+	return b.relDir + "/" + b.name(i)
+}
+
+// appendRel is rel appended to dst.
+func (b *batch) appendRel(dst []byte, i int) []byte {
+	if b.relDir != "" {
+		dst = append(dst, b.relDir...)
+		dst = append(dst, '/')
+	}
+	return append(dst, b.name(i)...)
+}
+
+// file returns file i as a statted.
+func (b *batch) file(i int) statted {
+	return statted{dir: b.dir, rel: b.rel(i), info: b.infos[i], err: b.errs[i]}
+}
+
+// setStat records what stat said of file i.
+func (b *batch) setStat(i int, info fileInfo, err error) {
+	if err != nil {
+		if b.errs == nil {
+			b.errs = map[int]error{}
+		}
+		b.errs[i] = err
+	}
+	b.infos[i] = info
+}
+
 // scanTree lists the files below root that match, in walk order, and stats
 // them on every CPU. Stat follows symbolic links, as reading does.
-func scanTree(ctx context.Context, root, sourceName string, match func(string) bool, log *slog.Logger) ([][]statted, error) {
+func scanTree(ctx context.Context, root, sourceName string, match func(string) bool, log *slog.Logger) ([]*batch, error) {
 	root, err := resolveFolder(root)
 	if err != nil {
 		return nil, err
@@ -68,35 +145,37 @@ func scanTree(ctx context.Context, root, sourceName string, match func(string) b
 	// The files are stated in batches of one folder while the walk goes
 	// on, on every CPU: a build that finds nothing changed spends most of
 	// its time here.
-	const batch = 256
 	var (
-		batches [][]statted
-		cur     []statted
+		batches []*batch
+		cur     *batch
+		names   []byte
 		wg      sync.WaitGroup
 		slots   = make(chan struct{}, runtime.GOMAXPROCS(0))
 	)
 	dispatch := func() {
-		if len(cur) == 0 {
+		if cur == nil {
 			return
 		}
 		b := cur
+		b.names, b.infos = string(names), make([]fileInfo, len(b.ends))
 		batches = append(batches, b)
-		cur = make([]statted, 0, batch)
+		cur, names = nil, names[:0]
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			statBatch(b[0].dir, b)
+			statBatch(b)
 		})
 	}
 	err = walkTree(ctx, root, log, sourceName, match, func(dir, relDir, name string) {
-		if len(cur) > 0 && (cur[0].dir != dir || len(cur) == batch) {
+		if cur != nil && (cur.dir != dir || cur.len() == batchSize) {
 			dispatch()
 		}
-		rel := name
-		if relDir != "" {
-			rel = relDir + "/" + name
+		if cur == nil {
+			cur = &batch{dir: dir, relDir: relDir, ends: make([]uint32, 0, batchSize)}
 		}
-		cur = append(cur, statted{dir: dir, rel: rel})
+		// Names gather in one buffer, made a string once per batch.
+		names = append(names, name...)
+		cur.ends = append(cur.ends, uint32(len(names)))
 	})
 	dispatch()
 	wg.Wait()
@@ -107,11 +186,11 @@ func scanTree(ctx context.Context, root, sourceName string, match func(string) b
 }
 
 // eachFile yields the files of batches in order.
-func eachFile(batches [][]statted) iter.Seq[statted] {
+func eachFile(batches []*batch) iter.Seq[statted] {
 	return func(yield func(statted) bool) {
 		for _, b := range batches {
-			for _, f := range b {
-				if !yield(f) {
+			for i := range b.len() {
+				if !yield(b.file(i)) {
 					return
 				}
 			}
@@ -122,7 +201,7 @@ func eachFile(batches [][]statted) iter.Seq[statted] {
 // chunks yields the files of batches in order, n at a time (fewer at the
 // end), in a buffer that is reused: small folders are read in chunks as
 // large as big ones.
-func chunks(batches [][]statted, n int) iter.Seq[[]statted] {
+func chunks(batches []*batch, n int) iter.Seq[[]statted] {
 	return func(yield func([]statted) bool) {
 		buf := make([]statted, 0, n)
 		for f := range eachFile(batches) {
@@ -139,33 +218,75 @@ func chunks(batches [][]statted, n int) iter.Seq[[]statted] {
 	}
 }
 
-// statEach stats files one by one, by path.
-func statEach(files []statted) {
-	for i := range files {
-		files[i].info, files[i].err = statFile(files[i].abs())
+// fileIndex finds a file of a listing by its number in walk order. The
+// walk lets the listing go, batch by batch, once it has read past it
+// (release): a build that reads every file then keeps only the names of
+// the files, for the message about a duplicate id, and not what stat
+// said of them.
+type fileIndex struct {
+	batches []*batch
+	// starts holds the number of the first file of each batch.
+	starts []int
+	// released counts the batches let go, from the first.
+	released int
+}
+
+func newFileIndex(batches []*batch) fileIndex {
+	starts := make([]int, len(batches))
+	n := 0
+	for i, b := range batches {
+		starts[i] = n
+		n += b.len()
+	}
+	return fileIndex{batches: batches, starts: starts}
+}
+
+// release lets go of what stat said of the files of the batches whose
+// files are all numbered below n.
+func (x *fileIndex) release(n int) {
+	for ; x.released < len(x.batches) && x.starts[x.released]+x.batches[x.released].len() <= n; x.released++ {
+		b := x.batches[x.released]
+		b.infos, b.errs = nil, nil
+	}
+}
+
+// rel returns the path below the source's folder of file n.
+func (x *fileIndex) rel(n uint32) string {
+	i := sort.Search(len(x.starts), func(i int) bool { return x.starts[i] > int(n) }) - 1
+	return x.batches[i].rel(int(n) - x.starts[i])
+}
+
+// statEach stats the files of b one by one, by path.
+func statEach(b *batch) {
+	for i := range b.len() {
+		info, err := statFile(b.dir + string(filepath.Separator) + b.name(i))
+		b.setStat(i, info, err)
 	}
 }
 
 // fingerprintOf hashes settings and every file's path, size, modification
 // time and mode, in walk order.
-func fingerprintOf(settings string, batches [][]statted) string {
+func fingerprintOf(settings string, batches []*batch) string {
 	h := sha256.New()
 	h.Write([]byte(settings))
 	var b []byte
-	for f := range eachFile(batches) {
-		b = append(b[:0], f.rel...)
-		if f.err != nil {
-			b = append(b, "\x00unreadable\n"...)
-		} else {
-			b = append(b, 0)
-			b = strconv.AppendInt(b, f.info.size, 10)
-			b = append(b, 0)
-			b = strconv.AppendInt(b, f.info.mtime, 10)
-			b = append(b, 0)
-			b = strconv.AppendUint(b, uint64(f.info.mode), 8)
-			b = append(b, '\n')
+	for _, bt := range batches {
+		for i := range bt.len() {
+			b = bt.appendRel(b[:0], i)
+			if bt.errs[i] != nil {
+				b = append(b, "\x00unreadable\n"...)
+			} else {
+				info := bt.infos[i]
+				b = append(b, 0)
+				b = strconv.AppendInt(b, info.size, 10)
+				b = append(b, 0)
+				b = strconv.AppendInt(b, info.mtime, 10)
+				b = append(b, 0)
+				b = strconv.AppendUint(b, uint64(info.mode), 8)
+				b = append(b, '\n')
+			}
+			h.Write(b)
 		}
-		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -2,31 +2,31 @@ package source
 
 import (
 	"io/fs"
-	"path"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
 
-// statBatch stats files, which all sit in the folder dir, relative to one
-// descriptor of the folder: the kernel then resolves one name per file
-// instead of the whole path, which is most of the cost of a build that
-// finds nothing changed. Any file it cannot stat that way is stated by
-// path, so errors read as os.Stat's.
-func statBatch(dir string, files []statted) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+// statBatch stats the files of b relative to one descriptor of their
+// folder: the kernel then resolves one name per file instead of the whole
+// path, which is most of the cost of a build that finds nothing changed.
+// Any file it cannot stat that way is stated by path, so errors read as
+// os.Stat's.
+func statBatch(b *batch) {
+	fd, err := unix.Open(b.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		statEach(files)
+		statEach(b)
 		return
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
-	for i := range files {
-		f := &files[i]
-		if err := unix.Fstatat(fd, path.Base(f.rel), &st, 0); err != nil {
-			f.info, f.err = statFile(f.abs())
+	for i := range b.len() {
+		if err := unix.Fstatat(fd, b.name(i), &st, 0); err != nil {
+			info, err := statFile(b.dir + string(filepath.Separator) + b.name(i))
+			b.setStat(i, info, err)
 			continue
 		}
-		f.info = fileInfo{size: st.Size, mtime: st.Mtim.Nano(), mode: fileMode(st.Mode)}
+		b.infos[i] = fileInfo{size: st.Size, mtime: st.Mtim.Nano(), mode: fileMode(st.Mode)}
 	}
 }
 

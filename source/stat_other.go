@@ -2,5 +2,5 @@
 
 package source
 
-// statBatch stats files, which all sit in the folder dir.
-func statBatch(_ string, files []statted) { statEach(files) }
+// statBatch stats the files of b.
+func statBatch(b *batch) { statEach(b) }

@@ -77,7 +77,10 @@ type Text struct {
 	CacheFile string
 }
 
-var _ Source = (*Text)(nil)
+var (
+	_ Source          = (*Text)(nil)
+	_ feed.UniqueScan = (*textScan)(nil)
+)
 
 // Name returns SourceName.
 func (t *Text) Name() string { return t.SourceName }
@@ -117,7 +120,7 @@ func (t *Text) Scan(ctx context.Context) (feed.Scan, error) {
 // textScan is a Text source's Scan: the files it lists, stated.
 type textScan struct {
 	t     *Text
-	files [][]statted
+	files []*batch
 	start time.Time // of the Scan, for the log line of the read
 	// token names the state the last completed Stream or Delta left.
 	token string
@@ -134,6 +137,10 @@ func (s *textScan) Fingerprint() string {
 	}
 	return s.fingerprint
 }
+
+// UniqueIDs implements feed.UniqueScan: a file whose article id another
+// file used first is skipped, and so is a headline whose id is taken.
+func (s *textScan) UniqueIDs() bool { return true }
 
 // Complete implements feed.Scan.
 func (s *textScan) Complete(ctx context.Context, items []feed.Item) ([]feed.Item, []error) {
@@ -157,7 +164,7 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 		t:         t,
 		log:       t.logger(),
 		emit:      emit,
-		ids:       keyset.NewMap[uint32](),
+		ids:       keyset.NewHashedMap[uint32](xxhash.Sum64String),
 		listing:   newFileIndex(files),
 		headlines: keyset.NewSet(),
 		lines:     map[uint64]bool{},
@@ -237,9 +244,13 @@ type textWalk struct {
 	t   *Text
 	log *slog.Logger
 
-	// ids maps each ID already used to the number of the file that used
-	// it, in walk order: a number takes less memory than a path, and
-	// listing gives the path back for the rare duplicate.
+	// ids maps each ID already used, as feed.NormalizeID writes it (so
+	// that the Scan is a feed.UniqueScan), to the number of the file that
+	// used it, in walk order: a number takes less memory than a path, and
+	// listing gives the path back for the rare duplicate. Its keys start
+	// with the hash the index's owner table of ids is sorted by, and the
+	// number is the file's place in the index: that table is made from
+	// it at the end (saveIndex).
 	ids     *keyset.Map[uint32]
 	listing fileIndex
 	// file is the number of the file being published.
@@ -436,14 +447,14 @@ func (w *textWalk) linesKnown(rec *fileRecord) bool {
 // emitArticle emits a file's article unless its ID was used before, in
 // which case the whole file is skipped and ok is false.
 func (w *textWalk) emitArticle(rel string, article feed.Item) (ok bool, err error) {
-	if prev, dup := w.ids.Get(article.ID); dup {
+	key := feed.NormalizeID(article.ID)
+	if prev, dup := w.ids.Get(key); dup {
 		w.skip(rel, fmt.Sprintf("id %s already used by %s", article.ID, w.listing.rel(prev)))
 		w.index.duplicate()
 		return false, nil
 	}
-	w.ids.Put(article.ID, w.file)
+	w.ids.Put(key, w.file)
 	w.articles++
-	w.index.ownID(article.ID, w.at)
 	return true, w.emitItem(rel, article)
 }
 
@@ -464,14 +475,14 @@ func (w *textWalk) emitHeadline(rel, line string) error {
 	}
 	w.index.ownKey(key, w.at)
 	item := w.t.headlineItem(title, key)
-	if prev, dup := w.ids.Get(item.ID); dup {
+	idKey := feed.NormalizeID(item.ID)
+	if prev, dup := w.ids.Get(idKey); dup {
 		logFileProblem(w.log, "headline skipped", w.t.SourceName, rel, "key",
 			lineWarning{reason: fmt.Sprintf("id %s already used by %s", item.ID, w.listing.rel(prev))})
 		w.index.duplicate()
 		return nil
 	}
-	w.ids.Put(item.ID, w.file)
-	w.index.ownID(item.ID, w.at)
+	w.ids.Put(idKey, w.file)
 	w.headlineItems++
 	return w.emitItem(rel, item)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -382,5 +383,63 @@ func TestTextFetchGolden(t *testing.T) {
 	checkGolden(t, filepath.Join("testdata", "articles.golden"), items)
 	if lines := logLines(buf.String(), "level=WARN", "file=briefs.txt", "no article body"); len(lines) != 1 {
 		t.Errorf("want a warning for the headline-only briefs.txt:\n%s", buf)
+	}
+}
+
+// TestTextIDsAreUniqueAsPublished checks the promise that makes a Text
+// Scan a feed.UniqueScan: no two items it streams have one id as
+// feed.NormalizeID writes it, however differently the files spell it,
+// and the file that came second is skipped with the first one named, also
+// when the first one's folder was read long before.
+func TestTextIDsAreUniqueAsPublished(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	files := map[string]string{
+		"a/1.txt": "ID: urn:example:one\n\nFirst one.\n",
+		"b/1.txt": "ID: URN:example:one\n\nScheme in capitals.\n",
+		"b/2.txt": "ID: https://example.com/two#\n\nEmpty fragment.\n",
+		"c/1.txt": "ID: https://example.com/two\n\nNo fragment.\n",
+		"c/2.txt": "ID: https://example.com/caf\u00e9\n\nComposed.\n",
+		"d/1.txt": "ID: https://example.com/cafe\u0301\n\nDecomposed.\n",
+		"d/2.txt": "ID: urn:example:other\n\nA different id.\n",
+	}
+	// Enough files between the first and the last that the first
+	// folders' listing is let go before the duplicates are met.
+	for i := range 3 * parseChunk {
+		files[fmt.Sprintf("b/filler/%04d.txt", i)] = fmt.Sprintf("Filler article %d.\n", i)
+	}
+	writeTree(t, root, files)
+	tx, buf := newTestText(root)
+	tx.Headlines = HeadlinesIgnore
+	scan, err := tx.Scan(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := scan.(feed.UniqueScan); !ok || !u.UniqueIDs() {
+		t.Fatal("a Text Scan does not promise unique ids")
+	}
+	seen := map[string]string{}
+	err = scan.Stream(t.Context(), func(it feed.Item) error {
+		id := feed.NormalizeID(it.ID)
+		if first, dup := seen[id]; dup {
+			t.Errorf("%s and %s both streamed with id %s", first, it.Ref, id)
+		}
+		seen[id] = it.Ref
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct{ file, first string }{
+		{"b/1.txt", "a/1.txt"},
+		{"c/1.txt", "b/2.txt"},
+		{"d/1.txt", "c/2.txt"},
+	} {
+		if lines := logLines(buf.String(), `msg="article skipped"`, "file="+want.file, "already used by "+want.first); len(lines) != 1 {
+			t.Errorf("%s: want it skipped as a duplicate of %s; log:\n%s", want.file, want.first, buf)
+		}
+	}
+	if got, want := len(seen), 3*parseChunk+4; got != want {
+		t.Errorf("%d items streamed, want %d", got, want)
 	}
 }

@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"slices"
-	"sort"
 
 	"github.com/feedpub/feedpub/internal/par"
 )
@@ -79,50 +78,3 @@ func (w *textWalk) publishJob(ctx context.Context, j *parseJob) error {
 // that publishes, so that a pause in publishing (a ledger write) does not
 // leave the CPUs idle.
 const parseAhead = 2
-
-// fileIndex finds a file of a listing by its number in walk order. The
-// walk lets the listing go, batch by batch, once it has read past it
-// (release): a build that reads every file then keeps only the path of
-// each file, for the message about a duplicate id, and not the rest of
-// its listing entry.
-type fileIndex struct {
-	batches [][]statted
-	// starts holds the number of the first file of each batch.
-	starts []int
-	// rels holds the paths of the files of each batch let go.
-	rels [][]string
-	// released counts the batches let go, from the first.
-	released int
-}
-
-func newFileIndex(batches [][]statted) fileIndex {
-	starts := make([]int, len(batches))
-	n := 0
-	for i, b := range batches {
-		starts[i] = n
-		n += len(b)
-	}
-	return fileIndex{batches: batches, starts: starts, rels: make([][]string, len(batches))}
-}
-
-// release lets go of the listing entries of the batches whose files are
-// all numbered below n, keeping their paths.
-func (x *fileIndex) release(n int) {
-	for ; x.released < len(x.batches) && x.starts[x.released]+len(x.batches[x.released]) <= n; x.released++ {
-		b := x.batches[x.released]
-		rels := make([]string, len(b))
-		for i := range b {
-			rels[i] = b[i].rel
-		}
-		x.rels[x.released], x.batches[x.released] = rels, nil
-	}
-}
-
-// rel returns the path below the source's folder of file n.
-func (x *fileIndex) rel(n uint32) string {
-	i := sort.Search(len(x.starts), func(i int) bool { return x.starts[i] > int(n) }) - 1
-	if i < x.released {
-		return x.rels[i][int(n)-x.starts[i]]
-	}
-	return x.batches[i][int(n)-x.starts[i]].rel
-}

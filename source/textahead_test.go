@@ -2,23 +2,29 @@ package source
 
 import (
 	"fmt"
+	"path"
 	"testing"
 )
 
 func TestFileIndexRel(t *testing.T) {
 	t.Parallel()
 	// Batches of uneven sizes, as folders make them, with an empty one.
-	var batches [][]statted
+	var batches []*batch
 	var want []string
 	sizes := []int{3, 1, 0, 256, 2}
 	for b, size := range sizes {
-		var batch []statted
-		for i := range size {
-			rel := fmt.Sprintf("%d/%03d.txt", b, i)
-			batch = append(batch, statted{rel: rel})
-			want = append(want, rel)
+		// The first folder is the source's own.
+		relDir := fmt.Sprint(b)
+		if b == 0 {
+			relDir = ""
 		}
-		batches = append(batches, batch)
+		var names []string
+		for i := range size {
+			name := fmt.Sprintf("%03d.txt", i)
+			names = append(names, name)
+			want = append(want, path.Join(relDir, name))
+		}
+		batches = append(batches, newBatch("/src/"+relDir, relDir, names...))
 	}
 	x := newFileIndex(batches)
 	check := func(when string) {
@@ -37,8 +43,8 @@ func TestFileIndexRel(t *testing.T) {
 		check(fmt.Sprintf("after release(%d)", n))
 		for b, batch := range x.batches {
 			done := x.starts[b]+sizes[b] <= n
-			if done != (batch == nil && b < x.released) {
-				t.Errorf("after release(%d): batch %d let go = %v, want %v", n, b, batch == nil, done)
+			if done != (batch.infos == nil && b < x.released) {
+				t.Errorf("after release(%d): batch %d let go = %v, want %v", n, b, batch.infos == nil, done)
 			}
 		}
 	}

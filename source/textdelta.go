@@ -251,8 +251,8 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 		if err != nil {
 			return false, "the record of a removed file could not be read", nil
 		}
-		if id := d.articleID(f.rel, rec); id != "" && d.ids.ownerBefore(xxhash.Sum64String(id)) == int32(o) {
-			d.ids.del(xxhash.Sum64String(id))
+		if id := d.articleID(f.rel, rec); id != "" && d.ids.ownerBefore(idHash(id)) == int32(o) {
+			d.ids.del(idHash(id))
 			d.delta.Before = append(d.delta.Before, id)
 		}
 	}
@@ -404,7 +404,7 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 				return true, ""
 			}
 		}
-		if id := d.articleID(rel, rec); id != "" && d.ids.owner(xxhash.Sum64String(id)) == at {
+		if id := d.articleID(rel, rec); id != "" && d.ids.owner(idHash(id)) == at {
 			before = append(before, id)
 		}
 		oldLines = rec.headlines
@@ -419,14 +419,14 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 			}
 			if title, key, ok := headlineTitle(rec.lines[i]); ok && d.keys.owner(xxhash.Sum64String(key)) == at {
 				ownedKeys = append(ownedKeys, xxhash.Sum64String(key))
-				if id := t.headlineItem(title, key).ID; d.ids.owner(xxhash.Sum64String(id)) == at {
+				if id := t.headlineItem(title, key).ID; d.ids.owner(idHash(id)) == at {
 					before = append(before, id)
 				}
 			}
 		}
 	}
 	for _, id := range before {
-		d.ids.del(xxhash.Sum64String(id))
+		d.ids.del(idHash(id))
 	}
 	d.delta.Before = append(d.delta.Before, before...)
 	d.read++
@@ -479,7 +479,7 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 		logFileProblem(d.log, "article skipped", t.SourceName, rel, "key", lineWarning{reason: p.err.Error()})
 	} else {
 		if p.article != nil {
-			h := xxhash.Sum64String(p.article.ID)
+			h := idHash(p.article.ID)
 			if d.ids.owner(h) != noOwner {
 				return false, "a changed file's id is used by another file"
 			}
@@ -513,7 +513,7 @@ func (d *deltaRun) reread(c change, prev *indexFile) (ok bool, why string) {
 				}
 				d.keys.set(kh, at)
 				item := t.headlineItem(title, key)
-				ih := xxhash.Sum64String(item.ID)
+				ih := idHash(item.ID)
 				if d.ids.owner(ih) != noOwner {
 					return false, "a headline's id is used by another item"
 				}

@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/feedpub/feedpub/feed"
 )
 
 // A Text source with a CacheFile also keeps an index beside it
@@ -29,7 +30,9 @@ import (
 // indexMagic starts every index file; the byte after it is the format.
 const indexMagic = "feedpub text index\n"
 
-const indexFormat = 2
+// Format 3 hashes ids as NormalizeID writes them; format 2 hashed them
+// as the source named them.
+const indexFormat = 3
 
 // Flags of an indexFile.
 const (
@@ -89,10 +92,10 @@ func sortOwners(tab []owned) []owned {
 // files go to the file as they come, so that a Stream holds none of them;
 // the owner tables, which the file keeps sorted, wait for the end.
 type textIndex struct {
-	out              *indexWriter
-	cur              indexFile // the entry of the file being published
-	count            int
-	ids, lines, keys []owned
+	out         *indexWriter
+	cur         indexFile // the entry of the file being published
+	count       int
+	lines, keys []owned
 }
 
 // newTextIndex starts the index of a Stream of t; nil, logged, when it
@@ -106,11 +109,10 @@ func newTextIndex(t *Text, log *slog.Logger) *textIndex {
 	return &textIndex{out: out}
 }
 
-func (ix *textIndex) ownID(id string, at int) {
-	if ix != nil {
-		ix.ids = append(ix.ids, owned{xxhash.Sum64String(id), int32(at)})
-	}
-}
+// idHash is the hash by which owner tables know an item id (and textWalk
+// its ids): that of the
+// id as feed.NormalizeID writes it, under which a build tells ids apart.
+func idHash(id string) uint64 { return xxhash.Sum64String(feed.NormalizeID(id)) }
 
 func (ix *textIndex) ownLine(sum uint64, at int) {
 	if ix != nil {
@@ -183,7 +185,14 @@ func (w *textWalk) saveIndex(complete bool) string {
 		ix.out.abort()
 		return ""
 	}
-	token, err := ix.out.finish(sortOwners(ix.ids), sortOwners(ix.lines), sortOwners(ix.keys))
+	// Every id the walk took is in w.ids, under the hash the table is
+	// sorted by, with the number of the file that took it: its place in
+	// the index.
+	ids := make([]owned, 0, w.ids.Len())
+	for h, file := range w.ids.Hashes() {
+		ids = append(ids, owned{h, int32(file)})
+	}
+	token, err := ix.out.finish(sortOwners(ids), sortOwners(ix.lines), sortOwners(ix.keys))
 	if err != nil {
 		w.log.Warn("file index not written; the next build reads every file", "source", w.t.SourceName, "error", err)
 		return ""

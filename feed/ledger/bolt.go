@@ -272,6 +272,9 @@ func (b *Bolt) Observe(ctx context.Context, now time.Time, entries []Entry) ([]R
 
 	recs := make([]Record, len(uniq))
 	var pending []int
+	// A build observes every item in batches: what one batch mapped of
+	// the file, the next rarely needs.
+	defer b.dropMapped()
 	err = b.view(func(items *bolt.Bucket) error {
 		s := b.newScan(items)
 		for n, i := range order {
@@ -378,6 +381,8 @@ func (b *Bolt) Export(ctx context.Context, fn func(Record) error) error {
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
+		// An export reads the whole file, once.
+		b.dropMapped()
 		for _, r := range batch {
 			if err := fn(r); err != nil {
 				return fmt.Errorf("export %q: %w", r.ID, err)

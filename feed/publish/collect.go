@@ -20,7 +20,7 @@ import (
 func (r *run) collect(ctx context.Context) error {
 	r.stamp = r.now()
 	r.archives = r.loadArchives(ctx, r.state, r.logger)
-	r.selections = newSelections(r.Feeds, r.archives)
+	r.selections = newSelections(r.Feeds, r.archives, func(source string) bool { return r.uniqueIDs(ctx, source) })
 	// Only what changed, when the sources can say what that is and it
 	// stays within their changed files (delta.go).
 	if ok, err := r.collectDelta(ctx); ok || err != nil {
@@ -150,6 +150,17 @@ type feedSelection struct {
 	candidates int
 	arch       *archive // nil unless the feed keeps an archive
 	categories map[string]*categorySelection
+	// unique is set for a feed of one source that never yields an id
+	// twice: its selections keep no record of ids.
+	unique bool
+}
+
+// selection returns an empty selection of at most limit items for s.
+func (s *feedSelection) selection(limit int) *feed.Selection {
+	if s.unique {
+		return feed.NewUniqueSelection(limit)
+	}
+	return feed.NewSelectionOf(limit, len(s.feed.Sources))
 }
 
 type categorySelection struct {
@@ -159,7 +170,9 @@ type categorySelection struct {
 
 type selections []*feedSelection
 
-func newSelections(feeds []Feed, archives []*archive) selections {
+// newSelections starts the selections of feeds; unique reports whether
+// a source never yields an id twice.
+func newSelections(feeds []Feed, archives []*archive, unique func(source string) bool) selections {
 	out := make(selections, len(feeds))
 	for i, f := range feeds {
 		limit := f.Limit
@@ -168,9 +181,26 @@ func newSelections(feeds []Feed, archives []*archive) selections {
 			// move to the archive once the whole feed is known.
 			limit = 0
 		}
-		out[i] = &feedSelection{feed: f, main: feed.NewSelectionOf(limit, len(f.Sources)), arch: archives[i], categories: map[string]*categorySelection{}}
+		s := &feedSelection{feed: f, arch: archives[i], categories: map[string]*categorySelection{}}
+		s.unique = len(f.Sources) == 1 && unique(f.Sources[0])
+		s.main = s.selection(limit)
+		out[i] = s
 	}
 	return out
+}
+
+// uniqueIDs reports whether the source named source is read through a
+// Scan that promises never to yield an id twice (feed.UniqueScan).
+func (r *run) uniqueIDs(ctx context.Context, source string) bool {
+	for i, src := range r.Sources {
+		if src.Name() != source || r.scanners[i] == nil {
+			continue
+		}
+		scan, err := r.scan(ctx, i)
+		u, ok := scan.(feed.UniqueScan)
+		return err == nil && ok && u.UniqueIDs()
+	}
+	return false
 }
 
 // offer gives an item, with its content hash, to every feed whose sources
@@ -206,7 +236,7 @@ func (ss selections) offer(it feed.Item, hash string, logger *slog.Logger) (dupl
 			done = append(done, slug)
 			cs := s.categories[slug]
 			if cs == nil {
-				cs = &categorySelection{name: c, sel: feed.NewSelectionOf(s.feed.Limit, len(s.feed.Sources))}
+				cs = &categorySelection{name: c, sel: s.selection(s.feed.Limit)}
 				s.categories[slug] = cs
 			}
 			cs.sel.Offer(it)

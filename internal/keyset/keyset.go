@@ -11,7 +11,11 @@
 // pair, far below any failure a build could otherwise meet.
 package keyset
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"iter"
+	"runtime"
+)
 
 // key is the 128-bit hash of a string; the zero key marks an empty slot.
 type key [2]uint64
@@ -26,9 +30,13 @@ type key [2]uint64
 // archive.
 type Map[V any] struct {
 	seeds [2]maphash.Seed
+	// first, when set, makes the first half of every key (NewHashedMap).
+	first func(string) uint64
 	keys  []key
 	vals  []V
 	n     int
+	// mem holds keys and vals when they are outside Go's heap (table.go).
+	mem *region
 }
 
 // NewMap returns an empty Map.
@@ -36,10 +44,40 @@ func NewMap[V any]() *Map[V] {
 	return &Map[V]{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
+// NewHashedMap returns an empty Map whose keys start with first(s), a
+// 64-bit hash the caller chose, which Hashes gives back: a table that is
+// also written out by that hash is then kept once. The second half is
+// still seeded at random, so two strings share a key only if first
+// collides and so does a random 63-bit hash.
+func NewHashedMap[V any](first func(string) uint64) *Map[V] {
+	m := NewMap[V]()
+	m.first = first
+	return m
+}
+
 func (m *Map[V]) key(s string) key {
 	// The low bit of the second half is always set, so that no string's
 	// key is the zero key of an empty slot.
-	return key{maphash.String(m.seeds[0], s), maphash.String(m.seeds[1], s) | 1}
+	k := key{0, maphash.String(m.seeds[1], s) | 1}
+	if m.first != nil {
+		k[0] = m.first(s)
+	} else {
+		k[0] = maphash.String(m.seeds[0], s)
+	}
+	return k
+}
+
+// Hashes yields the first half of the key of every string stored, with
+// its value, in no particular order. Of a Map made by NewHashedMap, that
+// is the hash its first function gave.
+func (m *Map[V]) Hashes() iter.Seq2[uint64, V] {
+	return func(yield func(uint64, V) bool) {
+		for i, k := range m.keys {
+			if k != (key{}) && !yield(k[0], m.vals[i]) {
+				return
+			}
+		}
+	}
 }
 
 // slot returns the slot of k: where it is, or the empty slot where it
@@ -85,15 +123,22 @@ func (m *Map[V]) put(k key, v V) bool {
 
 // grow doubles the table, or makes its first one.
 func (m *Map[V]) grow() {
-	keys, vals := m.keys, m.vals
+	keys, vals, mem := m.keys, m.vals, m.mem
 	size := max(16, 2*len(keys))
-	m.keys, m.vals = make([]key, size), make([]V, size)
+	m.keys, m.vals, m.mem = newTable[V](size)
+	if m.mem != nil {
+		// Freed when the map is, unless a later grow frees it first.
+		runtime.AddCleanup(m, (*region).free, m.mem)
+	}
 	for i, k := range keys {
 		if k != (key{}) {
 			j, _ := m.slot(k)
 			m.keys[j], m.vals[j] = k, vals[i]
 		}
 	}
+	// Nothing refers to the old table now: Map hands out values, never
+	// its slices.
+	mem.free()
 }
 
 // Len is the number of strings stored.

@@ -2,6 +2,8 @@ package keyset
 
 import (
 	"fmt"
+	"hash/fnv"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -94,4 +96,88 @@ func TestEmptyMap(t *testing.T) {
 	if s := NewSet(); s.Has("x") || s.Len() != 0 {
 		t.Error("an empty set has something")
 	}
+}
+
+func TestLargeTablesOfPlainValuesLeaveTheHeap(t *testing.T) {
+	t.Parallel()
+	plain := NewHashedMap[uint32](fnv64)
+	withPointers := NewMap[string]()
+	const n = 200000
+	for i := range n {
+		id := fmt.Sprint("tag:example.com,2026:item/", i)
+		plain.Put(id, uint32(i))
+		if i%7 == 0 {
+			withPointers.Put(id, id)
+		}
+	}
+	if plain.mem == nil && mapAnon(1) != nil {
+		t.Error("a table of 2^19 uint32 values is on the heap")
+	}
+	if withPointers.mem != nil {
+		t.Error("a table of strings is outside the heap, where the collector cannot see them")
+	}
+	// Every value is read back after the grows that moved the table from
+	// the heap to mapped memory and from one mapping to the next.
+	for i := range n {
+		id := fmt.Sprint("tag:example.com,2026:item/", i)
+		if v, ok := plain.Get(id); !ok || v != uint32(i) {
+			t.Fatalf("Get(%q) = %d, %v; want %d", id, v, ok, i)
+		}
+		if i%7 == 0 {
+			if v, ok := withPointers.Get(id); !ok || v != id {
+				t.Fatalf("withPointers.Get(%q) = %q, %v", id, v, ok)
+			}
+		}
+	}
+	// Hashes gives the caller's first hash with every value, once.
+	seen := make(map[uint32]bool, n)
+	for h, v := range plain.Hashes() {
+		id := fmt.Sprint("tag:example.com,2026:item/", v)
+		if want := fnv64(id); h != want {
+			t.Fatalf("hash of %q = %#x, want %#x", id, h, want)
+		}
+		if seen[v] {
+			t.Fatalf("value %d yielded twice", v)
+		}
+		seen[v] = true
+	}
+	if len(seen) != n {
+		t.Errorf("Hashes yielded %d values, want %d", len(seen), n)
+	}
+}
+
+func TestPointerFree(t *testing.T) {
+	t.Parallel()
+	// Only the fields' types matter here.
+	type owner struct{ _, _ string }
+	type pos struct {
+		_ int32
+		_ uint16
+		_ bool
+	}
+	for _, tt := range []struct {
+		typ  reflect.Type
+		want bool
+	}{
+		{reflect.TypeFor[uint32](), true},
+		{reflect.TypeFor[struct{}](), true},
+		{reflect.TypeFor[pos](), true},
+		{reflect.TypeFor[[4]uint64](), true},
+		{reflect.TypeFor[string](), false},
+		{reflect.TypeFor[owner](), false},
+		{reflect.TypeFor[*int](), false},
+		{reflect.TypeFor[[2]string](), false},
+		{reflect.TypeFor[[]byte](), false},
+		{reflect.TypeFor[any](), false},
+	} {
+		if got := pointerFree(tt.typ); got != tt.want {
+			t.Errorf("pointerFree(%v) = %v, want %v", tt.typ, got, tt.want)
+		}
+	}
+}
+
+func fnv64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }
