@@ -409,7 +409,7 @@ func (t *Text) complete(ctx context.Context, items []feed.Item) ([]feed.Item, []
 // encodeRecord returns the stored form of r: a version byte, then
 // uvarints, varints and length-prefixed strings in the order below.
 func encodeRecord(r *fileRecord) []byte {
-	b := make([]byte, 0, 64+len(r.headlines)*10)
+	b := make([]byte, 0, recordSize(r))
 	b = binary.AppendUvarint(b, uint64(r.size))
 	b = binary.AppendVarint(b, r.mtime)
 	b = binary.BigEndian.AppendUint64(b, r.sum)
@@ -466,6 +466,33 @@ func encodeRecord(r *fileRecord) []byte {
 		str(line)
 	}
 	return b
+}
+
+// recordSize is at least the length of r's stored form, so that
+// encodeRecord makes its buffer once: every string with room for its
+// length, and room for every number.
+func recordSize(r *fileRecord) int {
+	const num = binary.MaxVarintLen64
+	n := 6*num + len(r.skip)
+	for _, w := range r.warns {
+		n += 4*num + len(w.key) + len(w.reason)
+	}
+	if a := r.article; a != nil {
+		n += 10*num + len(a.ID) + len(a.Title) + len(a.Link)
+		for _, p := range a.Authors {
+			n += 3*num + len(p.Name) + len(p.Email) + len(p.URL)
+		}
+		for _, c := range a.Categories {
+			n += num + len(c)
+		}
+	}
+	for i := range r.headlines {
+		n += 8 + num
+		if i < len(r.lines) {
+			n += len(r.lines[i])
+		}
+	}
+	return n
 }
 
 // errBadRecord is returned for a record that does not decode; the file is

@@ -402,6 +402,9 @@ func TestTextCacheRecordRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %#v\nwant %#v", got, rec)
 	}
 	enc := encodeRecord(rec)
+	if n := recordSize(rec); n < len(enc) {
+		t.Errorf("recordSize = %d for a record of %d bytes", n, len(enc))
+	}
 	for i := range enc {
 		if _, err := decodeRecord(enc[:i]); err == nil {
 			t.Errorf("a record cut to %d of %d bytes decoded", i, len(enc))
@@ -420,6 +423,9 @@ func FuzzDecodeRecord(f *testing.F) {
 		// What decodes encodes back to the same bytes.
 		if again := encodeRecord(rec); !slices.Equal(again, data) {
 			t.Errorf("decode then encode changed the record:\n in %x\nout %x", data, again)
+		}
+		if n := recordSize(rec); n < len(data) {
+			t.Errorf("recordSize = %d for a record of %d bytes", n, len(data))
 		}
 	})
 }

@@ -96,6 +96,9 @@ type Bolt struct {
 	path     string
 	db       *bolt.DB
 	readOnly bool
+	// gap, when set, runs between Observe's read and its write: tests
+	// write there what another build could.
+	gap func()
 }
 
 var _ Ledger = (*Bolt)(nil)
@@ -272,10 +275,16 @@ func (b *Bolt) Observe(ctx context.Context, now time.Time, entries []Entry) ([]R
 
 	recs := make([]Record, len(uniq))
 	var pending []int
+	// viewed is the id of the last transaction written when the read
+	// began.
+	viewed := 0
 	// A build observes every item in batches: what one batch mapped of
 	// the file, the next rarely needs.
 	defer b.dropMapped()
 	err = b.view(func(items *bolt.Bucket) error {
+		if items != nil {
+			viewed = items.Tx().ID()
+		}
 		s := b.newScan(items)
 		for n, i := range order {
 			if n%checkEvery == 0 {
@@ -305,7 +314,14 @@ func (b *Bolt) Observe(ctx context.Context, now time.Time, entries []Entry) ([]R
 		return nil, fmt.Errorf("observe: ledger %s: %d items are new or changed: %w", b.path, len(pending), ErrReadOnly)
 	}
 
+	if b.gap != nil {
+		b.gap()
+	}
 	err = b.update(func(items *bolt.Bucket) error {
+		// A write transaction takes the id after the last one written:
+		// when no other was written since the read, what the read found
+		// stands, and the ids need not be looked up again.
+		fresh := viewed != 0 && items.Tx().ID() == viewed+1
 		// bbolt keeps the value slices until commit, so every value gets
 		// its own part of one buffer sized up front.
 		size := 0
@@ -319,18 +335,20 @@ func (b *Bolt) Observe(ctx context.Context, now time.Time, entries []Entry) ([]R
 					return err
 				}
 			}
-			// Read again: another goroutine may have written this id
-			// between the two transactions.
 			e := uniq[i]
-			prev, found, err := b.get(items, e.ID)
-			if err != nil {
-				return err
+			if !fresh {
+				// Read again: another goroutine may have written this
+				// id between the two transactions.
+				prev, found, err := b.get(items, e.ID)
+				if err != nil {
+					return err
+				}
+				var write bool
+				if recs[i], write = observe(prev, found, e, now); !write {
+					continue
+				}
 			}
-			rec, write := observe(prev, found, e, now)
-			recs[i] = rec
-			if !write {
-				continue
-			}
+			rec := recs[i]
 			start := len(buf)
 			buf = encodeRecord(buf, rec)
 			if err := items.Put([]byte(e.ID), buf[start:len(buf):len(buf)]); err != nil {

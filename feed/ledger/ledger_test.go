@@ -518,6 +518,26 @@ func TestConcurrentObserve(t *testing.T) {
 	}
 }
 
+// TestBoltObserveRereads writes, between Observe's read and its write, what
+// another build could: Observe must read again what it read, and keep the
+// other build's first-seen time rather than write its own.
+func TestBoltObserveRereads(t *testing.T) {
+	t.Parallel()
+	b := openBolt(t, filepath.Join(t.TempDir(), "ledger.db"), BoltOptions{})
+	b.gap = func() {
+		b.gap = nil
+		observeOK(t, b, t0, Entry{"a", "h1"})
+	}
+	recs := observeOK(t, b, t1, Entry{"a", "h1"}, Entry{"b", "h2"})
+	if len(recs) != 2 || !recs[0].FirstSeen.Equal(t0) || !recs[1].FirstSeen.Equal(t1) {
+		t.Fatalf("Observe across another write gave %+v; want a first seen at %v, b at %v", recs, t0, t1)
+	}
+	stored := exportAll(t, b)
+	if len(stored) != 2 || !stored[0].FirstSeen.Equal(t0) || !stored[1].FirstSeen.Equal(t1) {
+		t.Errorf("ledger holds %+v; want a first seen at %v, b at %v", stored, t0, t1)
+	}
+}
+
 func TestClosed(t *testing.T) {
 	t.Parallel()
 	for _, impl := range implementations() {
