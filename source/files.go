@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"unsafe"
 
 	"github.com/feedpub/feedpub/feed"
 )
@@ -32,6 +33,11 @@ func checkFolder(root, glob string) error {
 // globMatch returns a match function for walkTree that accepts the base
 // names glob matches, as path.Match does.
 func globMatch(glob string) func(name string) bool {
+	// The usual glob, "*.txt", is a suffix: names have no separator for
+	// the star to stop at.
+	if suffix, ok := strings.CutPrefix(glob, "*"); ok && !strings.ContainsAny(suffix, `*?[\`) {
+		return func(name string) bool { return strings.HasSuffix(name, suffix) }
+	}
 	return func(name string) bool {
 		ok, _ := path.Match(glob, name)
 		return ok
@@ -42,53 +48,65 @@ func globMatch(glob string) func(name string) bool {
 // folder already resolved by resolveFolder) whose base name match accepts,
 // with the file's folder (one string shared by the folder's files), the
 // folder's path relative to root in forward slashes ("" for root itself)
-// and the file's name: names starting with "." are passed over and such
-// folders not entered, a folder that cannot be read is logged and
-// skipped, and symbolic links to folders are not entered. It fails when
-// root cannot be read or when ctx ends.
+// and the file's name, valid only during the call: names starting with
+// "." are passed over and such folders not entered, a folder that cannot
+// be read is logged and skipped, and symbolic links to folders are not
+// entered. It fails when root cannot be read or when ctx ends.
 func walkTree(ctx context.Context, root string, log *slog.Logger, sourceName string,
-	match func(name string) bool, visit func(dir, relDir, name string)) error {
+	match func(name string) bool, visit func(dir, relDir string, name []byte)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(root)
-	if err != nil {
+	// One list for each depth of the walk, and one buffer for every
+	// read: a walk allocates next to nothing per folder.
+	var (
+		lists []*dirList
+		buf   []byte
+	)
+	list := func(depth int) *dirList {
+		if depth == len(lists) {
+			lists = append(lists, &dirList{})
+		}
+		return lists[depth]
+	}
+	if err := listDir(root, list(0), &buf); err != nil {
 		return fmt.Errorf("read folder %s: %w", root, pathCause(err))
 	}
 	sep := string(filepath.Separator)
-	var walk func(abs, rel string, entries []fs.DirEntry) error
-	walk = func(abs, rel string, entries []fs.DirEntry) error {
-		for _, d := range entries {
-			name := d.Name()
-			if strings.HasPrefix(name, ".") {
+	var walk func(abs, rel string, depth int) error
+	walk = func(abs, rel string, depth int) error {
+		l := lists[depth]
+		for i := range l.len() {
+			name := l.name(i)
+			if name[0] == '.' {
 				continue
 			}
-			if !d.IsDir() {
-				if match(name) {
+			if !l.isDir(i) {
+				// match keeps nothing of the name it is given.
+				if match(unsafe.String(&name[0], len(name))) {
 					visit(abs, rel, name)
 				}
 				continue
 			}
-			p, r := abs+sep+name, name
+			p, r := abs+sep+string(name), string(name)
 			if rel != "" {
-				r = rel + "/" + name
+				r = rel + "/" + r
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			// os.ReadDir returns what it could read along with the
-			// error: those entries are still walked.
-			sub, err := os.ReadDir(p)
-			if err != nil {
+			// A folder that fails part way is walked as far as it
+			// was read.
+			if err := listDir(p, list(depth+1), &buf); err != nil {
 				log.Warn("folder skipped", "source", sourceName, "folder", r, "error", pathCause(err).Error())
 			}
-			if err := walk(p, r, sub); err != nil {
+			if err := walk(p, r, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return walk(root, "", entries)
+	return walk(root, "", 0)
 }
 
 // resolveFolder returns dir with symbolic links resolved, or an error

@@ -61,7 +61,10 @@ type JSONItems struct {
 	Logger *slog.Logger
 }
 
-var _ Source = (*JSONItems)(nil)
+var (
+	_ Source          = (*JSONItems)(nil)
+	_ feed.UniqueScan = (*jsonScan)(nil)
+)
 
 // Name returns SourceName.
 func (j *JSONItems) Name() string { return j.SourceName }
@@ -121,6 +124,10 @@ func (s *jsonScan) Fingerprint() string {
 	return fingerprintOf(settingsOf("json", s.j), s.files)
 }
 
+// UniqueIDs implements feed.UniqueScan: an item whose id an earlier item
+// had, as feed.NormalizeID writes ids, is skipped.
+func (s *jsonScan) UniqueIDs() bool { return true }
+
 // Stream implements feed.Scan: it reads the listed files in name order and
 // emits their items in file order.
 func (s *jsonScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
@@ -162,13 +169,14 @@ func (s *jsonScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 				logFileProblem(log, "item warning", j.SourceName, rel, "field", w)
 			}
 			where := fmt.Sprintf("%s:%d", rel, pi.line)
-			if prev, dup := ids.Get(pi.item.ID); dup {
+			key := feed.NormalizeID(pi.item.ID)
+			if prev, dup := ids.Get(key); dup {
 				itemsSkipped++
 				logFileProblem(log, "item skipped", j.SourceName, rel, "field",
 					lineWarning{line: pi.line, key: "id", reason: fmt.Sprintf("id %s already used at %s", pi.item.ID, prev)})
 				continue
 			}
-			ids.Put(pi.item.ID, where)
+			ids.Put(key, where)
 			pi.item.Ref = where // names the file and line in the build's logs
 			if err := emit(pi.item); err != nil {
 				return err

@@ -89,7 +89,10 @@ type Markdown struct {
 	Logger *slog.Logger
 }
 
-var _ Source = (*Markdown)(nil)
+var (
+	_ Source          = (*Markdown)(nil)
+	_ feed.UniqueScan = (*markdownScan)(nil)
+)
 
 // Name returns SourceName.
 func (m *Markdown) Name() string { return m.SourceName }
@@ -135,6 +138,10 @@ func (s *markdownScan) Fingerprint() string {
 	return fingerprintOf(settingsOf("markdown", s.m), s.files)
 }
 
+// UniqueIDs implements feed.UniqueScan: a file whose id another file
+// used first, as feed.NormalizeID writes ids, is skipped.
+func (s *markdownScan) UniqueIDs() bool { return true }
+
 // Stream implements feed.Scan: it reads the listed files in walk order and
 // emits one item per published file.
 func (s *markdownScan) Stream(ctx context.Context, emit func(feed.Item) error) error {
@@ -175,11 +182,12 @@ func (s *markdownScan) Stream(ctx context.Context, emit func(feed.Item) error) e
 			log.Debug("draft not published", "source", m.SourceName, "file", rel)
 			continue
 		}
-		if prev, dup := ids.Get(item.ID); dup {
+		key := feed.NormalizeID(item.ID)
+		if prev, dup := ids.Get(key); dup {
 			skip(rel, fmt.Errorf("id %s already used by %s", item.ID, prev))
 			continue
 		}
-		ids.Put(item.ID, rel)
+		ids.Put(key, rel)
 		item.Ref = rel // names the file in the build's logs
 		item.Bundle = m.bundleFiles(rel, item)
 		read++

@@ -166,7 +166,7 @@ func scanTree(ctx context.Context, root, sourceName string, match func(string) b
 			statBatch(b)
 		})
 	}
-	err = walkTree(ctx, root, log, sourceName, match, func(dir, relDir, name string) {
+	err = walkTree(ctx, root, log, sourceName, match, func(dir, relDir string, name []byte) {
 		if cur != nil && (cur.dir != dir || cur.len() == batchSize) {
 			dispatch()
 		}

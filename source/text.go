@@ -183,6 +183,9 @@ func (s *textScan) Stream(ctx context.Context, emit func(feed.Item) error) error
 			// The records of the last Deltas are in the new cache now.
 			removeOverlay(t)
 		}
+		// The id table of a large archive is mapped outside the heap:
+		// a daemon's next collection may be minutes away.
+		w.ids.Free()
 	}()
 	// Chunks are read and parsed up to parseAhead ahead of the one that
 	// publishes.

@@ -443,3 +443,52 @@ func TestTextIDsAreUniqueAsPublished(t *testing.T) {
 		t.Errorf("%d items streamed, want %d", got, want)
 	}
 }
+
+// TestFileSourcesTellIDsApartAsPublished checks that Markdown and JSON
+// items sources, which also promise unique ids (feed.UniqueScan), tell
+// ids apart as feed.NormalizeID writes them: an id that differs from an
+// earlier one only in the case of its scheme is a duplicate, skipped with
+// the earlier one named.
+func TestFileSourcesTellIDsApartAsPublished(t *testing.T) {
+	t.Parallel()
+	mdRoot := t.TempDir()
+	writeTree(t, mdRoot, map[string]string{
+		"a.md": "---\ntitle: First\nid: urn:example:one\n---\nBody.\n",
+		"b.md": "---\ntitle: Second\nid: URN:example:one\n---\nBody.\n",
+	})
+	md, mdLog := newTestMarkdown(mdRoot)
+	jsonPath := filepath.Join(t.TempDir(), "items.jsonl")
+	if err := os.WriteFile(jsonPath, []byte(`{"id": "urn:example:one", "title": "First"}`+"\n"+`{"id": "URN:example:one", "title": "Second"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	js, jsLog := newTestJSONItems(jsonPath)
+	for _, tt := range []struct {
+		name    string
+		scanner interface {
+			Scan(context.Context) (feed.Scan, error)
+		}
+		log  *bytes.Buffer
+		want string
+	}{
+		{"markdown", md, mdLog, "already used by a.md"},
+		{"json items", js, jsLog, "already used at items.jsonl:1"},
+	} {
+		scan, err := tt.scanner.Scan(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, ok := scan.(feed.UniqueScan); !ok || !u.UniqueIDs() {
+			t.Errorf("%s: the Scan does not promise unique ids", tt.name)
+		}
+		var got []string
+		if err := scan.Stream(t.Context(), func(it feed.Item) error { got = append(got, it.Title); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, []string{"First"}) {
+			t.Errorf("%s: streamed %q, want [First]", tt.name, got)
+		}
+		if !strings.Contains(tt.log.String(), tt.want) {
+			t.Errorf("%s: no message %q in the log:\n%s", tt.name, tt.want, tt.log)
+		}
+	}
+}

@@ -144,6 +144,23 @@ func TestLargeTablesOfPlainValuesLeaveTheHeap(t *testing.T) {
 	if len(seen) != n {
 		t.Errorf("Hashes yielded %d values, want %d", len(seen), n)
 	}
+	// Free empties the map, which stays usable.
+	mem := plain.mem
+	plain.Free()
+	if mem != nil && mem.mem != nil {
+		var freed bool
+		mem.once.Do(func() { freed = true })
+		if freed {
+			t.Error("Free left the table's mapping in place")
+		}
+	}
+	if _, ok := plain.Get("tag:example.com,2026:item/1"); ok || plain.Len() != 0 {
+		t.Error("a freed map still holds strings")
+	}
+	plain.Put("again", 1)
+	if v, ok := plain.Get("again"); !ok || v != 1 {
+		t.Errorf("Get after Free and Put = %d, %v", v, ok)
+	}
 }
 
 func TestPointerFree(t *testing.T) {
