@@ -26,10 +26,17 @@ func (r *run) collect(ctx context.Context) error {
 	if ok, err := r.collectDelta(ctx); ok || err != nil {
 		return err
 	}
-	batch := make([]feed.Item, 0, batchSize)
+	// Batches are taken on a goroutine of their own, in order, while the
+	// next one fills (takes.go).
+	takes := startTakes(ctx, r.take)
+	defer takes.stop()
+	batch := takes.batch()
 	flush := func() error {
-		err := r.take(ctx, batch)
-		batch = batch[:0]
+		if len(batch) == 0 {
+			return nil
+		}
+		err := takes.send(batch)
+		batch = takes.batch()
 		return err
 	}
 	fetching := r.startFetches(ctx)
@@ -59,11 +66,18 @@ func (r *run) collect(ctx context.Context) error {
 				}
 			}
 		}
+		if err == nil {
+			// What this source's items met in the ledger is this
+			// source's error, as when each batch was taken at once.
+			if err = flush(); err == nil {
+				err = takes.drain()
+			}
+		}
 		if err := r.account(name, err); err != nil {
 			return err
 		}
 	}
-	return flush()
+	return takes.stop()
 }
 
 // account records how source name fared, given the error its read
@@ -105,8 +119,9 @@ func (r *run) take(ctx context.Context, batch []feed.Item) error {
 }
 
 // batchSize is how many items are normalised together, on every CPU, and
-// recorded in the ledger in one transaction.
-const batchSize = 2048
+// recorded in the ledger in one transaction. Two batches are in memory at
+// once, one taken while the next fills (takes.go).
+const batchSize = 1024
 
 // normalizeAll normalises items and hashes them on every CPU, logging and
 // dropping those that cannot be published, whose source and id it
