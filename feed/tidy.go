@@ -6,8 +6,8 @@ import (
 )
 
 // Tidy reports whether s is made only of printable ASCII, line feeds and
-// the runes that keep text in NFC whatever surrounds them (Latin text
-// with curly quotes and dashes), with no U+FEFF, and with no line (split
+// the runes XML allows that keep text in NFC whatever surrounds them
+// (Latin text with curly quotes and dashes), with no U+FEFF, and with no line (split
 // at '\n') that starts or ends with a space or holds two spaces in a row.
 //
 // Tidy text is valid UTF-8 and as CleanText leaves it, every line of it
