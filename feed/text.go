@@ -361,6 +361,29 @@ func TrimTitle(s string) string {
 	return s
 }
 
+// atMostRunes reports whether s has at most max runes, as
+// utf8.RuneCountInString(s) <= max would, counting no further than it
+// must: a lead paragraph is often longer than a summary, and is known to
+// be so once max+1 runes are counted.
+func atMostRunes(s string, max int) bool {
+	if len(s) <= max {
+		return true
+	}
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if n == max {
+			return false
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+	}
+	return true
+}
+
 // DeriveTitle makes a title from a lead paragraph: its first sentence, cut
 // to TitleMax characters at a word boundary, trailing punctuation trimmed.
 func DeriveTitle(lead string) string {
@@ -372,7 +395,7 @@ func DeriveTitle(lead string) string {
 // first sentence cut at a word boundary.
 func Summarize(text string, max int) string {
 	text = CollapseSpace(text)
-	if utf8.RuneCountInString(text) <= max {
+	if atMostRunes(text, max) {
 		return text
 	}
 	// Sentences follow one another with one space between them

@@ -278,3 +278,14 @@ func TestSlugASCII(t *testing.T) {
 		}
 	}
 }
+
+func TestAtMostRunes(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "abc", "\u00e9\u00e9\u00e9", "ab\xffc", "\xe2\x80", strings.Repeat("\u2019", 10), "a\u00e9b\u2026c"} {
+		for max := range 12 {
+			if got, want := atMostRunes(s, max), utf8.RuneCountInString(s) <= max; got != want {
+				t.Errorf("atMostRunes(%q, %d) = %v, want %v", s, max, got, want)
+			}
+		}
+	}
+}
