@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -104,7 +105,7 @@ func parseTextTidy(data []byte, fast bool) (textFile, []lineWarning, error) {
 	if last := len(blocks) - 1; last >= 1 && blocks[last].gap >= 2 && allHeadlines(blocks[last].lines, tidy) {
 		f.headlines = collapseAll(blocks[last].lines, tidy)
 		warns = append(warns, lineWarning{line: blocks[last].line, notice: true,
-			reason: fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", blocks[last].gap, len(f.headlines))})
+			reason: headlinesNote(blocks[last].gap, len(f.headlines))})
 		blocks = blocks[:last]
 	}
 	n := 0
@@ -175,6 +176,27 @@ func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error)
 	return s, false, warns, nil
 }
 
+// headlinesNotes holds headlinesNote's usual notes, made once: nearly
+// every article of a site that lists other stories has one.
+var headlinesNotes = sync.OnceValue(func() *[6][65]string {
+	var t [6][65]string
+	for gap := range t {
+		for n := range t[gap] {
+			t[gap][n] = fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", gap, n)
+		}
+	}
+	return &t
+})
+
+// headlinesNote is the note on a trailing block of n headlines after gap
+// blank lines.
+func headlinesNote(gap, n int) string {
+	if t := headlinesNotes(); gap < len(t) && n < len(t[gap]) {
+		return t[gap][n]
+	}
+	return fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", gap, n)
+}
+
 // block is a run of non-blank lines.
 type block struct {
 	lines []string
@@ -188,7 +210,8 @@ type block struct {
 // lines, with trailing white space removed from every line; tidy text
 // (feed.Tidy) has none to remove.
 func splitBlocks(text string, tidy bool) []block {
-	var blocks []block
+	// Room for an article's usual paragraphs and headline block.
+	blocks := make([]block, 0, 12)
 	var cur block
 	// The blocks' lines share one array, sized for every line, instead
 	// of growing one slice a block.
@@ -536,7 +559,11 @@ func collapsedHeadlineLike(line string) bool {
 // that splitBlocks kept are returned as they are: collapsing would leave
 // them so, and none is blank.
 func collapseAll(block []string, tidy bool) []string {
-	return appendCollapsed(make([]string, 0, len(block)), block, tidy)
+	if tidy {
+		// Nothing writes to the lines of a block: they are shared.
+		return block
+	}
+	return appendCollapsed(make([]string, 0, len(block)), block, false)
 }
 
 // appendCollapsed appends to dst what collapseAll makes of block.

@@ -703,3 +703,15 @@ func FuzzParagraphsHTML(f *testing.F) {
 		}
 	})
 }
+
+func TestHeadlinesNote(t *testing.T) {
+	t.Parallel()
+	for gap := 2; gap < 9; gap++ {
+		for n := range 70 {
+			want := fmt.Sprintf("last block, after %d blank lines, read as %d headlines of other stories", gap, n)
+			if got := headlinesNote(gap, n); got != want {
+				t.Errorf("headlinesNote(%d, %d) = %q, want %q", gap, n, got, want)
+			}
+		}
+	}
+}
