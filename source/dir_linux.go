@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"io/fs"
 	"slices"
@@ -20,6 +21,9 @@ type dirList struct {
 }
 
 type dirEnt struct {
+	// key is the name's first eight bytes, big-endian, zero-padded: it
+	// orders most pairs of names without reading them.
+	key      uint64
 	off, end uint32
 	dir      bool
 }
@@ -112,15 +116,22 @@ func (l *dirList) parse(fd int, b []byte) error {
 				typ = unix.DT_DIR
 			}
 		}
+		var key [8]byte
+		copy(key[:], name)
 		off := uint32(len(l.names))
 		l.names = append(l.names, name...)
-		l.ents = append(l.ents, dirEnt{off: off, end: uint32(len(l.names)), dir: typ == unix.DT_DIR})
+		l.ents = append(l.ents, dirEnt{key: binary.BigEndian.Uint64(key[:]), off: off, end: uint32(len(l.names)), dir: typ == unix.DT_DIR})
 	}
 	return nil
 }
 
 func (l *dirList) sort() {
 	slices.SortFunc(l.ents, func(a, b dirEnt) int {
+		// Names hold no NUL, so zero padding sorts a short name first,
+		// as bytes.Compare does.
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
 		return bytes.Compare(l.names[a.off:a.end], l.names[b.off:b.end])
 	})
 }

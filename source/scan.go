@@ -198,6 +198,31 @@ func eachFile(batches []*batch) iter.Seq[statted] {
 	}
 }
 
+// eachPlace yields every file of batches in order, as its batch and its
+// number there, for loops that need the file's path or statted only now
+// and then.
+func eachPlace(batches []*batch) iter.Seq2[*batch, int] {
+	return func(yield func(*batch, int) bool) {
+		for _, b := range batches {
+			for i := range b.len() {
+				if !yield(b, i) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// isRel reports whether rel is the path of file i.
+func (b *batch) isRel(i int, rel string) bool {
+	name := b.name(i)
+	if b.relDir == "" {
+		return rel == name
+	}
+	return len(rel) == len(b.relDir)+1+len(name) && rel[len(b.relDir)] == '/' &&
+		rel[:len(b.relDir)] == b.relDir && rel[len(b.relDir)+1:] == name
+}
+
 // chunks yields the files of batches in order, n at a time (fewer at the
 // end), in a buffer that is reused: small folders are read in chunks as
 // large as big ones.

@@ -559,11 +559,17 @@ func (d *decoder) byte() byte {
 }
 
 // uvarint and varint accept only the shortest encoding of a number, the
-// one encodeRecord writes, so that a record has one stored form.
+// one encodeRecord writes, so that a record has one stored form: one whose
+// last byte is zero, past the first, has a shorter one.
 func (d *decoder) uvarint() uint64 {
-	var buf [binary.MaxVarintLen64]byte
+	if len(d.b) > 0 && d.b[0] < 0x80 {
+		// Most numbers of a record or an index entry fit in a byte.
+		v := uint64(d.b[0])
+		d.b = d.b[1:]
+		return v
+	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 || n != binary.PutUvarint(buf[:], v) {
+	if n <= 0 || d.b[n-1] == 0 {
 		d.err = true
 		return 0
 	}
@@ -572,13 +578,12 @@ func (d *decoder) uvarint() uint64 {
 }
 
 func (d *decoder) varint() int64 {
-	var buf [binary.MaxVarintLen64]byte
-	v, n := binary.Varint(d.b)
-	if n <= 0 || n != binary.PutVarint(buf[:], v) {
-		d.err = true
-		return 0
+	u := d.uvarint()
+	// Zig-zag, as binary.Varint decodes it.
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	d.b = d.b[n:]
 	return v
 }
 

@@ -2,8 +2,10 @@ package source
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -428,4 +430,51 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Errorf("recordSize = %d for a record of %d bytes", n, len(data))
 		}
 	})
+}
+
+// TestDecoderVarints checks the decoder's varints against encoding/binary:
+// every value read back from its shortest form, and longer or cut forms
+// refused.
+func TestDecoderVarints(t *testing.T) {
+	t.Parallel()
+	// accepted reports whether uvarint takes b without an error.
+	accepted := func(b []byte) bool {
+		d := decoder{b: b}
+		d.uvarint()
+		return !d.err
+	}
+	values := []uint64{0, 1, 0x7f, 0x80, 0xff, 0x3fff, 0x4000, 1<<32 - 1, 1 << 32, 1<<63 - 1, 1 << 63, 1<<64 - 1}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		values = append(values, rng.Uint64()>>rng.IntN(64))
+	}
+	for _, v := range values {
+		b := binary.AppendUvarint(nil, v)
+		d := decoder{b: append(b, 0xAA)}
+		if got := d.uvarint(); got != v || d.err || len(d.b) != 1 {
+			t.Fatalf("uvarint(% x) = %d, err %v, %d left; want %d", b, got, d.err, len(d.b), v)
+		}
+		s := int64(v)
+		b = binary.AppendVarint(nil, s)
+		d = decoder{b: b}
+		if got := d.varint(); got != s || d.err || len(d.b) != 0 {
+			t.Fatalf("varint(% x) = %d, err %v; want %d", b, got, d.err, s)
+		}
+		// The same number with a needless continuation byte, and cut
+		// short, are refused.
+		if b := binary.AppendUvarint(nil, v); len(b) < binary.MaxVarintLen64 {
+			long := append(b[:len(b)-1:len(b)-1], b[len(b)-1]|0x80, 0)
+			if accepted(long) {
+				t.Fatalf("uvarint(% x), a longer form of %d, accepted", long, v)
+			}
+			if len(b) > 1 && accepted(b[:len(b)-1]) {
+				t.Fatalf("uvarint(% x), %d cut short, accepted", b[:len(b)-1], v)
+			}
+		}
+	}
+	for _, bad := range [][]byte{nil, {0x80}, {0x80, 0x00}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}} {
+		if accepted(bad) {
+			t.Errorf("uvarint(% x) accepted", bad)
+		}
+	}
 }

@@ -184,32 +184,46 @@ func (d *deltaRun) run(ctx context.Context, s *textScan, since string) (ok bool,
 			e = old.file(i)
 		}
 	}
-	for f := range eachFile(s.files) {
-		if f.err != nil {
+	// listed takes file k of b, which the old index lists as entry i.
+	listed := func(b *batch, k int) (ok bool, why string) {
+		at := len(d.refs)
+		switch info := b.infos[k]; {
+		case e.flags&fileDup != 0:
+			return false, "an id or headline is used by two files"
+		case e.flags&fileNoRecord != 0 && e.flags&fileNotFile == 0:
+			return false, "a file could not be read last time"
+		case e.size != info.size || e.mtime != info.mtime || (e.flags&fileNotFile != 0) != info.mode.IsDir():
+			changes = append(changes, change{f: b.file(k), old: i, at: at})
+		case e.flags&fileProblem != 0:
+			problems = append(problems, at)
+		}
+		remap[i] = int32(at)
+		d.refs = append(d.refs, int32(i))
+		next()
+		return true, ""
+	}
+	for b, k := range eachPlace(s.files) {
+		if b.errs[k] != nil {
 			return false, "a file could not be examined", nil
 		}
-		for i < old.count() && relLess(e.rel, f.rel) {
-			remap[i] = -1
-			removed = append(removed, i)
-			next()
-		}
-		at := len(d.refs)
-		if i < old.count() && e.rel == f.rel {
-			switch {
-			case e.flags&fileDup != 0:
-				return false, "an id or headline is used by two files", nil
-			case e.flags&fileNoRecord != 0 && e.flags&fileNotFile == 0:
-				return false, "a file could not be read last time", nil
-			case e.size != f.info.size || e.mtime != f.info.mtime || (e.flags&fileNotFile != 0) != f.info.mode.IsDir():
-				changes = append(changes, change{f: f, old: i, at: at})
-			case e.flags&fileProblem != 0:
-				problems = append(problems, at)
+		// Most files are the index's next entry: that is found without
+		// making their path.
+		if i < old.count() && !b.isRel(k, e.rel) {
+			rel := b.rel(k)
+			for i < old.count() && relLess(e.rel, rel) {
+				remap[i] = -1
+				removed = append(removed, i)
+				next()
 			}
-			remap[i] = int32(at)
-			d.refs = append(d.refs, int32(i))
-			next()
+		}
+		if i < old.count() && b.isRel(k, e.rel) {
+			if ok, why := listed(b, k); !ok {
+				return false, why, nil
+			}
 			continue
 		}
+		at := len(d.refs)
+		f := b.file(k)
 		changes = append(changes, change{f: f, old: -1, at: at})
 		d.refs = append(d.refs, 0)
 		d.setFile(at, indexFile{rel: f.rel})

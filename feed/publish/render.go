@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/feed"
+	"github.com/feedpub/feedpub/internal/par"
 )
 
 // renderFeeds renders every document into the result, or takes the files
@@ -63,13 +64,19 @@ func allDegraded(sources []string, degraded map[string]error) bool {
 func renderFeed(name string, meta feed.Meta, items []feed.Item) (FeedResult, error) {
 	fr := FeedResult{Name: name, Items: len(items)}
 	modified := feed.LastUpdated(items)
-	for _, format := range feed.Formats {
-		body, err := renderChecked(format, meta, items)
-		if err != nil {
-			return FeedResult{}, fmt.Errorf("feed %s: %w", name, err)
+	// The formats are rendered and validated on every CPU: a build that
+	// changed one feed spends most of its own time here.
+	bodies := make([][]byte, len(feed.Formats))
+	errs := make([]error, len(feed.Formats))
+	par.For(len(feed.Formats), func(i int) {
+		bodies[i], errs[i] = renderChecked(feed.Formats[i], meta, items)
+	})
+	for i, format := range feed.Formats {
+		if errs[i] != nil {
+			return FeedResult{}, fmt.Errorf("feed %s: %w", name, errs[i])
 		}
 		fr.Documents = append(fr.Documents, feed.Document{
-			Feed: name, Format: format, Title: meta.Title, Body: body,
+			Feed: name, Format: format, Title: meta.Title, Body: bodies[i],
 			Modified: modified, SelfURL: meta.SelfURL[format],
 		})
 	}
