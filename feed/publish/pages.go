@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/feedpub/feedpub/feed"
 	"github.com/feedpub/feedpub/feed/page"
@@ -252,18 +253,67 @@ func readBundleFile(name string) ([]byte, error) {
 // writeSite writes every file of site whose bytes changed. It runs before
 // the feeds are written, so that no feed links a page not there yet.
 func (b *Builder) writeSite(site *Site) error {
-	for _, f := range site.Files {
-		p := filepath.Join(b.Output, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("write page %s: %w", f.Name, err)
+	files := site.Files
+	for len(files) > 0 {
+		// The files of item pages that follow one another are written
+		// together: each waits for the disk twice (the file and its
+		// folder synced), and a first build writes one page per item
+		// of every feed. What comes after them is written after all of
+		// them, in order.
+		n := 1
+		if files[0].Page != "" {
+			for n < len(files) && files[n].Page != "" {
+				n++
+			}
 		}
-		changed, err := WriteFileAtomic(p, f.Body, 0o644)
-		if err != nil {
-			return fmt.Errorf("write page %s: %w", f.Name, err)
+		changed := make([]bool, n)
+		errs := make([]error, n)
+		writeEach(n, func(i int) { changed[i], errs[i] = b.writeSiteFile(files[i]) })
+		for i := range n {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			site.Changed = site.Changed || changed[i]
 		}
-		site.Changed = site.Changed || changed
+		files = files[n:]
 	}
 	return nil
+}
+
+// writeSiteFile writes one file of the site when its bytes changed.
+func (b *Builder) writeSiteFile(f SiteFile) (bool, error) {
+	p := filepath.Join(b.Output, filepath.FromSlash(f.Name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return false, fmt.Errorf("write page %s: %w", f.Name, err)
+	}
+	changed, err := WriteFileAtomic(p, f.Body, 0o644)
+	if err != nil {
+		return false, fmt.Errorf("write page %s: %w", f.Name, err)
+	}
+	return changed, nil
+}
+
+// writers is how many files writeEach writes at once: writes wait on the
+// disk rather than on a CPU.
+const writers = 8
+
+// writeEach calls write(i) for every i in [0, n), at most writers at a
+// time, and returns when all calls have.
+func writeEach(n int, write func(i int)) {
+	if n == 1 {
+		write(0)
+		return
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, writers)
+	for i := range n {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			write(i)
+		})
+	}
+	wg.Wait()
 }
 
 // retirePages removes the files of pages the last build published and

@@ -41,14 +41,21 @@ func (b *Builder) writeFeeds(res *Result) error {
 	if err := os.MkdirAll(b.Output, 0o755); err != nil {
 		return fmt.Errorf("output folder: %w", err)
 	}
+	var docs []*feed.Document
 	for fi := range res.Feeds {
 		if res.Feeds[fi].Reused {
 			continue // read back from these very files a moment ago
 		}
 		for di := range res.Feeds[fi].Documents {
-			if err := b.writeDocument(&res.Feeds[fi].Documents[di]); err != nil {
-				return err
-			}
+			docs = append(docs, &res.Feeds[fi].Documents[di])
+		}
+	}
+	// No document links another: they are written together.
+	errs := make([]error, len(docs))
+	writeEach(len(docs), func(i int) { errs[i] = b.writeDocument(docs[i]) })
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return b.writeArchives(res)
