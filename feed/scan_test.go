@@ -26,25 +26,43 @@ func checkFastPaths(t *testing.T, s string) {
 // that CleanText leaves as it is, lines that CollapseSpace and a right
 // trim leave as they are, and pieces of s that, joined with ASCII in any
 // order, CleanText leaves as they are.
+//
+// Tidiness splits the promise: clean text is as CleanText leaves it, and
+// so are its pieces joined with ASCII, whatever its spaces; collapsed
+// text has its lines collapsed too, and is tidy.
 func checkTidy(t *testing.T, s string) {
 	t.Helper()
-	if !Tidy(s) {
+	clean, collapsed := Tidiness(s)
+	if Tidy(s) != (clean && collapsed) {
+		t.Errorf("Tidy(%q) = %v, Tidiness = %v, %v", s, Tidy(s), clean, collapsed)
+	}
+	if !clean {
 		return
 	}
 	if cleanSlow(s) != s || strings.ContainsRune(s, '\uFEFF') {
-		t.Errorf("Tidy(%q), but CleanText gives %q", s, cleanSlow(s))
+		t.Errorf("Tidiness(%q) says clean, but CleanText gives %q", s, cleanSlow(s))
 	}
-	for line := range strings.SplitSeq(s, "\n") {
-		if strings.Join(strings.Fields(line), " ") != line || strings.TrimRightFunc(line, unicode.IsSpace) != line {
-			t.Errorf("Tidy(%q), but line %q is not collapsed", s, line)
+	if collapsed {
+		for line := range strings.SplitSeq(s, "\n") {
+			if strings.Join(strings.Fields(line), " ") != line || strings.TrimRightFunc(line, unicode.IsSpace) != line {
+				t.Errorf("Tidy(%q), but line %q is not collapsed", s, line)
+			}
 		}
 	}
 	for i := range s {
 		for _, sep := range []string{"", "<p>", "&amp;", ">"} {
 			if joined := s[i:] + sep + s[:i]; cleanSlow(joined) != joined {
-				t.Errorf("Tidy(%q), but %q is not clean", s, joined)
+				t.Errorf("Tidiness(%q) says clean, but %q is not clean", s, joined)
 			}
 		}
+	}
+	// Trimmed and collapsed line by line, clean text is tidy.
+	var lines []string
+	for line := range strings.SplitSeq(s, "\n") {
+		lines = append(lines, strings.Join(strings.Fields(line), " "))
+	}
+	if tidied := strings.Join(lines, "\n"); !Tidy(tidied) {
+		t.Errorf("Tidiness(%q) says clean, but its lines collapsed, %q, are not tidy", s, tidied)
 	}
 }
 
@@ -62,6 +80,27 @@ func TestTidy(t *testing.T) {
 			t.Errorf("Tidy(%q) = false", s)
 		}
 		checkTidy(t, s)
+	}
+	// Clean text whose spaces need collapsing, as writers leave it: not
+	// tidy, but clean.
+	for _, s := range []string{
+		"A headline that ends with a space \nNext",
+		"Two  spaces in \u201cquoted\u201d text, and a long line after them to pass a word or two.",
+		" Leading space\n",
+		"Trailing space at the very end ",
+		"Lines \n \n  between\n",
+	} {
+		clean, collapsed := Tidiness(s)
+		if !clean || collapsed {
+			t.Errorf("Tidiness(%q) = %v, %v; want clean, not collapsed", s, clean, collapsed)
+		}
+		checkTidy(t, s)
+	}
+	// Runes CleanText changes are not clean, whatever the spaces.
+	for _, s := range []string{"Tab\there", "CR\r\n", "NUL\x00", "Bad \xff byte", "Mark\ufeff", "No\u00a0break", "e\u0301 combining", "Two  spaces, then a \x01"} {
+		if clean, _ := Tidiness(s); clean {
+			t.Errorf("Tidiness(%q) says clean", s)
+		}
 	}
 }
 

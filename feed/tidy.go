@@ -17,10 +17,25 @@ import (
 // each of which would read every byte again. One pass over s decides, a
 // word at a time where the text is ASCII, as CleanText's own check does.
 func Tidy(s string) bool {
+	clean, collapsed := Tidiness(s)
+	return clean && collapsed
+}
+
+// Tidiness is Tidy in two parts. clean reports that s is made only of the
+// runes Tidy allows: such text is valid UTF-8 and as CleanText leaves it,
+// and so is any text made by cutting it between runes and joining the
+// pieces with printable ASCII (removing spaces, for one). collapsed
+// reports that besides no line starts or ends with a space or holds two
+// in a row. Clean text that is not collapsed, a line ending with a space
+// say, needs its lines trimmed and collapsed, and nothing else.
+func Tidiness(s string) (clean, collapsed bool) {
 	var safe *[0x10000 / 64]uint64
 	// gap has its top bit set after a space or a line feed (and at the
 	// start, where a space would lead a line), space after a space.
 	var gap, space uint64 = 0x80, 0
+	// loose is set once a line is found that is not collapsed; from
+	// then on only the runes are checked.
+	loose := false
 	for i := 0; i < len(s); {
 		for ; i+8 <= len(s); i += 8 {
 			// The word test, written out here since it runs for nearly
@@ -38,7 +53,7 @@ func Tidy(s string) bool {
 			// A space after a gap byte (the byte before the word's first
 			// is gap) or before one (the word's first byte against the
 			// byte before it, space).
-			if bad|sp&(g<<8|gap)|sp&(g>>8)|space&g != 0 {
+			if bad != 0 || !loose && sp&(g<<8|gap)|sp&(g>>8)|space&g != 0 {
 				break
 			}
 			gap, space = g>>56&0x80, sp>>56&0x80
@@ -51,17 +66,13 @@ func Tidy(s string) bool {
 			if c < utf8.RuneSelf {
 				switch {
 				case c == ' ':
-					if gap != 0 {
-						return false
-					}
+					loose = loose || gap != 0
 					gap, space = 0x80, 0x80
 				case c == '\n':
-					if space != 0 {
-						return false
-					}
+					loose = loose || space != 0
 					gap, space = 0x80, 0
 				case c < 0x20 || c == 0x7F:
-					return false
+					return false, false
 				default:
 					gap, space = 0, 0
 				}
@@ -76,12 +87,12 @@ func Tidy(s string) bool {
 			// line may not hold: white space other than a space, and
 			// U+FEFF.
 			if (r == utf8.RuneError && size == 1) || !XMLChar(r) || !nfcSafeRune(safe, r) || r == '\uFEFF' || unicode.IsSpace(r) {
-				return false
+				return false, false
 			}
 			gap, space = 0, 0
 			i += size
 		}
 	}
 	// A space may not end the text either.
-	return space == 0
+	return true, !loose && space == 0
 }

@@ -600,7 +600,7 @@ func (t *Text) articleItem(relpath string, f textFile) (feed.Item, string) {
 
 		// Paragraphs of tidy text, escaped into ASCII and put between
 		// ASCII tags, stay as feed.CleanText leaves them.
-		ContentClean: f.tidy,
+		ContentClean: f.clean,
 	}, fullTitle
 }
 

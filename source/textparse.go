@@ -51,9 +51,9 @@ type textFile struct {
 	headlines []string
 	// article is false for a headline-only file.
 	article bool
-	// tidy says the file's text was tidy (feed.Tidy): text made of
-	// its pieces and ASCII is as feed.CleanText leaves it.
-	tidy bool
+	// clean says the file's text was clean (feed.Tidiness): text made
+	// of its pieces and ASCII is as feed.CleanText leaves it.
+	clean bool
 }
 
 // parseText reads one article file. A non-nil error says why the file
@@ -69,12 +69,12 @@ func parseText(data []byte) (textFile, []lineWarning, error) {
 // Both ways give the same; the slow one is there for the tests to check
 // that.
 func parseTextTidy(data []byte, fast bool) (textFile, []lineWarning, error) {
-	text, tidy, warns, err := decodeTextTidy(data, fast)
+	text, clean, tidy, warns, err := decodeTextTidy(data, fast)
 	if err != nil {
 		return textFile{}, warns, err
 	}
 	blocks := splitBlocks(text, tidy)
-	f := textFile{tidy: tidy}
+	f := textFile{clean: clean}
 	if n, ok := headerLines(blocks); ok {
 		first := blocks[0]
 		warns = append(warns, f.readHeader(first.lines[:n], first.line)...)
@@ -129,39 +129,39 @@ func parseTextTidy(data []byte, fast bool) (textFile, []lineWarning, error) {
 // UTF-8 is taken for Windows-1252, the usual encoding of text that is not
 // UTF-8, and reported.
 func decodeText(data []byte) (string, []lineWarning, error) {
-	s, _, warns, err := decodeTextTidy(data, false)
+	s, _, _, warns, err := decodeTextTidy(data, false)
 	return s, warns, err
 }
 
 // decodeTextTidy is decodeText that also reports, when fast is set,
-// whether the file's text is tidy (feed.Tidy): every line as
-// feed.CollapseSpace leaves it, and pieces of the text, joined with
-// ASCII, as feed.CleanText leaves them.
-func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error) {
+// whether the file's text is clean (feed.Tidiness): pieces of it, joined
+// with ASCII, as feed.CleanText leaves them; and whether it is tidy too,
+// every line as feed.CollapseSpace leaves it.
+func decodeTextTidy(data []byte, fast bool) (s string, clean, tidy bool, warns []lineWarning, err error) {
 	// data is the file's own buffer, never written again: the text
 	// shares it rather than copying every article once more.
-	if text := bytes.TrimPrefix(data, utf8BOM); fast && feed.Tidy(unsafe.String(unsafe.SliceData(text), len(text))) {
-		// Tidy text is valid UTF-8 with no NUL, carriage return or
-		// U+FEFF, and clean: the steps below would leave it as it is.
-		s := unsafe.String(unsafe.SliceData(text), len(text))
-		if blank(s) {
-			return "", false, nil, errors.New("empty file")
+	if text := bytes.TrimPrefix(data, utf8BOM); fast {
+		str := unsafe.String(unsafe.SliceData(text), len(text))
+		// Clean text is valid UTF-8 with no NUL, carriage return or
+		// U+FEFF, and as CleanText leaves it: the steps below would
+		// leave it as it is, whatever its spaces.
+		if isClean, isTidy := feed.Tidiness(str); isClean {
+			if blank(str) {
+				return "", false, false, nil, errors.New("empty file")
+			}
+			return str, true, isTidy, nil, nil
 		}
-		return s, true, nil, nil
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
-		return "", false, nil, errors.New("contains NUL bytes (binary or UTF-16?)")
+		return "", false, false, nil, errors.New("contains NUL bytes (binary or UTF-16?)")
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	var warns []lineWarning
-	var s string
 	if utf8.Valid(data) {
 		s = unsafe.String(unsafe.SliceData(data), len(data))
 	} else {
-		var err error
 		s, err = charmap.Windows1252.NewDecoder().String(string(data))
 		if err != nil {
-			return "", false, nil, fmt.Errorf("decode as Windows-1252: %w", err)
+			return "", false, false, nil, fmt.Errorf("decode as Windows-1252: %w", err)
 		}
 		warns = append(warns, lineWarning{reason: "not valid UTF-8; decoded as Windows-1252"})
 	}
@@ -171,9 +171,9 @@ func decodeTextTidy(data []byte, fast bool) (string, bool, []lineWarning, error)
 	// not text.
 	s = strings.ReplaceAll(feed.CleanText(s), "\uFEFF", "")
 	if blank(s) {
-		return "", false, warns, errors.New("empty file")
+		return "", false, false, warns, errors.New("empty file")
 	}
-	return s, false, warns, nil
+	return s, false, false, warns, nil
 }
 
 // headlinesNotes holds headlinesNote's usual notes, made once: nearly

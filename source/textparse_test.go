@@ -548,16 +548,16 @@ func checkTidyParse(t *testing.T, data []byte) {
 	t.Helper()
 	fast, fastWarns, fastErr := parseTextTidy(data, true)
 	slow, slowWarns, slowErr := parseTextTidy(data, false)
-	if fast.tidy {
+	if fast.clean {
 		// What the item's ContentClean promises.
 		if html := paragraphsHTML(fast.paragraphs); feed.CleanText(html) != html {
-			t.Errorf("parseText(%q): tidy, but its paragraphs make HTML that CleanText changes: %q", data, html)
+			t.Errorf("parseText(%q): clean, but its paragraphs make HTML that CleanText changes: %q", data, html)
 		}
 	}
-	if slow.tidy {
-		t.Errorf("parseText(%q): tidy the slow way", data)
+	if slow.clean {
+		t.Errorf("parseText(%q): clean the slow way", data)
 	}
-	fast.tidy = false
+	fast.clean = false
 	if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) || !reflect.DeepEqual(fast, slow) || !reflect.DeepEqual(fastWarns, slowWarns) {
 		t.Errorf("parseText(%q):\nfast %+v %+v %v\nslow %+v %+v %v", data, fast, fastWarns, fastErr, slow, slowWarns, slowErr)
 	}
