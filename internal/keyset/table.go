@@ -26,7 +26,10 @@ type region struct {
 // free unmaps r, once; a nil r is a table on the heap.
 func (r *region) free() {
 	if r != nil {
-		r.once.Do(func() { unmap(r.mem) })
+		r.once.Do(func() {
+			unmap(r.mem)
+			r.mem = nil
+		})
 	}
 }
 
