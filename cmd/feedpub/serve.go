@@ -109,6 +109,7 @@ dies or loses its connection.
 		HubURLs:    cfg.Hubs,
 		PathRoot:   filepath.Dir(cfg.Path),
 		Cluster:    s.clusterHealth,
+		BodyDir:    bodyDir(cfg),
 	})
 	s.notifier = newNotifier(logger, s.handler.Registerer())
 	// Stopped on every way out of run; a second Close returns at once.
@@ -487,4 +488,24 @@ func sourceStates(in []publish.SourceStatus) []httpfeed.SourceState {
 		out[i] = httpfeed.SourceState(s)
 	}
 	return out
+}
+
+// bodyDir returns the folder the server keeps the files of large bodies in
+// (httpfeed.Options.BodyDir): the state file's, on the disk the site is
+// on, or else the cache or output folder; empty, for files in memory, when
+// none is a folder here.
+func bodyDir(cfg *config.Config) string {
+	var dirs []string
+	if !cfg.StateIsPostgres() {
+		dirs = append(dirs, filepath.Dir(cfg.State))
+	}
+	if cfg.CacheDir != "" {
+		dirs = append(dirs, cfg.CacheDir)
+	}
+	for _, d := range append(dirs, cfg.Output) {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	return ""
 }

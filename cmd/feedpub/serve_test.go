@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/config"
 	"github.com/feedpub/feedpub/feed"
 )
 
@@ -389,4 +390,37 @@ func TestServePicksUpABuildRunBesideIt(t *testing.T) {
 		_, body := s.get("/news.json", nil)
 		return bytes.Equal(body, onDisk)
 	})
+}
+
+// TestBodyDir checks where the server keeps the files of large bodies:
+// beside the state file, else in the cache or output folder, and in memory
+// when none of them is a folder.
+func TestBodyDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data, cache, public := filepath.Join(dir, "data"), filepath.Join(dir, "cache"), filepath.Join(dir, "public")
+	for _, d := range []string{data, cache, public} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	missing := filepath.Join(dir, "missing")
+	pg := "postgres://feedpub@localhost/feedpub"
+	tests := []struct {
+		name                 string
+		state, cache, output string
+		want                 string
+	}{
+		{"state file", filepath.Join(data, "feedpub.db"), "", public, data},
+		{"state folder missing", filepath.Join(missing, "feedpub.db"), "", public, public},
+		{"postgres with cache", pg, cache, public, cache},
+		{"postgres without cache", pg, "", public, public},
+		{"nothing here", pg, missing, missing, ""},
+	}
+	for _, tt := range tests {
+		cfg := &config.Config{State: tt.state, CacheDir: tt.cache, Output: tt.output}
+		if got := bodyDir(cfg); got != tt.want {
+			t.Errorf("%s: body folder %q, want %q", tt.name, got, tt.want)
+		}
+	}
 }

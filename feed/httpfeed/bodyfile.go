@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Large bodies are also kept in an anonymous in-memory file, so that a
@@ -54,6 +56,13 @@ type bodyFile struct {
 	failed bool
 	// log reports the failure, with the feed and format of the body.
 	log *slog.Logger
+	// home is where the file is made.
+	home *fileHome
+	// sentAt is the Unix second the fast path last sent the body from
+	// its file, or the file was made: a body sent this recently is in
+	// memory, which lets the next send skip the scheduler's bookkeeping
+	// for a system call that could block (fastsend_linux.go).
+	sentAt atomic.Int64
 	// free are the descriptions no request is using.
 	free []*description
 	// open counts the descriptions made, free or in use.
@@ -78,14 +87,53 @@ func newBodyFile(body []byte) *bodyFile {
 }
 
 // hold takes a reference for a Handler state that serves the body; log
-// reports a file that cannot be made.
-func (b *bodyFile) hold(log *slog.Logger) {
+// reports a file that cannot be made, and home makes it.
+func (b *bodyFile) hold(log *slog.Logger, home *fileHome) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refs++
 	if b.log == nil {
-		b.log = log
+		b.log, b.home = log, home
 	}
+}
+
+// fileHome makes the files of a Handler's bodies: in its folder when it has
+// one that takes unnamed files, and in memory otherwise.
+type fileHome struct {
+	dir string
+	log *slog.Logger
+	// dirFailed is set, and the reason logged, the first time the folder
+	// refuses a file; from then on files are made in memory.
+	dirFailed atomic.Bool
+}
+
+// newFile returns a file holding body.
+func (h *fileHome) newFile(body []byte) (*os.File, error) {
+	if h != nil && h.dir != "" && !h.dirFailed.Load() {
+		f, err := newDirFile(h.dir, body)
+		if err == nil {
+			return f, nil
+		}
+		if h.dirFailed.CompareAndSwap(false, true) {
+			h.log.Warn("large bodies are sent from memory instead of the body folder", "folder", h.dir, "error", err)
+		}
+	}
+	return newMemFile(body)
+}
+
+// made notes that the file of b was just made, with its bytes in memory.
+func (b *bodyFile) made(now int64) { b.sentAt.Store(now) }
+
+// sentRecently reports whether the body was sent from its file, or the
+// file made, in the second sec or the one before, and notes a send in sec.
+// The note is stored only when the second changes, so that the requests of
+// a busy feed do not all write to the one cache line.
+func (b *bodyFile) sentRecently(sec int64) bool {
+	last := b.sentAt.Load()
+	if last != sec {
+		b.sentAt.Store(sec)
+	}
+	return last != 0 && last >= sec-1
 }
 
 // release drops a reference taken by hold or get, closing every file when
@@ -121,7 +169,7 @@ func (b *bodyFile) get() *description {
 	if b.base == nil {
 		// Only states hold references while base is nil, so the body is
 		// in service: make its file, once.
-		f, err := newMemFile(b.body)
+		f, err := b.home.newFile(b.body)
 		if err != nil {
 			b.failed = true
 			log := b.log
@@ -130,6 +178,7 @@ func (b *bodyFile) get() *description {
 			return nil
 		}
 		b.base = f
+		b.made(time.Now().Unix())
 	}
 	var d *description
 	if n := len(b.free); n > 0 {

@@ -13,6 +13,22 @@ import (
 // bodyFile.
 const sendfileSupported = true
 
+// newDirFile returns a file in dir holding body. The file has no name
+// (O_TMPFILE), so no one else can open it to change its bytes, and it is
+// gone, on disk too, once closed, even if the process dies first.
+func newDirFile(dir string, body []byte) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("make an unnamed file in %s: %w", dir, err)
+	}
+	f := os.NewFile(uintptr(fd), "feedpub-body")
+	if _, err := f.Write(body); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write an unnamed file in %s: %w", dir, err)
+	}
+	return f, nil
+}
+
 // newMemFile returns an anonymous in-memory file holding body, sealed so
 // that its bytes can no longer change.
 func newMemFile(body []byte) (*os.File, error) {

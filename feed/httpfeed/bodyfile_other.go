@@ -17,6 +17,8 @@ var errNoMemFile = errors.New("in-memory files are only made on Linux")
 
 func newMemFile([]byte) (*os.File, error) { return nil, errNoMemFile }
 
+func newDirFile(string, []byte) (*os.File, error) { return nil, errNoMemFile }
+
 func reopen(*os.File) (*os.File, error) { return nil, errNoMemFile }
 
 // corkSupported tells whether setCork does anything.

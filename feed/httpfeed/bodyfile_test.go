@@ -59,7 +59,7 @@ func TestBodyFileLifetime(t *testing.T) {
 	if d := b.get(); d != nil {
 		t.Fatal("get before hold returned a description")
 	}
-	b.hold(discard)
+	b.hold(discard, nil)
 
 	// Two requests at once get descriptions of their own, each at the start.
 	d1, d2 := b.get(), b.get()
@@ -110,7 +110,7 @@ func TestBodyFileLifetime(t *testing.T) {
 	}
 
 	// Held again, as when a snapshot is swapped back in, it makes new files.
-	b.hold(discard)
+	b.hold(discard, nil)
 	d := b.get()
 	if d == nil {
 		t.Fatal("get after a new hold returned nil")
@@ -129,7 +129,7 @@ func TestBodyFileLimit(t *testing.T) {
 	t.Parallel()
 	skipWithoutSendfile(t)
 	b := newBodyFile(feedBody(sendfileMinSize, 8))
-	b.hold(discard)
+	b.hold(discard, nil)
 	var out []*description
 	for range maxDescriptions {
 		d := b.get()

@@ -1,6 +1,9 @@
 package httpfeed
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // acquire returns the body's in-memory file, made if need be, with a
 // reference that release gives back; nil when the body is to be written
@@ -16,13 +19,14 @@ func (b *bodyFile) acquire() *os.File {
 	if b.base == nil {
 		// Only states hold references while base is nil, so the body is
 		// in service: make its file, once.
-		f, err := newMemFile(b.body)
+		f, err := b.home.newFile(b.body)
 		if err != nil {
 			b.failed = true
 			b.log.Warn("body written from memory: no file to send it from", "error", err)
 			return nil
 		}
 		b.base = f
+		b.made(time.Now().Unix())
 	}
 	b.refs++
 	return b.base

@@ -51,14 +51,19 @@ type fastConn struct {
 	bufArr [2][]byte
 	bufs   net.Buffers
 
-	// send is the state of a header and sendfile in progress (send.go).
+	// send is the state of a header and sendfile in progress
+	// (fastsend_linux.go).
 	send fileSend
+	// readStep is c.readRaw, bound once; got is what it read.
+	readStep func(fd uintptr) bool
+	got      int
 }
 
 func newFastConn(s *Server, c *net.TCPConn) *fastConn {
 	fc := &fastConn{s: s, c: c, buf: make([]byte, fastBufSize), out: make([]byte, 0, 1024)}
 	fc.rc, _ = c.SyscallConn()
 	fc.send.init()
+	fc.readStep = fc.readRaw
 	return fc
 }
 
@@ -87,7 +92,7 @@ func (c *fastConn) serve() {
 		// An error comes with no bytes: a timeout, the client's close or
 		// a broken connection, each of which ends it without a word, as
 		// in net/http.
-		n, _ := c.c.Read(c.buf)
+		n := c.read()
 		if !c.state.CompareAndSwap(connIdle, connActive) {
 			return // closed by Shutdown
 		}
@@ -337,8 +342,8 @@ func (c *fastConn) write(now time.Time, hdr, body []byte, file *bodyFile) outcom
 			hdr = append(hdr, body...)
 			c.out = hdr
 		}
-		_, err = c.c.Write(hdr)
-	case file != nil && c.send.sendFile(c, hdr, body, file):
+		err = c.send.write(c, hdr)
+	case file != nil && c.send.sendFile(c, hdr, body, file, now):
 		err = c.send.err
 	default:
 		c.bufArr[0], c.bufArr[1] = hdr, body

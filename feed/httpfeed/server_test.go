@@ -52,7 +52,9 @@ func listen(t *testing.T) net.Listener {
 func startPair(t *testing.T, configure func(*http.Server)) *serverPair {
 	t.Helper()
 	p := &serverPair{}
-	hf, _ := newTestHandler(t, Options{})
+	// The fast server sends from unnamed files in a folder, as feedpub
+	// serve does; the other one from memory files.
+	hf, _ := newTestHandler(t, Options{BodyDir: t.TempDir()})
 	hs, _ := newTestHandler(t, Options{})
 	httpSrv := testHTTPServer(hf)
 	if configure != nil {
