@@ -22,6 +22,10 @@
 #	          and so on. A script that sets something up and then execs
 #	          feedpub (exec env GOMAXPROCS=1 /tmp/feedpub "$@") works too.
 #	KEEP      1 keeps the temporary folder and prints its path
+#	OPEN_FILE_CACHE  1 gives nginx open_file_cache, so that it no longer
+#	          opens, stats and closes the file for every request: the
+#	          nginx a careful operator would tune, beyond the issue's
+#	          plain sendfile, etag and gzip_static
 #
 # What it does:
 #
@@ -69,10 +73,12 @@ ROUNDS=${ROUNDS:-5}
 TARGET_KB=${TARGET_KB:-150}
 BASELINE=${BASELINE:-}
 KEEP=${KEEP:-0}
+OPEN_FILE_CACHE=${OPEN_FILE_CACHE:-0}
 
 source "$(dirname "$0")/lib.sh"
 bench_init serve.sh
 need_whole DURATION CONNS THREADS ROUNDS TARGET_KB
+[[ $OPEN_FILE_CACHE == [01] ]] || fail "OPEN_FILE_CACHE must be 0 or 1, got '$OPEN_FILE_CACHE'"
 read -r -a baselines <<<"$BASELINE"
 for b in "${baselines[@]}"; do
 	[[ -x $b ]] || fail "BASELINE $b is not an executable"
@@ -282,6 +288,10 @@ chmod 0644 "$www"/*
 
 nginx_port=$(free_port)
 mkdir -p "$tmp/nginx"
+open_file_cache=""
+if [[ $OPEN_FILE_CACHE == 1 ]]; then
+	open_file_cache="open_file_cache max=64 inactive=60s; open_file_cache_valid 60s;"
+fi
 cat >"$tmp/nginx.conf" <<EOF
 # Written by bench/serve.sh; serves $www on 127.0.0.1:$nginx_port.
 worker_processes auto;
@@ -297,6 +307,7 @@ http {
     charset utf-8;
     charset_types application/rss+xml;
     access_log off;
+    $open_file_cache
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
@@ -440,7 +451,7 @@ median_fmt() {
 # ratio A B prints A/B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-echo "feedpub serve against nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "feedpub serve against nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///')$( [[ $OPEN_FILE_CACHE == 1 ]] && echo " with open_file_cache"), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run, $ROUNDS rounds, interleaved (${servers[*]})"
 declare -A results=() cpus=() ratios=() cpuratios=()
 for c in "${cases[@]}"; do
