@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -216,7 +217,16 @@ func get(ctx context.Context, client *http.Client, method, url, acceptEncoding s
 func TestServerSendfile(t *testing.T) {
 	t.Parallel()
 	skipWithoutSendfile(t)
-	h, _ := newTestHandler(t, Options{})
+	t.Run("memory files", func(t *testing.T) { testServerSendfile(t, "") })
+	t.Run("body folder", func(t *testing.T) {
+		dir := t.TempDir()
+		testServerSendfile(t, dir)
+		emptyDir(t, dir, "after serving")
+	})
+}
+
+func testServerSendfile(t *testing.T, bodyDir string) {
+	h, _ := newTestHandler(t, Options{BodyDir: bodyDir})
 	var conns sync.Map
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnContext = ConnContext
@@ -274,6 +284,17 @@ func TestServerSendfile(t *testing.T) {
 		}
 		if _, open, _, base := fileState(f); !base || open == 0 {
 			t.Errorf("the %d byte body of /news.rss has file %v and %d descriptions; it was not sent from a file", len(f.body), base, open)
+			continue
+		}
+		want := "/memfd:"
+		if bodyDir != "" {
+			want = bodyDir + "/"
+		}
+		f.mu.Lock()
+		loc := fileLocation(t, f.base)
+		f.mu.Unlock()
+		if !strings.HasPrefix(loc, want) {
+			t.Errorf("the %d byte body of /news.rss was sent from %s, want %s...", len(f.body), loc, want)
 		}
 	}
 }
