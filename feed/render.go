@@ -73,7 +73,7 @@ func cleanItem(it Item) Item {
 	encs := make([]Enclosure, len(it.Enclosures))
 	for i, e := range it.Enclosures {
 		typ := CleanText(e.Type)
-		if !mediaType.MatchString(typ) {
+		if !mediaType().MatchString(typ) {
 			typ = "" // not type/subtype: written as unknown rather than wrong
 		}
 		encs[i] = Enclosure{URL: CleanText(e.URL), Length: max(e.Length, 0), Type: typ}

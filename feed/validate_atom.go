@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -230,7 +229,7 @@ func (v *validation) checkAtomAttrs(e *docElem) {
 				v.warnf("%s: <link> rel %q is not a registered relation", at(e), clipValue(rel))
 			}
 		}
-		if typ, ok := e.attr("", "type"); ok && !mediaType.MatchString(strings.TrimSpace(typ)) {
+		if typ, ok := e.attr("", "type"); ok && !mediaType().MatchString(strings.TrimSpace(typ)) {
 			v.errorf("%s: <link> type %q is not a media type", at(e), clipValue(typ))
 		}
 		if hl, ok := e.attr("", "hreflang"); ok {
@@ -313,7 +312,7 @@ func (v *validation) checkAtomValue(e *docElem, kind atomKind) {
 
 // tagURI matches a tag: URI (RFC 4151): an authority (a domain name or an
 // email address), a date, and a specific part.
-var tagURI = regexp.MustCompile(`^tag:(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*,(\d{4})(?:-(\d\d)(?:-(\d\d))?)?:[A-Za-z0-9\-._~%!$&'()*+,;=:@/?\x{80}-\x{10FFFF}]*(?:#.*)?$`)
+var tagURI = lazyRegexp(`^tag:(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*,(\d{4})(?:-(\d\d)(?:-(\d\d))?)?:[A-Za-z0-9\-._~%!$&'()*+,;=:@/?\x{80}-\x{10FFFF}]*(?:#.*)?$`)
 
 // checkURIScheme checks the syntax of the id schemes feeds use most. Its
 // findings are errors, but heuristic ones for publishing: an id taken from
@@ -322,7 +321,7 @@ func (v *validation) checkURIScheme(e *docElem, id string) {
 	scheme, _, _ := strings.Cut(id, ":")
 	switch strings.ToLower(scheme) {
 	case "tag":
-		m := tagURI.FindStringSubmatch(id)
+		m := tagURI().FindStringSubmatch(id)
 		ok := m != nil
 		if ok && m[2] != "" {
 			day := "01"
@@ -336,7 +335,7 @@ func (v *validation) checkURIScheme(e *docElem, id string) {
 			v.note(Error, "RFC 4151", true, "%s: <id> %q is not a valid tag: URI like tag:example.com,2006-01-02:specific", at(e), clipValue(id))
 		}
 	case "urn":
-		if !urnSyntax.MatchString(id) {
+		if !urnSyntax().MatchString(id) {
 			v.note(Error, "RFC 8141", true, "%s: <id> %q is not a valid urn: like urn:uuid:...", at(e), clipValue(id))
 		}
 	case "http", "https":
@@ -348,7 +347,7 @@ func (v *validation) checkURIScheme(e *docElem, id string) {
 
 // urnSyntax matches a URN, or its IRI form: a namespace identifier and a
 // specific string.
-var urnSyntax = regexp.MustCompile(`(?i)^urn:[a-z0-9][a-z0-9-]{0,31}:[a-z0-9()+,\-.:=@;$_!*'%/?#~&\x{80}-\x{10FFFF}]+$`)
+var urnSyntax = lazyRegexp(`(?i)^urn:[a-z0-9][a-z0-9-]{0,31}:[a-z0-9()+,\-.:=@;$_!*'%/?#~&\x{80}-\x{10FFFF}]+$`)
 
 // checkAtomText checks a text construct or content: its type, and the
 // hygiene of its text.
@@ -390,7 +389,7 @@ func (v *validation) checkAtomText(el *docElem) {
 		}
 		if el.local != "content" {
 			v.checkPlainText(subject, field, el.textValue(), false)
-			if m := htmlTag.FindString(el.textValue()); m != "" {
+			if m := htmlTag().FindString(el.textValue()); m != "" {
 				v.note(Warning, ruleBest, true, `%s: %s is of type "text" but holds the HTML tag %q`, subject, field, clipValue(m))
 			}
 		}
@@ -412,7 +411,7 @@ func (v *validation) checkAtomText(el *docElem) {
 			v.escapedTwicef("%s: %s is escaped twice: its text shows %q", subject, field, m)
 		}
 	default:
-		if el.local != "content" || !mediaType.MatchString(typ) {
+		if el.local != "content" || !mediaType().MatchString(typ) {
 			v.errorf(`%s: %s has type %q; want "text", "html" or "xhtml"`, subject, field, clipValue(typ))
 		}
 	}
@@ -493,7 +492,7 @@ func (v *validation) checkAtomMediaContent(el *docElem, typ string) {
 	lt := strings.ToLower(typ)
 	text := strings.TrimSpace(el.textValue())
 	switch {
-	case !mediaType.MatchString(typ):
+	case !mediaType().MatchString(typ):
 		v.errorf(`%s: <content> has type %q; want "text", "html", "xhtml" or a media type`, at(el), clipValue(typ))
 	case strings.HasPrefix(lt, "multipart/") || strings.HasPrefix(lt, "message/"):
 		v.errorf("%s: <content> has the composite type %q, which Atom does not allow", at(el), clipValue(typ))

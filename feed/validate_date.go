@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +17,8 @@ import (
 // grammar also admits (any case, more white space, two-digit years), which
 // some readers mis-read.
 var (
-	rfc822Date  = regexp.MustCompile(`^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d\d?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d)(?::(\d\d))? ([+-]\d{4}|UT|GMT|Z|[ECMP][SD]T|[A-IK-Y])$`)
-	rfc822Loose = regexp.MustCompile(`(?i)^(?:(mon|tue|wed|thu|fri|sat|sun)\s*,\s*)?(\d\d?)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+(\d\d(?:\d\d)?)\s+(\d\d):(\d\d)(?::(\d\d))?\s+([+-]\d{4}|ut|gmt|z|[ecmp][sd]t|[a-ik-z])$`)
+	rfc822Date  = lazyRegexp(`^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d\d?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d)(?::(\d\d))? ([+-]\d{4}|UT|GMT|Z|[ECMP][SD]T|[A-IK-Y])$`)
+	rfc822Loose = lazyRegexp(`(?i)^(?:(mon|tue|wed|thu|fri|sat|sun)\s*,\s*)?(\d\d?)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+(\d\d(?:\d\d)?)\s+(\d\d):(\d\d)(?::(\d\d))?\s+([+-]\d{4}|ut|gmt|z|[ecmp][sd]t|[a-ik-z])$`)
 )
 
 var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
@@ -38,9 +37,9 @@ type rfc822Result struct {
 // parseRFC822 reads an RSS date.
 func parseRFC822(s string) rfc822Result {
 	var r rfc822Result
-	m := rfc822Date.FindStringSubmatch(s)
+	m := rfc822Date().FindStringSubmatch(s)
 	if m == nil {
-		m = rfc822Loose.FindStringSubmatch(strings.TrimSpace(s))
+		m = rfc822Loose().FindStringSubmatch(strings.TrimSpace(s))
 		if m == nil {
 			r.err = `not an RFC 822 date like "Mon, 02 Jan 2006 15:04:05 GMT" or "... +0000"`
 			if strings.HasSuffix(strings.ToUpper(strings.TrimSpace(s)), " UTC") {
@@ -138,12 +137,12 @@ func (v *validation) checkRFC822(subject string, e *docElem) {
 
 // w3cdtf matches the W3C date-time profile of ISO 8601 that Dublin Core
 // uses: a year, year-month, date, or date and time with a zone.
-var w3cdtf = regexp.MustCompile(`^\d{4}(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d))?)?)?$`)
+var w3cdtf = lazyRegexp(`^\d{4}(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d))?)?)?$`)
 
 // checkW3CDTF checks a dc:date or dcterms date.
 func (v *validation) checkW3CDTF(subject, field, s string) {
 	s = strings.TrimSpace(s)
-	m := w3cdtf.FindStringSubmatch(s)
+	m := w3cdtf().FindStringSubmatch(s)
 	ok := m != nil
 	if ok && m[1] != "" {
 		mo, _ := strconv.Atoi(m[1])

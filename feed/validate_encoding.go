@@ -2,7 +2,6 @@ package feed
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 
 	"golang.org/x/text/encoding"
@@ -18,7 +17,7 @@ import (
 
 // declEncoding finds the encoding named by an XML declaration at the start
 // of a document.
-var declEncoding = regexp.MustCompile(`^(?:\xEF\xBB\xBF)?<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._\-]*)["']`)
+var declEncoding = lazyRegexp(`^(?:\xEF\xBB\xBF)?<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._\-]*)["']`)
 
 // xmlEncoding describes how a document was decoded for the strict pass.
 type xmlEncoding struct {
@@ -40,7 +39,7 @@ func decodeXML(data []byte) ([]byte, xmlEncoding) {
 		// UTF-8 bytes that follow.
 		return out, xmlEncoding{name: "UTF-16"}
 	}
-	m := declEncoding.FindSubmatch(data)
+	m := declEncoding().FindSubmatch(data)
 	if m == nil {
 		return data, xmlEncoding{utf8: true}
 	}

@@ -142,7 +142,7 @@ func (v *validation) checkJSONItem(n, line int, raw any, ids map[string]int) {
 	}
 	if s, ok := strs["summary"]; ok {
 		v.checkPlainText(subject, `"summary"`, s, true)
-		if m := htmlTag.FindString(s); m != "" {
+		if m := htmlTag().FindString(s); m != "" {
 			v.note(Warning, ruleReadable, true, `%s: "summary" is plain text but holds the HTML tag %q`, subject, clipValue(m))
 		}
 	}
@@ -337,7 +337,7 @@ func (v *validation) checkJSONAttachments(subject string, obj map[string]any) {
 			v.errorf(`%s has no "url"`, where)
 		}
 		v.checkJSONURL(where, att, "url")
-		if s, ok := att["mime_type"].(string); !ok || !mediaType.MatchString(strings.TrimSpace(s)) {
+		if s, ok := att["mime_type"].(string); !ok || !mediaType().MatchString(strings.TrimSpace(s)) {
 			v.errorf(`%s: "mime_type" is %s, want a media type such as "audio/mpeg"`, where, jsonShow(att, "mime_type"))
 		}
 		v.checkJSONStrings(where, att, "title")

@@ -3,7 +3,6 @@ package feed
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,7 +177,7 @@ func (v *validation) checkRSSElement(e *docElem) {
 			}
 		}
 	case "textInput":
-		if c := e.first("", "name"); c != nil && !formName.MatchString(strings.TrimSpace(c.textValue())) {
+		if c := e.first("", "name"); c != nil && !formName().MatchString(strings.TrimSpace(c.textValue())) {
 			v.errorf("%s: <name> %q is not a form field name (a letter, then letters, digits, '-', '_', '.' or ':')", at(c), clipValue(c.textValue()))
 		}
 	}
@@ -245,7 +244,7 @@ func (v *validation) checkRSSValue(e *docElem, kind rssKind) {
 			v.warnf("%s: empty %s", subject, field)
 		}
 		v.checkPlainText(subject, field, s, false)
-		if m := htmlTag.FindString(s); m != "" && e.local != "description" {
+		if m := htmlTag().FindString(s); m != "" && e.local != "description" {
 			v.note(Warning, ruleBest, true, "%s: %s is plain text but holds the HTML tag %q", subject, field, clipValue(m))
 		}
 	case rssHTML:
@@ -377,7 +376,7 @@ func (v *validation) checkRSSItem(n int, it *docElem, guids map[string]int) {
 		if l, ok := enc.attr("", "length"); ok && !isUint(l) {
 			v.errorf("%s: <enclosure> length %q is not a whole number of bytes", at(enc), clipValue(l))
 		}
-		if t, ok := enc.attr("", "type"); ok && !mediaType.MatchString(strings.TrimSpace(t)) {
+		if t, ok := enc.attr("", "type"); ok && !mediaType().MatchString(strings.TrimSpace(t)) {
 			v.errorf("%s: <enclosure> type %q is not a media type", at(enc), clipValue(t))
 		}
 	}
@@ -403,21 +402,21 @@ var geoRanges = map[string]float64{
 }
 
 // mediaType matches a MIME type such as audio/mpeg.
-var mediaType = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(?:\s*;.*)?$`)
+var mediaType = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(?:\s*;.*)?$`)
 
 // rssEmail finds an email address in a person field such as
 // "jo@example.com (Jo Writer)".
-var rssEmail = regexp.MustCompile(`[^\s@()<>,;:"]+@[^\s@()<>,;:"]+\.[^\s@()<>,;:"]+`)
+var rssEmail = lazyRegexp(`[^\s@()<>,;:"]+@[^\s@()<>,;:"]+\.[^\s@()<>,;:"]+`)
 
 // rssContact is the form RSS 2.0 gives its person fields: an address, then
 // the name in parentheses.
-var rssContact = regexp.MustCompile(`^([^\s()<>,;:"]+@[^\s()<>,;:"]+)(\s*\((.*)\))?$`)
+var rssContact = lazyRegexp(`^([^\s()<>,;:"]+@[^\s()<>,;:"]+)(\s*\((.*)\))?$`)
 
 // parenthesised matches a comment in parentheses.
-var parenthesised = regexp.MustCompile(`\([^()]*\)`)
+var parenthesised = lazyRegexp(`\([^()]*\)`)
 
 // formName is a form field name, as textInput's name must be.
-var formName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
+var formName = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
 
 // checkRSSEmail requires an email address where RSS 2.0 asks for one
 // (author, managingEditor, webMaster): "email (Name)". A bare name belongs
@@ -425,14 +424,14 @@ var formName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
 func (v *validation) checkRSSEmail(subject string, e *docElem) {
 	s := strings.TrimSpace(e.textValue())
 	field := "<" + e.qname() + ">"
-	switch m := rssContact.FindStringSubmatch(s); {
+	switch m := rssContact().FindStringSubmatch(s); {
 	case m != nil && EmailAddress(m[1]):
 		if m[2] == "" {
 			v.warnRule(ruleRSSBest, "%s: %s %q has no name; write \"email (Name)\"", subject, field, clipValue(s))
 		}
 	case strings.HasPrefix(strings.ToLower(s), "mailto:"):
 		v.warnRule(ruleRSSBest, "%s: %s %q is a mailto: URL; write \"email (Name)\"", subject, field, clipValue(s))
-	case rssEmail.MatchString(parenthesised.ReplaceAllString(s, "")):
+	case rssEmail().MatchString(parenthesised().ReplaceAllString(s, "")):
 		v.warnRule(ruleRSSBest, "%s: %s %q is not in the form \"email (Name)\"", subject, field, clipValue(s))
 	default:
 		v.errorf("%s: %s %q has no email address outside parentheses; RSS wants \"email (Name)\", a bare name goes in <dc:creator>", subject, field, clipValue(s))

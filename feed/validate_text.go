@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -61,12 +62,12 @@ func (v *validation) checkLanguage(subject, field, s string) {
 }
 
 // languageTag is the syntax of a BCP 47 language tag.
-var languageTag = regexp.MustCompile(`^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$`)
+var languageTag = lazyRegexp(`^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$`)
 
 // isLanguageTag reports whether s is a language tag in syntax and known
 // to the language package.
 func isLanguageTag(s string) bool {
-	if !languageTag.MatchString(s) {
+	if !languageTag().MatchString(s) {
 		return false
 	}
 	_, err := language.Parse(s)
@@ -77,10 +78,10 @@ func isLanguageTag(s string) bool {
 
 // leftoverEntity matches entity text left in a value after it was decoded
 // once: the mark of a value that was escaped twice.
-var leftoverEntity = regexp.MustCompile(`&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});`)
+var leftoverEntity = lazyRegexp(`&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});`)
 
 // htmlTag matches a common HTML tag, in a value that should be plain text.
-var htmlTag = regexp.MustCompile(`(?i)</?(?:a|abbr|b|blockquote|br|code|div|em|h[1-6]|hr|i|img|li|ol|p|pre|span|strong|table|td|tr|ul)(?:\s[^<>]*)?/?>`)
+var htmlTag = lazyRegexp(`(?i)</?(?:a|abbr|b|blockquote|br|code|div|em|h[1-6]|hr|i|img|li|ol|p|pre|span|strong|table|td|tr|ul)(?:\s[^<>]*)?/?>`)
 
 // checkPlainText checks a plain-text field (a title or summary) after
 // XML or JSON decoding: no control characters when controls is set (the
@@ -90,7 +91,7 @@ func (v *validation) checkPlainText(subject, field, s string, controls bool) {
 	if controls {
 		v.checkControls(subject, field, s)
 	}
-	if m := leftoverEntity.FindString(s); m != "" {
+	if m := leftoverEntity().FindString(s); m != "" {
 		v.escapedTwicef("%s: %s %q is escaped twice: %q shows as text", subject, field, clipValue(s), m)
 	}
 }
@@ -151,10 +152,10 @@ func htmlEscapedTwice(src string) (entity, markup string) {
 				return
 			}
 		case html.TextNode:
-			if m := leftoverEntity.FindString(n.Data); m != "" {
+			if m := leftoverEntity().FindString(n.Data); m != "" {
 				entity = m
 			}
-			if m := htmlTag.FindString(n.Data); m != "" && markup == "" {
+			if m := htmlTag().FindString(n.Data); m != "" && markup == "" {
 				markup = m
 			}
 		}
@@ -174,7 +175,7 @@ func xhtmlEscapedTwice(e *docElem) string {
 	if e.space == nsXHTML && literalElements[e.local] {
 		return ""
 	}
-	if m := leftoverEntity.FindString(e.textValue()); m != "" {
+	if m := leftoverEntity().FindString(e.textValue()); m != "" {
 		return m
 	}
 	for _, c := range e.children {
@@ -183,4 +184,11 @@ func xhtmlEscapedTwice(e *docElem) string {
 		}
 	}
 	return ""
+}
+
+// lazyRegexp compiles expr on its first use. Compiled when the package is
+// loaded, the validator's patterns cost every run of feedpub over 2 ms, a
+// build that finds nothing changed included.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

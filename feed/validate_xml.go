@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -163,7 +162,7 @@ func (li *lineIndex) pos(off int) (line, col int) {
 }
 
 // xmlDeclParam matches a pseudo-attribute of the XML declaration.
-var xmlDeclParam = regexp.MustCompile(`(?:^|\s)(version|encoding)\s*=\s*(?:"([^"]*)"|'([^']*)')`)
+var xmlDeclParam = lazyRegexp(`(?:^|\s)(version|encoding)\s*=\s*(?:"([^"]*)"|'([^']*)')`)
 
 // readXML runs the strict encoding/xml token pass over the whole document
 // and builds the element tree the spec rules walk. It reports characters XML
@@ -354,7 +353,7 @@ func (v *validation) checkXMLDecl(p xml.ProcInst) {
 		v.errorf("line 1: the XML declaration is written <?%s; it must be lower case <?xml", p.Target)
 	}
 	params := map[string]string{}
-	for _, m := range xmlDeclParam.FindAllStringSubmatch(string(p.Inst), -1) {
+	for _, m := range xmlDeclParam().FindAllStringSubmatch(string(p.Inst), -1) {
 		params[m[1]] = m[2] + m[3]
 	}
 	if _, ok := params["version"]; !ok {

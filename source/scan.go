@@ -76,6 +76,10 @@ type batch struct {
 	// errs those that failed, by number (nil when none did).
 	infos []fileInfo
 	errs  map[int]error
+	// sum is summarize's hash of the files and their stat results, set
+	// once summed.
+	sum    [sha256.Size]byte
+	summed bool
 }
 
 // newBatch makes a batch of the files names of folder dir, relDir below
@@ -164,6 +168,7 @@ func scanTree(ctx context.Context, root, sourceName string, match func(string) b
 		wg.Go(func() {
 			defer func() { <-slots }()
 			statBatch(b)
+			b.summarize()
 		})
 	}
 	err = walkTree(ctx, root, log, sourceName, match, func(dir, relDir string, name []byte) {
@@ -294,27 +299,46 @@ func statEach(b *batch) {
 func fingerprintOf(settings string, batches []*batch) string {
 	h := sha256.New()
 	h.Write([]byte(settings))
-	var b []byte
 	for _, bt := range batches {
-		for i := range bt.len() {
-			b = bt.appendRel(b[:0], i)
-			if bt.errs[i] != nil {
-				b = append(b, "\x00unreadable\n"...)
-			} else {
-				info := bt.infos[i]
-				b = append(b, 0)
-				b = strconv.AppendInt(b, info.size, 10)
-				b = append(b, 0)
-				b = strconv.AppendInt(b, info.mtime, 10)
-				b = append(b, 0)
-				b = strconv.AppendUint(b, uint64(info.mode), 8)
-				b = append(b, '\n')
-			}
-			h.Write(b)
+		if !bt.summed {
+			bt.summarize()
 		}
+		h.Write(bt.sum[:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// summarize hashes what a fingerprint takes of the batch's files: their
+// paths and what stat said of them. scanTree calls it where the batch was
+// stated, on every CPU, so that the fingerprint of a large archive, a hash
+// of its batches' hashes, is ready when the walk is done.
+func (b *batch) summarize() {
+	bp := summaryBufs.Get().(*[]byte)
+	defer summaryBufs.Put(bp)
+	buf := (*bp)[:0]
+	defer func() { *bp = buf[:0] }()
+	for i := range b.len() {
+		buf = b.appendRel(buf, i)
+		if b.errs[i] != nil {
+			buf = append(buf, "\x00unreadable\n"...)
+			continue
+		}
+		info := b.infos[i]
+		buf = append(buf, 0)
+		buf = strconv.AppendInt(buf, info.size, 10)
+		buf = append(buf, 0)
+		buf = strconv.AppendInt(buf, info.mtime, 10)
+		buf = append(buf, 0)
+		buf = strconv.AppendUint(buf, uint64(info.mode), 8)
+		buf = append(buf, '\n')
+	}
+	b.sum = sha256.Sum256(buf)
+	b.summed = true
+}
+
+// summaryBufs keeps summarize's buffers, which hold a batch's lines: one
+// each would be garbage enough to start collections during the walk.
+var summaryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // settingsOf encodes every exported setting of src, a pointer to a source
 // struct, but its logger: what the source reads and how it turns files into
