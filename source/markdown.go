@@ -87,9 +87,6 @@ type Markdown struct {
 	// Logger receives a warning for every file skipped or published with a
 	// problem; nil discards them.
 	Logger *slog.Logger
-
-	// renderBudget replaces markdownBudget when set, for tests.
-	renderBudget time.Duration
 }
 
 var (
@@ -262,11 +259,10 @@ func (m *Markdown) parseArticle(relpath string, data []byte) (*feed.Item, []line
 		}
 		link = fillLink(m.LinkTemplate, m.SourceName, slug)
 	}
-	budget := cmp.Or(m.renderBudget, markdownBudget)
-	r, ok := renderMarkdownWithin([]byte(body), m.AllowHTML, fm.title == "", budget)
+	r, ok := renderMarkdownWithin([]byte(body), m.AllowHTML, fm.title == "", markdownBudget)
 	if !ok {
 		warns = append(warns, lineWarning{reason: fmt.Sprintf(
-			"the Markdown took longer than %v to render; the body is published as plain text", budget)})
+			"the Markdown took longer than %v to render; the body is published as plain text", markdownBudget)})
 	}
 	title := fm.title
 	if title == "" {
