@@ -64,7 +64,7 @@ func TestDirFileUnnamed(t *testing.T) {
 }
 
 // TestFileHomeFallsBack checks that a body folder that refuses files gives
-// way to in-memory files, with one warning that names it.
+// way to in-memory files, with one note in the log that names it.
 func TestFileHomeFallsBack(t *testing.T) {
 	t.Parallel()
 	skipWithoutSendfile(t)
@@ -86,11 +86,11 @@ func TestFileHomeFallsBack(t *testing.T) {
 		}
 		f.Close()
 	}
-	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
-		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
+	if n := strings.Count(logs.String(), "level=INFO"); n != 1 {
+		t.Errorf("%d notes, want 1:\n%s", n, logs.String())
 	}
 	if !strings.Contains(logs.String(), missing) {
-		t.Errorf("the warning does not name the folder %s:\n%s", missing, logs.String())
+		t.Errorf("the note does not name the folder %s:\n%s", missing, logs.String())
 	}
 }
 

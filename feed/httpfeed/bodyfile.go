@@ -115,7 +115,7 @@ func (h *fileHome) newFile(body []byte) (*os.File, error) {
 			return f, nil
 		}
 		if h.dirFailed.CompareAndSwap(false, true) {
-			h.log.Warn("large bodies are sent from memory instead of the body folder", "folder", h.dir, "error", err)
+			h.log.Info("large bodies are sent from memory instead of the body folder", "folder", h.dir, "error", err)
 		}
 	}
 	return newMemFile(body)
