@@ -112,18 +112,10 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 	feedAuthors := remotePersons(f.Authors)
 
 	log := r.logger()
-	seen := make(map[string]bool, len(f.Items))
-	items := make([]feed.Item, 0, len(f.Items))
-	for i, gi := range f.Items {
-		if gi == nil {
-			continue
-		}
-		var (
-			entry  *gofeedatom.Entry
-			jitem  *gofeedjson.Item
-			ritem  *gofeedrss.Item
-			rawURL = strings.TrimSpace(gi.Link)
-		)
+	// originals returns the item's entry in the feed as parsed before
+	// gofeed translated it, and the link it is known by.
+	originals := func(i int, gi *gofeed.Item) (entry *gofeedatom.Entry, jitem *gofeedjson.Item, ritem *gofeedrss.Item, rawURL string) {
+		rawURL = strings.TrimSpace(gi.Link)
 		switch {
 		case atomFeed != nil && i < len(atomFeed.Entries):
 			entry = atomFeed.Entries[i]
@@ -146,6 +138,17 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 				rawURL = g
 			}
 		}
+		return entry, jitem, ritem, rawURL
+	}
+	holders := r.linkHolders(f.Items, before, originals)
+	textIDs := map[string]string{} // title and text of items sharing a link → their id
+	seen := make(map[string]bool, len(f.Items))
+	items := make([]feed.Item, 0, len(f.Items))
+	for i, gi := range f.Items {
+		if gi == nil {
+			continue
+		}
+		entry, jitem, _, rawURL := originals(i, gi)
 		link := remoteLink(rawURL, linkBase)
 
 		upstream := strings.TrimSpace(gi.GUID)
@@ -153,13 +156,31 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 			upstream = rawURL
 		}
 		if upstream == "" {
-			sum := sha256.Sum256([]byte(gi.Title + "\n" + cmp.Or(gi.Content, gi.Description)))
-			upstream = "sha256:" + hex.EncodeToString(sum[:])
-		} else if len(upstream) > maxUpstreamID {
-			sum := sha256.Sum256([]byte(upstream))
-			upstream = "sha256:" + hex.EncodeToString(sum[:])
+			upstream = "sha256:" + digest(gi.Title+"\n"+cmp.Or(gi.Content, gi.Description))
 		}
-		id := r.IDPrefix + weburl.EscapeTag(r.SourceName) + "/" + weburl.EscapeTagPath(upstream)
+		id := r.itemID(upstream)
+		if h := holders[id]; strings.TrimSpace(gi.GUID) == "" && rawURL != "" && h.n > 1 {
+			// Items without a guid that share a link (a live page, a
+			// site's front page) are told apart by their titles, then by
+			// their text; the item that held the link's id before keeps
+			// it, and an item that repeats another's title and text gets
+			// its id, to be skipped below.
+			text := gi.Title + "\n" + cmp.Or(gi.Content, gi.Description)
+			if first, repeat := textIDs[text]; repeat {
+				id = first
+			} else if h.at != i {
+				for _, t := range []string{gi.Title, text} {
+					if id = r.itemID(rawURL + "#sha256:" + digest(t)); !seen[id] {
+						break
+					}
+				}
+				log.Info("item shares its link with another; its id is made from the link and its text",
+					"source", r.SourceName, "link", rawURL, "id", id)
+			}
+			if _, ok := textIDs[text]; !ok {
+				textIDs[text] = id
+			}
+		}
 		if seen[id] {
 			log.Warn("item skipped", "source", r.SourceName, "id", id, "error", "id already used by an earlier item of the feed")
 			continue
@@ -357,4 +378,51 @@ func nameOfItem(it feed.Item) string {
 		}
 	}
 	return "Untitled"
+}
+
+// linkHolder is which of the items without a guid that take their id from
+// one link keeps it: at is its index, n how many share the link.
+type linkHolder struct{ at, n int }
+
+// linkHolders finds, for every id that items without a guid take from
+// their link, how many share it and which keeps it: the item whose title
+// the last fetch's item of that id had, so that its id does not move when
+// another item with the same link comes before it; else the first.
+func (r *Remote) linkHolders(gis []*gofeed.Item, before map[string]feed.Item,
+	originals func(int, *gofeed.Item) (*gofeedatom.Entry, *gofeedjson.Item, *gofeedrss.Item, string)) map[string]linkHolder {
+	holders := map[string]linkHolder{}
+	for i, gi := range gis {
+		if gi == nil || strings.TrimSpace(gi.GUID) != "" {
+			continue
+		}
+		_, _, _, rawURL := originals(i, gi)
+		if rawURL == "" {
+			continue
+		}
+		id := r.itemID(rawURL)
+		h, ok := holders[id]
+		if !ok {
+			h.at = i
+		} else if b, was := before[id]; was && b.Title != textOfHTML(gis[h.at].Title) && b.Title == textOfHTML(gi.Title) {
+			h.at = i
+		}
+		h.n++
+		holders[id] = h
+	}
+	return holders
+}
+
+// itemID is the id of the item known upstream as upstream: a guid, a link
+// or a digest, hashed when it is longer than maxUpstreamID.
+func (r *Remote) itemID(upstream string) string {
+	if len(upstream) > maxUpstreamID {
+		upstream = "sha256:" + digest(upstream)
+	}
+	return r.IDPrefix + weburl.EscapeTag(r.SourceName) + "/" + weburl.EscapeTagPath(upstream)
+}
+
+// digest is the SHA-256 of s, in hex.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
