@@ -11,17 +11,18 @@ import (
 	"time"
 )
 
-// Large bodies are also kept in an anonymous in-memory file, so that a
-// response can hand the kernel a file to send with sendfile(2) instead of
-// copying the bytes through write(2) on every request. net/http takes that
-// path when a handler gives its ResponseWriter's ReadFrom an *os.File (or an
-// io.LimitedReader of one); Linux sendfile reads from the file's current
-// offset, so each request needs an open file description of its own: a
-// bodyFile keeps a pool of them, each used by one request at a time and
-// rewound before use. Everywhere sendfile is not to be had (another
-// operating system, a server without ConnContext, a ResponseWriter without
-// ReadFrom, a file that could not be made), responses are written from
-// memory.
+// Large bodies are also kept in a file of their own, which nothing else
+// writes to (an unnamed file in the Handler's BodyDir, or an anonymous,
+// sealed in-memory one), so that a response can hand the kernel a file to
+// send with sendfile(2) instead of copying the bytes through write(2) on
+// every request. net/http takes that path when a handler gives its
+// ResponseWriter's ReadFrom an *os.File (or an io.LimitedReader of one);
+// Linux sendfile reads from the file's current offset, so each request
+// needs an open file description of its own: a bodyFile keeps a pool of
+// them, each used by one request at a time and rewound before use.
+// Everywhere sendfile is not to be had (another operating system, a server
+// without ConnContext, a ResponseWriter without ReadFrom, a file that could
+// not be made), responses are written from memory.
 const (
 	// sendfileMinSize is the smallest body sent from a file. A body this
 	// small leaves in a segment or two whichever way it is sent, and the
@@ -34,7 +35,7 @@ const (
 	maxDescriptions = 128
 )
 
-// bodyFile is one variant's body in an in-memory file, with the open file
+// bodyFile is one variant's body in a file of its own, with the open file
 // descriptions requests send it from. The file is made by the first request
 // that wants it while the body is in service, and closed, with every
 // description, when the last reference goes. References are held by the

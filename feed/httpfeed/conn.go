@@ -13,9 +13,9 @@ type connKey struct{}
 
 // ConnContext is meant for http.Server.ConnContext. It gives the Handler
 // the TCP connection of each request, which lets it send large bodies with
-// sendfile(2) from in-memory files, the connection corked meanwhile so that
-// the header and the body leave in full segments, as nginx's sendfile and
-// tcp_nopush do. Without it, or off Linux, the Handler writes every body
+// sendfile(2) from files of their own, the connection corked meanwhile so
+// that the header and the body leave in full segments, as nginx's sendfile
+// and tcp_nopush do. Without it, or off Linux, the Handler writes every body
 // from memory.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	if hc, ok := c.(*handedConn); ok {

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// acquire returns the body's in-memory file, made if need be, with a
+// acquire returns the body's file, made if need be, with a
 // reference that release gives back; nil when the body is to be written
 // from memory. Unlike get, it gives no file description of its own: the
 // fast path sends with an explicit offset, so every request shares the
