@@ -140,8 +140,8 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 		}
 		return entry, jitem, ritem, rawURL
 	}
-	holders := r.linkHolders(f.Items, before, originals)
-	textIDs := map[string]string{} // title and text of items sharing a link → their id
+	sh := r.linkHolders(f.Items, before, originals)
+	textIDs := map[string]string{} // link, title and text of items without a guid → their id
 	seen := make(map[string]bool, len(f.Items))
 	items := make([]feed.Item, 0, len(f.Items))
 	for i, gi := range f.Items {
@@ -159,27 +159,8 @@ func (r *Remote) convert(f *gofeed.Feed, feedURL *url.URL, now time.Time, prev [
 			upstream = "sha256:" + digest(gi.Title+"\n"+cmp.Or(gi.Content, gi.Description))
 		}
 		id := r.itemID(upstream)
-		if h := holders[id]; strings.TrimSpace(gi.GUID) == "" && rawURL != "" && h.n > 1 {
-			// Items without a guid that share a link (a live page, a
-			// site's front page) are told apart by their titles, then by
-			// their text; the item that held the link's id before keeps
-			// it, and an item that repeats another's title and text gets
-			// its id, to be skipped below.
-			text := gi.Title + "\n" + cmp.Or(gi.Content, gi.Description)
-			if first, repeat := textIDs[text]; repeat {
-				id = first
-			} else if h.at != i {
-				for _, t := range []string{gi.Title, text} {
-					if id = r.itemID(rawURL + "#sha256:" + digest(t)); !seen[id] {
-						break
-					}
-				}
-				log.Info("item shares its link with another; its id is made from the link and its text",
-					"source", r.SourceName, "link", rawURL, "id", id)
-			}
-			if _, ok := textIDs[text]; !ok {
-				textIDs[text] = id
-			}
+		if strings.TrimSpace(gi.GUID) == "" && rawURL != "" {
+			id = r.sharedLinkID(id, rawURL, gi, i, sh, seen, textIDs)
 		}
 		if seen[id] {
 			log.Warn("item skipped", "source", r.SourceName, "id", id, "error", "id already used by an earlier item of the feed")
@@ -384,32 +365,122 @@ func nameOfItem(it feed.Item) string {
 // one link keeps it: at is its index, n how many share the link.
 type linkHolder struct{ at, n int }
 
-// linkHolders finds, for every id that items without a guid take from
-// their link, how many share it and which keeps it: the item whose title
-// the last fetch's item of that id had, so that its id does not move when
+// derivedIDs are the ids an item without a guid takes when it shares its
+// link with others: the link and a digest of its title, or of its title
+// and text when titles repeat.
+func (r *Remote) derivedIDs(rawURL string, gi *gofeed.Item) [2]string {
+	return [2]string{
+		r.itemID(rawURL + "#sha256:" + digest(gi.Title)),
+		r.itemID(rawURL + "#sha256:" + digest(gi.Title+"\n"+cmp.Or(gi.Content, gi.Description))),
+	}
+}
+
+// sharing is what linkHolders learns of the items without a guid that take
+// their id from their link.
+type sharing struct {
+	// holders maps each link's plain id to how many items share it, of
+	// those the last fetch did not know by a derived id, and which of
+	// them keeps it.
+	holders map[string]linkHolder
+	// known maps the index of each item the last fetch knew by a derived
+	// id to that id, which it keeps even once it no longer shares its
+	// link; reserved holds those ids.
+	known    map[int]string
+	reserved map[string]bool
+}
+
+// linkHolders learns which items without a guid keep the derived ids the
+// last fetch knew them by, and, for every link the others take their id
+// from, how many share it and which keeps it: the item whose title the
+// last fetch's item of that id had, so that its id does not move when
 // another item with the same link comes before it; else the first.
+//
+// An item is known by the id of its link, title and text, its own; or by
+// that of its link and title, when no other unknown item of this fetch has
+// both, since either might be the one the last fetch knew.
 func (r *Remote) linkHolders(gis []*gofeed.Item, before map[string]feed.Item,
-	originals func(int, *gofeed.Item) (*gofeedatom.Entry, *gofeedjson.Item, *gofeedrss.Item, string)) map[string]linkHolder {
-	holders := map[string]linkHolder{}
+	originals func(int, *gofeed.Item) (*gofeedatom.Entry, *gofeedjson.Item, *gofeedrss.Item, string)) sharing {
+	sh := sharing{holders: map[string]linkHolder{}, known: map[int]string{}, reserved: map[string]bool{}}
+	type candidate struct {
+		i       int
+		rawURL  string
+		derived [2]string
+	}
+	var cands []candidate
 	for i, gi := range gis {
 		if gi == nil || strings.TrimSpace(gi.GUID) != "" {
 			continue
 		}
-		_, _, _, rawURL := originals(i, gi)
-		if rawURL == "" {
+		if _, _, _, rawURL := originals(i, gi); rawURL != "" {
+			cands = append(cands, candidate{i, rawURL, r.derivedIDs(rawURL, gi)})
+		}
+	}
+	claim := func(c candidate, id string) {
+		if _, ok := before[id]; ok && !sh.reserved[id] {
+			sh.known[c.i], sh.reserved[id] = id, true
+		}
+	}
+	for _, c := range cands {
+		claim(c, c.derived[1])
+	}
+	unknown := map[string]int{}
+	for _, c := range cands {
+		if _, ok := sh.known[c.i]; !ok {
+			unknown[c.derived[0]]++
+		}
+	}
+	for _, c := range cands {
+		if _, ok := sh.known[c.i]; !ok && unknown[c.derived[0]] == 1 {
+			claim(c, c.derived[0])
+		}
+	}
+	for _, c := range cands {
+		if _, ok := sh.known[c.i]; ok {
 			continue
 		}
-		id := r.itemID(rawURL)
-		h, ok := holders[id]
+		id := r.itemID(c.rawURL)
+		h, ok := sh.holders[id]
 		if !ok {
-			h.at = i
-		} else if b, was := before[id]; was && b.Title != textOfHTML(gis[h.at].Title) && b.Title == textOfHTML(gi.Title) {
-			h.at = i
+			h.at = c.i
+		} else if b, was := before[id]; was && b.Title != textOfHTML(gis[h.at].Title) && b.Title == textOfHTML(gis[c.i].Title) {
+			h.at = c.i
 		}
 		h.n++
-		holders[id] = h
+		sh.holders[id] = h
 	}
-	return holders
+	return sh
+}
+
+// sharedLinkID returns the id of item i, which has no guid and takes the
+// id plain from its link. Items that share a link (a live page's updates,
+// a feed that links every item to its front page) are told apart by
+// derived ids: an item keeps the one the last fetch knew it by; an item
+// that repeats another's link, title and text gets that one's id, to be
+// skipped as a duplicate; of the rest, the holder keeps the plain id and
+// the others take derived ones.
+func (r *Remote) sharedLinkID(plain, rawURL string, gi *gofeed.Item, i int, sh sharing,
+	seen map[string]bool, textIDs map[string]string) string {
+	text := rawURL + "\n" + gi.Title + "\n" + cmp.Or(gi.Content, gi.Description)
+	if id, repeat := textIDs[text]; repeat {
+		return id
+	}
+	id, known := sh.known[i]
+	h := sh.holders[plain]
+	switch {
+	case known:
+	case h.n > 1 && h.at != i:
+		for _, id = range r.derivedIDs(rawURL, gi) {
+			if !seen[id] && !sh.reserved[id] {
+				break
+			}
+		}
+		r.logger().Info("item shares its link with another; its id is made from the link and its text",
+			"source", r.SourceName, "link", rawURL, "id", id)
+	default:
+		id = plain
+	}
+	textIDs[text] = id
+	return id
 }
 
 // itemID is the id of the item known upstream as upstream: a guid, a link

@@ -83,4 +83,26 @@ func TestRemoteSharedLinks(t *testing.T) {
 	if n := len(logLines(logBuf.String(), "item skipped", "source=up")); n != 1 {
 		t.Errorf("%d items skipped, want the exact repeat only:\n%s", n, logBuf)
 	}
+
+	// The items roll off one by one, the one that held the link's id
+	// first: each left keeps its id, down to the last, which no longer
+	// shares its link.
+	type key struct{ title, summary string }
+	idOfItem := map[key]string{}
+	for _, it := range again {
+		idOfItem[key{it.Title, it.Summary}] = it.ID
+	}
+	rolls := [][]string{
+		{item("Third update", live, "Newest."), item("Second update", live, "Two."), item("Second update", live, "Two, corrected."), item("Elsewhere", "https://up.example/other", "Three.")},
+		{item("Third update", live, "Newest."), item("Second update", live, "Two, corrected.")},
+		{item("Third update", live, "Newest.")},
+	}
+	for n, items := range rolls {
+		srv.set(serveFeed(doc(items...)))
+		for _, it := range mustFetch(t, r) {
+			if want := idOfItem[key{it.Title, it.Summary}]; it.ID != want {
+				t.Errorf("roll-off %d: %q (%s) moved from id %s to %s", n+1, it.Title, it.Summary, want, it.ID)
+			}
+		}
+	}
 }
